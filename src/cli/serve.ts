@@ -1,0 +1,78 @@
+/** `mawjly serve`: starts the server and stops it gracefully on SIGTERM/SIGINT. */
+import { ConfigError, loadConfig } from "../config/config";
+import { startServer, type RunningServer } from "../server";
+import { parse, UsageError } from "./args";
+import { printDemoApp } from "./welcome";
+
+export const SERVE_HELP = `Usage: mawjly serve [--host H] [--port P] [--data-dir DIR] [--tls-cert F --tls-key F]
+
+Starts the Pusher-compatible server: WebSocket at /app/{key}, HTTP API at /apps/{id}/...
+
+Options:
+  --host H              address to listen on (default 0.0.0.0; env MAWJLY_HOST)
+  --port P              port, 0 for any free port (default 6001; env MAWJLY_PORT)
+  --data-dir DIR        where the SQLite database lives (default ./data; env MAWJLY_DATA_DIR)
+  --activity-timeout S  seconds of client silence before a ping (default 120; env MAWJLY_ACTIVITY_TIMEOUT)
+  --pong-timeout S      seconds to wait for the answer before closing with 4201 (default 30)
+  --tls-cert F          PEM certificate: serve https and wss (env MAWJLY_TLS_CERT)
+  --tls-key F           PEM private key (env MAWJLY_TLS_KEY)
+  --no-demo             do not create a demo app on first start (env MAWJLY_DEMO=0)`;
+
+export async function serve(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      host: { type: "string" },
+      port: { type: "string" },
+      "activity-timeout": { type: "string" },
+      "pong-timeout": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "no-demo": { type: "boolean" },
+    },
+    "serve",
+  );
+  if (values.help) return void console.log(SERVE_HELP);
+  if (positionals.length > 0) throw new UsageError(`serve: unexpected argument '${positionals[0]}'`);
+  let config;
+  try {
+    config = loadConfig({
+      host: values.host as string | undefined,
+      port: values.port as string | undefined,
+      dataDir: values["data-dir"] as string | undefined,
+      activityTimeout: values["activity-timeout"] as string | undefined,
+      pongTimeout: values["pong-timeout"] as string | undefined,
+      tlsCert: values["tls-cert"] as string | undefined,
+      tlsKey: values["tls-key"] as string | undefined,
+      demo: values["no-demo"] ? false : undefined,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`serve: ${err.message}`);
+    throw err;
+  }
+  let running: RunningServer;
+  try {
+    running = startServer(config);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new Error(`port ${config.port} is already in use; choose another with --port`);
+    if (code === "EACCES") throw new Error(`not allowed to listen on ${config.host}:${config.port}`);
+    throw err;
+  }
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  if (config.demo && running.apps.list().length === 0) {
+    printDemoApp(running.apps.create({ name: "Demo app", clientEvents: true }), host, running.port);
+  }
+  console.log(`mawjly: listening on ${running.url.replace(/^(https?):\/\/[^:]+/, `$1://${config.host}`)}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`mawjly: ${signal} received, closing connections (4200) and stopping`);
+    await running.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,86 @@
+/**
+ * Every server setting, with its default and its environment variable, in one validated tree
+ * (STYLE.md principle 7). Load order: defaults ← environment ← command-line flags.
+ */
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+
+export const ServerConfig = Type.Object({
+  host: Type.String({ default: "0.0.0.0", description: "Address to listen on (MAWJLY_HOST)" }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 6001, description: "Port; 0 picks a free one (MAWJLY_PORT)" }),
+  dataDir: Type.String({ minLength: 1, default: "./data", description: "SQLite data directory (MAWJLY_DATA_DIR)" }),
+  activityTimeout: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 120,
+    description: "Seconds of silence before the server pings a client, advertised to clients (MAWJLY_ACTIVITY_TIMEOUT)",
+  }),
+  pongTimeout: Type.Integer({
+    minimum: 1,
+    maximum: 600,
+    default: 30,
+    description: "Seconds to wait for an answer to a ping before closing with 4201 (MAWJLY_PONG_TIMEOUT)",
+  }),
+  cacheTtl: Type.Integer({ minimum: 1, default: 1800, description: "Cache channel TTL in seconds (MAWJLY_CACHE_TTL)" }),
+  tlsCert: Type.Optional(Type.String({ description: "PEM certificate file for HTTPS/WSS (MAWJLY_TLS_CERT)" })),
+  tlsKey: Type.Optional(Type.String({ description: "PEM private key file (MAWJLY_TLS_KEY)" })),
+  demo: Type.Boolean({ default: true, description: "Create a demo app on first start (MAWJLY_DEMO=0 disables)" }),
+});
+export type ServerConfig = Static<typeof ServerConfig>;
+
+const ENV: Record<keyof ServerConfig, string> = {
+  host: "MAWJLY_HOST",
+  port: "MAWJLY_PORT",
+  dataDir: "MAWJLY_DATA_DIR",
+  activityTimeout: "MAWJLY_ACTIVITY_TIMEOUT",
+  pongTimeout: "MAWJLY_PONG_TIMEOUT",
+  cacheTtl: "MAWJLY_CACHE_TTL",
+  tlsCert: "MAWJLY_TLS_CERT",
+  tlsKey: "MAWJLY_TLS_KEY",
+  demo: "MAWJLY_DEMO",
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Builds the config from env and flags (flags win); throws ConfigError with one clear line. */
+export function loadConfig(flags: Partial<Record<keyof ServerConfig, string | boolean>>, env = process.env): ServerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [name, variable] of Object.entries(ENV) as [keyof ServerConfig, string][]) {
+    const value = flags[name] ?? env[variable];
+    if (value === undefined || value === "") continue;
+    raw[name] = coerce(name, value, flags[name] !== undefined ? `--${kebab(name)}` : variable);
+  }
+  const config = Value.Default(ServerConfig, raw) as ServerConfig;
+  const first = Value.Errors(ServerConfig, config).First();
+  if (first !== undefined) {
+    const name = first.path.replace(/^\//, "") as keyof ServerConfig;
+    throw new ConfigError(`Invalid setting ${kebab(name)} (${ENV[name] ?? name}): ${first.message}`);
+  }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError("TLS needs both --tls-cert and --tls-key");
+  }
+  return config;
+}
+
+function coerce(name: keyof ServerConfig, value: string | boolean, source: string): unknown {
+  const schema = ServerConfig.properties[name];
+  if (schema.type === "integer") {
+    if (typeof value !== "string" || !/^\d+$/.test(value)) {
+      throw new ConfigError(`Invalid value for ${source}: '${value}' is not a whole number`);
+    }
+    return Number(value);
+  }
+  if (schema.type === "boolean") {
+    if (typeof value === "boolean") return value;
+    if (/^(1|true|yes|on)$/i.test(value)) return true;
+    if (/^(0|false|no|off)$/i.test(value)) return false;
+    throw new ConfigError(`Invalid value for ${source}: '${value}' is not true/false`);
+  }
+  return value;
+}
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

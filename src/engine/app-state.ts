@@ -1,0 +1,52 @@
+/**
+ * The live state of one app on this node: its sockets, occupied channels, signed-in users and cached
+ * events. `app` is replaced in place when the app's settings change, so running sessions see the new
+ * settings at once (ARCHITECTURE.md: cache invalidation, not restarts).
+ */
+import type { App } from "./app";
+import { ChannelState } from "./channel-state";
+import type { Session } from "./session";
+
+export interface CachedEvent {
+  event: string;
+  data: string;
+  expiresAt: number;
+}
+
+export class AppState {
+  readonly sessions = new Map<string, Session>();
+  readonly channels = new Map<string, ChannelState>();
+  /** Signed-in user id → that user's sockets (§3.4–§3.7). */
+  readonly users = new Map<string, Set<Session>>();
+  /** Last HTTP-published event per cache channel (§2.8). */
+  readonly cache = new Map<string, CachedEvent>();
+
+  constructor(public app: App) {}
+
+  get id(): string {
+    return this.app.id;
+  }
+
+  /** The secret for one of the app's keys; key pairs beyond the first arrive with the accounts work. */
+  readonly secretFor = (key: string): string | undefined => (key === this.app.key ? this.app.secret : undefined);
+
+  channel(name: string): ChannelState | undefined {
+    return this.channels.get(name);
+  }
+
+  subscriptionCount(name: string): number {
+    return this.channels.get(name)?.subscribers.size ?? 0;
+  }
+
+  userCount(name: string): number {
+    return this.channels.get(name)?.members?.size ?? 0;
+  }
+
+  cached(name: string, now: number): CachedEvent | undefined {
+    const entry = this.cache.get(name);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > now) return entry;
+    this.cache.delete(name);
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * An app as the engine sees it. The TypeBox schema is the single source of the type, of validation
+ * and of the API docs (STYLE.md principle 5). Limits default to Pusher's (PUSHER-PROTOCOL.md §7.1).
+ */
+import { Type, type Static } from "@sinclair/typebox";
+
+export const AppLimits = Type.Object({
+  maxConnections: Type.Integer({ minimum: 0, description: "Concurrent connections; 0 = unlimited" }),
+  maxMessageBytes: Type.Integer({ minimum: 1, description: "Event data size, HTTP and client events (§5.3)" }),
+  maxChannelsPerTrigger: Type.Integer({ minimum: 1 }),
+  maxBatchSize: Type.Integer({ minimum: 1 }),
+  maxEventNameLength: Type.Integer({ minimum: 1 }),
+  maxChannelNameLength: Type.Integer({ minimum: 1 }),
+  maxPresenceMembers: Type.Integer({ minimum: 1 }),
+  maxUserInfoBytes: Type.Integer({ minimum: 1 }),
+  maxUserIdLength: Type.Integer({ minimum: 1 }),
+  clientEventsPerSecond: Type.Integer({ minimum: 1, description: "Per connection (§4 rule 7)" }),
+});
+export type AppLimits = Static<typeof AppLimits>;
+
+export const DEFAULT_LIMITS: AppLimits = {
+  maxConnections: 0,
+  maxMessageBytes: 10240,
+  maxChannelsPerTrigger: 100,
+  maxBatchSize: 10,
+  maxEventNameLength: 200,
+  maxChannelNameLength: 200,
+  maxPresenceMembers: 100,
+  maxUserInfoBytes: 1024,
+  maxUserIdLength: 128,
+  clientEventsPerSecond: 10,
+};
+
+export const App = Type.Object({
+  id: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "App id, e.g. 6855671" }),
+  key: Type.String({ minLength: 1, maxLength: 128 }),
+  secret: Type.String({ minLength: 1, maxLength: 128 }),
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  cluster: Type.String({ minLength: 1, maxLength: 64 }),
+  enabled: Type.Boolean(),
+  clientEvents: Type.Boolean({ description: "Allow client- events on private/presence channels" }),
+  userAuth: Type.Boolean({ description: "Authorized connections: close unauthenticated sockets (4009)" }),
+  subscriptionCount: Type.Boolean({ description: "Send pusher_internal:subscription_count frames" }),
+  lenientEventNames: Type.Boolean({
+    description: "Accept any event name up to the length limit (e.g. Laravel's App\\Events\\OrderShipped)",
+  }),
+  limits: AppLimits,
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+export type App = Static<typeof App>;
+
+/** The engine's read-only view of the app directory; a miss must fall through to the store. */
+export interface AppDirectory {
+  byKey(key: string): App | undefined;
+  byId(id: string): App | undefined;
+}

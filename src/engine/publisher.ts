@@ -1,0 +1,38 @@
+/**
+ * The one publish path (ARCHITECTURE.md), used by the HTTP API and later the dashboard: builds the
+ * frame once per channel, stores it for cache channels, and fans out through the broker. Data is the
+ * string the publisher sent, delivered byte-for-byte inside the frame (§1.2).
+ */
+import { channelType } from "../protocol/channels";
+import { eventFrame } from "../protocol/frames";
+import type { AppState } from "./app-state";
+import type { Engine } from "./engine";
+import { topicOf } from "./ports";
+
+export interface PublishRequest {
+  channels: string[];
+  event: string;
+  data: string;
+  /** This socket does not receive the event (§5.3). */
+  excludeSocketId?: string;
+}
+
+/** Returns the number of local sockets the event was addressed to (for metrics and the debug log). */
+export function publish(engine: Engine, app: AppState, req: PublishRequest): number {
+  const excluded = req.excludeSocketId === undefined ? undefined : app.sessions.get(req.excludeSocketId);
+  let recipients = 0;
+  for (const channel of req.channels) {
+    const frame = eventFrame(req.event, channel, req.data);
+    if (channelType(channel).cache) {
+      // Cached even with nobody subscribed and regardless of socket_id exclusion (§2.8 [REC]).
+      app.cache.set(channel, { event: req.event, data: req.data, expiresAt: engine.clock.now() + engine.config.cacheTtlMs });
+    }
+    const topic = topicOf(app.id, channel);
+    if (excluded !== undefined) excluded.conn.publishExceptSelf(topic, frame);
+    else engine.broker.publish(topic, frame);
+    const count = app.subscriptionCount(channel);
+    recipients += count;
+    engine.bus.emit("api_message", { appId: app.id, channel, event: req.event, data: req.data, recipients: count });
+  }
+  return recipients;
+}

@@ -1,0 +1,63 @@
+/**
+ * pusher:signin (§3.4): verifies `<socket_id>::user::<user_data>`, binds one user id to the socket,
+ * answers pusher:signin_success with the same user_data string, and joins the socket to the user's
+ * topic so that server-to-user events reach every connection of that user (§3.5).
+ * A failure is always answered (pusher-js would otherwise wait forever) with pusher:error 4009.
+ */
+import { USER_CHANNEL_PREFIX } from "../protocol/channels";
+import { Code, PusherError } from "../protocol/errors";
+import { signinStringToSign, verifyAuth } from "../protocol/signatures";
+import type { Engine } from "./engine";
+import { topicOf } from "./ports";
+import type { Session, SignedInUser } from "./session";
+
+function fail(message: string): never {
+  throw new PusherError(Code.UNAUTHORIZED, message);
+}
+
+export function signin(engine: Engine, session: Session, data: Record<string, unknown>): void {
+  const userData = data.user_data;
+  if (typeof userData !== "string") fail("Sign-in failed: 'user_data' must be a JSON string");
+  const problem = verifyAuth(data.auth, signinStringToSign(session.socketId, userData), session.app.secretFor);
+  if (problem !== null) fail(`Sign-in failed: ${problem}`);
+  const user = parseUserData(userData, session.app.app.limits.maxUserIdLength);
+  if (session.user !== undefined && session.user.id !== user.id) {
+    fail(`Sign-in failed: this connection is already signed in as '${session.user.id}'`);
+  }
+  const first = session.user === undefined;
+  session.user = user;
+  if (first) {
+    const sockets = session.app.users.get(user.id) ?? new Set();
+    sockets.add(session);
+    session.app.users.set(user.id, sockets);
+    session.conn.subscribe(topicOf(session.app.id, USER_CHANNEL_PREFIX + user.id));
+  }
+  session.send(`{"event":"pusher:signin_success","data":${JSON.stringify(JSON.stringify({ user_data: userData }))}}`);
+  if (first) engine.bus.emit("signed_in", { appId: session.app.id, socketId: session.socketId, userId: user.id });
+}
+
+function parseUserData(userData: string, maxIdLength: number): SignedInUser {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(userData);
+  } catch {
+    fail("Sign-in failed: 'user_data' is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    fail("Sign-in failed: 'user_data' must be a JSON object");
+  }
+  const { id, user_info: info, watchlist } = parsed as Record<string, unknown>;
+  if (typeof id !== "string" || id === "") fail("Sign-in failed: 'user_data.id' must be a non-empty string");
+  if (id.length > maxIdLength) fail(`Sign-in failed: user id is ${id.length} characters, the limit is ${maxIdLength}`);
+  const list = Array.isArray(watchlist) ? watchlist.filter((x): x is string => typeof x === "string") : [];
+  return { id, info: info ?? null, watchlist: list };
+}
+
+/** Removes a closing socket from its user's set. */
+export function signout(session: Session): void {
+  const user = session.user;
+  if (user === undefined) return;
+  const sockets = session.app.users.get(user.id);
+  sockets?.delete(session);
+  if (sockets?.size === 0) session.app.users.delete(user.id);
+}

@@ -1,0 +1,66 @@
+/**
+ * The guard in front of every Pusher HTTP API endpoint: finds the app, verifies the request signature
+ * over the raw query and body (§5.2), and refuses disabled apps (403). The signed path is the path as
+ * received, without any mount prefix.
+ */
+import type { App, AppDirectory } from "../engine/app";
+import type { AppState } from "../engine/app-state";
+import type { Engine } from "../engine/engine";
+import { HttpError } from "../protocol/errors";
+import { verifySignedRequest } from "../protocol/http-signature";
+
+export interface ApiDeps {
+  apps: AppDirectory;
+  engine: Engine;
+  /** Seconds since the epoch; injectable for tests. */
+  nowSeconds: () => number;
+}
+
+export interface ApiRequest {
+  app: App;
+  state: AppState;
+  query: Map<string, string>;
+  rawBody: string;
+}
+
+export async function authenticate(deps: ApiDeps, request: Request, appId: string): Promise<ApiRequest> {
+  const app = deps.apps.byId(appId);
+  if (app === undefined) throw new HttpError(404, `App not found: '${appId}'`);
+  const url = new URL(request.url);
+  const rawBody = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
+  const state = deps.engine.state(app);
+  const query = verifySignedRequest(
+    { method: request.method, path: url.pathname, rawQuery: url.search, rawBody },
+    state.secretFor,
+    deps.nowSeconds(),
+  );
+  if (!app.enabled) throw new HttpError(403, "App is disabled");
+  return { app, state, query, rawBody };
+}
+
+/** Parses the raw body as JSON whatever the Content-Type (§5.1 [REC]). */
+export function jsonBody(req: ApiRequest): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(req.rawBody);
+  } catch {
+    throw new HttpError(400, "Invalid JSON in request body");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new HttpError(400, "The request body must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The comma-separated `info` attributes, each checked against the allowed set. */
+export function infoAttributes(info: unknown, allowed: readonly string[]): Set<string> {
+  if (info === undefined || info === "") return new Set();
+  if (typeof info !== "string") throw new HttpError(400, "'info' must be a comma-separated string");
+  const attrs = new Set(info.split(",").map((a) => a.trim()).filter((a) => a !== ""));
+  for (const attr of attrs) {
+    if (!allowed.includes(attr)) {
+      throw new HttpError(400, `Unknown info attribute '${attr}': use ${allowed.join(", ")}`);
+    }
+  }
+  return attrs;
+}

@@ -1,0 +1,26 @@
+/** GET /apps/{app_id}/channels/{channel_name}: occupied, counts and cached event (§5.6). */
+import { channelType, validateChannelName } from "../../protocol/channels";
+import { HttpError } from "../../protocol/errors";
+import { authenticate, infoAttributes, type ApiDeps } from "../auth";
+
+export async function channelInfo(deps: ApiDeps, request: Request, appId: string, name: string) {
+  const req = await authenticate(deps, request, appId);
+  const problem = validateChannelName(name, req.app.limits.maxChannelNameLength);
+  if (problem !== null) throw new HttpError(400, problem);
+  const type = channelType(name);
+  const info = infoAttributes(req.query.get("info"), ["user_count", "subscription_count", "cache"]);
+  if (info.has("user_count") && type.kind !== "presence") {
+    throw new HttpError(400, `user_count is only available for presence channels, not ${name}`);
+  }
+  if (info.has("cache") && !type.cache) throw new HttpError(400, `cache is only available for cache channels, not ${name}`);
+  const count = req.state.subscriptionCount(name);
+  const result: Record<string, unknown> = { occupied: count > 0 };
+  if (info.has("user_count")) result.user_count = req.state.userCount(name);
+  if (info.has("subscription_count")) result.subscription_count = count;
+  if (info.has("cache")) {
+    const now = deps.engine.clock.now();
+    const hit = req.state.cached(name, now);
+    result.cache = hit === undefined ? null : { event: hit.event, data: hit.data, ttl: Math.ceil((hit.expiresAt - now) / 1000) };
+  }
+  return result;
+}

@@ -1,0 +1,22 @@
+/** GET /apps/{app_id}/channels: occupied channels, optionally by prefix, with user_count (§5.5). */
+import { HttpError } from "../../protocol/errors";
+import { authenticate, infoAttributes, type ApiDeps } from "../auth";
+
+export async function listChannels(deps: ApiDeps, request: Request, appId: string) {
+  const req = await authenticate(deps, request, appId);
+  const prefix = req.query.get("filter_by_prefix") ?? "";
+  const info = infoAttributes(req.query.get("info"), ["user_count", "subscription_count"]);
+  if (info.has("user_count") && !prefix.startsWith("presence-")) {
+    throw new HttpError(400, "user_count can only be requested for presence channels: add filter_by_prefix=presence-");
+  }
+  // An object even when empty: pusher-http-php reads it with get_object_vars (§5.5).
+  const channels: Record<string, Record<string, number>> = {};
+  for (const [name, channel] of req.state.channels) {
+    if (!name.startsWith(prefix)) continue;
+    const attrs: Record<string, number> = {};
+    if (info.has("user_count")) attrs.user_count = channel.members?.size ?? 0;
+    if (info.has("subscription_count")) attrs.subscription_count = channel.subscribers.size;
+    channels[name] = attrs;
+  }
+  return { channels };
+}

@@ -1,0 +1,13 @@
+/** POST /apps/{app_id}/events: trigger one event on up to 100 channels (§5.3). */
+import { authenticate, jsonBody, type ApiDeps } from "../auth";
+import { channelInfo, checkTrigger } from "../trigger";
+
+export async function triggerEvents(deps: ApiDeps, request: Request, appId: string) {
+  const req = await authenticate(deps, request, appId);
+  const trigger = checkTrigger(req.app, jsonBody(req), false);
+  deps.engine.publish(req.app, trigger);
+  if (trigger.info.size === 0) return {};
+  const channels: Record<string, Record<string, number>> = {};
+  for (const channel of trigger.channels) channels[channel] = channelInfo(req.state, channel, trigger.info);
+  return { channels };
+}

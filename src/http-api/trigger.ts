@@ -1,0 +1,88 @@
+/**
+ * Validation shared by POST /events and POST /batch_events (§5.3–§5.4): every check runs before
+ * anything is published, so a request is applied whole or not at all.
+ */
+import { Type, type Static } from "@sinclair/typebox";
+import type { App } from "../engine/app";
+import type { AppState } from "../engine/app-state";
+import { validateEventName } from "../engine/event-names";
+import { channelType, validateChannelName } from "../protocol/channels";
+import { HttpError } from "../protocol/errors";
+import { SOCKET_ID } from "../protocol/socket-id";
+import { infoAttributes } from "./auth";
+
+export const TriggerBody = Type.Object({
+  name: Type.String({ description: "Event name, at most 200 characters" }),
+  data: Type.String({ description: "Event data as a string (SDKs JSON-encode objects); at most 10 KB" }),
+  channel: Type.Optional(Type.String({ description: "One channel; or use `channels`" })),
+  channels: Type.Optional(Type.Array(Type.String(), { description: "1–100 channels" })),
+  socket_id: Type.Optional(Type.String({ description: "This connection does not receive the event" })),
+  info: Type.Optional(Type.String({ description: "Comma list: user_count, subscription_count" })),
+});
+export type TriggerBody = Static<typeof TriggerBody>;
+
+export interface CheckedTrigger {
+  channels: string[];
+  event: string;
+  data: string;
+  excludeSocketId?: string;
+  info: Set<string>;
+}
+
+export const TRIGGER_INFO = ["user_count", "subscription_count"] as const;
+
+export function checkTrigger(app: App, body: Record<string, unknown>, batch: boolean): CheckedTrigger {
+  const { name, data } = body;
+  if (typeof name !== "string") throw new HttpError(400, "Missing or invalid 'name': it must be a string");
+  if (typeof data !== "string") {
+    throw new HttpError(400, "Missing or invalid 'data': it must be a string (JSON-encode objects first)");
+  }
+  const channels = channelList(app, body, batch);
+  const nameProblem = validateEventName(name, app);
+  if (nameProblem !== null) throw new HttpError(400, `Invalid event name: ${nameProblem}`);
+  const socketId = body.socket_id;
+  if (socketId !== undefined && (typeof socketId !== "string" || !SOCKET_ID.test(socketId))) {
+    throw new HttpError(400, `Invalid socket_id '${String(socketId)}': it must match ^\\d+\\.\\d+$`);
+  }
+  const info = infoAttributes(body.info, TRIGGER_INFO);
+  const bytes = Buffer.byteLength(data);
+  if (bytes > app.limits.maxMessageBytes) {
+    throw new HttpError(413, `Payload too large: data is ${bytes} bytes, the limit is ${app.limits.maxMessageBytes}`);
+  }
+  return { channels, event: name, data, excludeSocketId: socketId as string | undefined, info };
+}
+
+function channelList(app: App, body: Record<string, unknown>, batch: boolean): string[] {
+  let channels: unknown;
+  if (batch) {
+    if (typeof body.channel !== "string") throw new HttpError(400, "Each batch event needs a 'channel' string");
+    channels = [body.channel];
+  } else if (body.channels !== undefined) {
+    channels = body.channels;
+    if (!Array.isArray(channels) || channels.length === 0) {
+      throw new HttpError(400, "'channels' must be a non-empty array of channel names");
+    }
+  } else if (body.channel !== undefined) {
+    channels = [body.channel];
+  } else {
+    throw new HttpError(400, "Missing 'channels' or 'channel'");
+  }
+  const list = channels as unknown[];
+  const max = app.limits.maxChannelsPerTrigger;
+  if (list.length > max) throw new HttpError(400, `Too many channels: ${list.length}, the limit is ${max}`);
+  for (const channel of list) {
+    const problem = validateChannelName(channel as string, app.limits.maxChannelNameLength);
+    if (problem !== null) throw new HttpError(400, problem);
+  }
+  return [...new Set(list as string[])];
+}
+
+/** The `info` answer for one channel: attributes only where they apply (§5.3). */
+export function channelInfo(state: AppState, channel: string, info: Set<string>): Record<string, number> {
+  const result: Record<string, number> = {};
+  const kind = channelType(channel).kind;
+  if (kind === "user") return result;
+  if (info.has("user_count") && kind === "presence") result.user_count = state.userCount(channel);
+  if (info.has("subscription_count")) result.subscription_count = state.subscriptionCount(channel);
+  return result;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bun
+/**
+ * The `mawjly` command, the same in development (`bun src/main.ts`) and in the compiled binary.
+ * Errors a user can cause end with one line on stderr and a non-zero exit, never a stack trace:
+ * 2 for usage errors, 1 for everything else.
+ */
+import { ServiceError } from "./errors";
+import { appsCommand } from "./cli/apps";
+import { UsageError, parse, dataDir } from "./cli/args";
+import { serve, SERVE_HELP } from "./cli/serve";
+import { openDatabase, StoreError } from "./store/database";
+import { versionLine } from "./version";
+
+const HELP = `mawjly — a realtime server that speaks the Pusher Channels protocol
+
+Usage: mawjly <command> [options]
+
+Commands:
+  serve      start the server (WebSocket /app/{key}, HTTP API /apps/{id}/...)
+  apps       create, list, show, update and delete apps
+  migrate    apply database migrations and exit
+  version    print version, commit and build date
+
+Every command takes --data-dir DIR (env MAWJLY_DATA_DIR, default ./data).
+Run 'mawjly <command> --help' for a command's options.`;
+
+const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
+  serve,
+  apps: appsCommand,
+  migrate(argv) {
+    const { values } = parse(argv, {}, "migrate");
+    if (values.help) return void console.log("Usage: mawjly migrate [--data-dir DIR]\n\nApplies pending database migrations.");
+    openDatabase(dataDir(values)).close();
+    console.log(`mawjly: database in ${dataDir(values)} is up to date`);
+  },
+  version: () => console.log(versionLine()),
+  help: () => console.log(HELP),
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h") return void console.log(HELP);
+  if (command === "--version" || command === "-v") return void console.log(versionLine());
+  const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (handler === undefined) throw new UsageError(`unknown command '${command}' (see 'mawjly --help')`);
+  if (command === "serve" && (rest.includes("--help") || rest.includes("-h"))) return void console.log(SERVE_HELP);
+  await handler(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`mawjly: ${err.message}`);
+    process.exit(2);
+  }
+  if (err instanceof ServiceError || err instanceof StoreError || err instanceof Error) {
+    if (!(err instanceof ServiceError || err instanceof StoreError) && process.env.MAWJLY_DEBUG) console.error(err);
+    console.error(`mawjly: ${err.message}`);
+    process.exit(1);
+  }
+  console.error("mawjly: unexpected failure", err);
+  process.exit(1);
+});

@@ -1,0 +1,13 @@
+/**
+ * The SQL migrations, embedded in the binary as text. A unit test checks that every file in
+ * migrations/ is listed here, in order.
+ */
+import m0001 from "../../migrations/0001_init.sql" with { type: "text" };
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "0001_init.sql", sql: m0001 }];

@@ -1,0 +1,110 @@
+/**
+ * The edge between Bun's native WebSocket server and the engine: upgrades `/app/{key}`, adapts a Bun
+ * socket to the engine's Connection port, and forwards raw text frames (Elysia's .ws() would parse
+ * them for us and cost ~3 KB more per socket; DEVELOPERS.md).
+ */
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import { Code, closeReason, PusherError } from "../protocol/errors";
+import { errorFrame } from "../protocol/frames";
+import type { Engine } from "../engine/engine";
+import type { Connection } from "../engine/ports";
+import type { Session } from "../engine/session";
+
+export interface SocketData {
+  key: string;
+  protocol: string | null;
+  badPath: boolean;
+  session?: Session;
+}
+
+const APP_PATH = /^\/app\/([^/]+)$/;
+
+/**
+ * Upgrades any request under /app/ that asks for a WebSocket. Bad paths are upgraded too and then
+ * closed with 4005: a refused upgrade looks like a network error and pusher-js retries forever (§1.1).
+ */
+export function tryUpgrade(req: Request, url: URL, server: Server<SocketData>): Response | undefined | false {
+  if (!url.pathname.startsWith("/app/") && url.pathname !== "/app") return false;
+  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    return Response.json({ error: "WebSocket upgrade required: connect with a Pusher client to /app/{key}" }, { status: 426 });
+  }
+  const match = APP_PATH.exec(url.pathname);
+  const data: SocketData = {
+    key: match === null ? "" : safeDecode(match[1]!),
+    protocol: url.searchParams.get("protocol"),
+    badPath: match === null,
+  };
+  if (server.upgrade(req, { data })) return undefined;
+  return Response.json({ error: "WebSocket upgrade failed" }, { status: 400 });
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+class BunConnection implements Connection {
+  constructor(private readonly ws: ServerWebSocket<SocketData>) {}
+  send(frame: string): void {
+    this.ws.send(frame);
+  }
+  close(code: number, reason: string): void {
+    // A close frame carries at most 123 bytes of reason (RFC 6455 §5.5).
+    this.ws.close(code, reason.length > 120 ? reason.slice(0, 120) : reason);
+  }
+  subscribe(topic: string): void {
+    this.ws.subscribe(topic);
+  }
+  unsubscribe(topic: string): void {
+    this.ws.unsubscribe(topic);
+  }
+  publishExceptSelf(topic: string, frame: string): void {
+    this.ws.publish(topic, frame);
+  }
+  ping(): void {
+    this.ws.ping();
+  }
+}
+
+export function websocketHandlers(engine: Engine): WebSocketHandler<SocketData> {
+  return {
+    // Our own activity check closes with 4201 (§1.4); Bun's idle timer must never fire first.
+    idleTimeout: 0,
+    sendPings: false,
+    maxPayloadLength: 1024 * 1024,
+    // A consumer that cannot keep up is closed instead of growing the server's memory without bound.
+    backpressureLimit: 4 * 1024 * 1024,
+    closeOnBackpressureLimit: true,
+    perMessageDeflate: false,
+    open(ws) {
+      if (ws.data.badPath) {
+        ws.send(errorFrame(new PusherError(Code.PATH_NOT_FOUND, closeReason[Code.PATH_NOT_FOUND])));
+        ws.close(Code.PATH_NOT_FOUND, "Path not found: connect to /app/{key}");
+        return;
+      }
+      ws.data.session = engine.open(new BunConnection(ws), ws.data.key, ws.data.protocol);
+    },
+    message(ws, message) {
+      const session = ws.data.session;
+      if (session === undefined) return;
+      if (typeof message !== "string") {
+        engine.activity(session);
+        session.sendError(new PusherError(null, "Binary frames are not supported: send JSON text frames"));
+        return;
+      }
+      engine.message(session, message);
+    },
+    pong(ws) {
+      if (ws.data.session !== undefined) engine.activity(ws.data.session);
+    },
+    ping(ws) {
+      if (ws.data.session !== undefined) engine.activity(ws.data.session);
+    },
+    close(ws, code) {
+      if (ws.data.session !== undefined) engine.closed(ws.data.session, code);
+    },
+  };
+}
