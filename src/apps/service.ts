@@ -26,6 +26,7 @@ export const AppSettingsInput = Type.Partial(
     userAuth: Type.Boolean(),
     subscriptionCount: Type.Boolean(),
     lenientEventNames: Type.Boolean(),
+    watchlistEvents: Type.Boolean(),
     limits: Type.Partial(AppLimits),
   }),
   { additionalProperties: false },
@@ -76,6 +77,7 @@ export class AppService {
         userAuth: false,
         subscriptionCount: false,
         lenientEventNames: false,
+        watchlistEvents: false,
         limits: { ...DEFAULT_LIMITS },
         createdAt: stamp,
         updatedAt: stamp,
@@ -113,7 +115,7 @@ export class AppService {
   /** Applies validated settings; checks key uniqueness (inside the caller's transaction). */
   private apply(app: App, input: AppSettingsInput): App {
     const next: App = { ...app, limits: { ...app.limits, ...input.limits } };
-    for (const field of ["name", "cluster", "enabled", "clientEvents", "userAuth", "subscriptionCount", "lenientEventNames"] as const) {
+    for (const field of ["name", "cluster", "enabled", "clientEvents", "userAuth", "subscriptionCount", "lenientEventNames", "watchlistEvents"] as const) {
       if (input[field] !== undefined) (next as Record<string, unknown>)[field] = input[field];
     }
     if (input.key !== undefined) {

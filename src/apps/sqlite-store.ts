@@ -16,6 +16,7 @@ interface AppRow {
   user_auth: number;
   subscription_count: number;
   lenient_event_names: number;
+  watchlist_events: number;
   limits: string;
   revision: number;
   created_at: string;
@@ -34,6 +35,7 @@ export function rowToApp(row: AppRow): App {
     userAuth: row.user_auth === 1,
     subscriptionCount: row.subscription_count === 1,
     lenientEventNames: row.lenient_event_names === 1,
+    watchlistEvents: row.watchlist_events === 1,
     limits: { ...DEFAULT_LIMITS, ...(JSON.parse(row.limits) as Partial<AppLimits>) },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -60,6 +62,7 @@ function params(app: App) {
     user_auth: app.userAuth ? 1 : 0,
     subscription_count: app.subscriptionCount ? 1 : 0,
     lenient_event_names: app.lenientEventNames ? 1 : 0,
+    watchlist_events: app.watchlistEvents ? 1 : 0,
     limits: limitOverrides(app.limits),
     created_at: app.createdAt,
     updated_at: app.updatedAt,
@@ -92,9 +95,9 @@ export class SqliteAppStore {
     this.db
       .query(
         `INSERT INTO apps (id, key, secret, name, cluster, enabled, client_events, user_auth, subscription_count,
-           lenient_event_names, limits, created_at, updated_at)
+           lenient_event_names, watchlist_events, limits, created_at, updated_at)
          VALUES ($id, $key, $secret, $name, $cluster, $enabled, $client_events, $user_auth, $subscription_count,
-           $lenient_event_names, $limits, $created_at, $updated_at)`,
+           $lenient_event_names, $watchlist_events, $limits, $created_at, $updated_at)`,
       )
       .run(params(app));
   }
@@ -104,7 +107,7 @@ export class SqliteAppStore {
       .query(
         `UPDATE apps SET key = $key, secret = $secret, name = $name, cluster = $cluster, enabled = $enabled,
            client_events = $client_events, user_auth = $user_auth, subscription_count = $subscription_count,
-           lenient_event_names = $lenient_event_names, limits = $limits, updated_at = $updated_at,
+           lenient_event_names = $lenient_event_names, watchlist_events = $watchlist_events, limits = $limits, updated_at = $updated_at,
            revision = revision + 1, created_at = $created_at
          WHERE id = $id`,
       )

@@ -14,6 +14,7 @@ const TOGGLES = {
   "user-auth": "userAuth",
   "subscription-count": "subscriptionCount",
   "lenient-event-names": "lenientEventNames",
+  watchlist: "watchlistEvents",
 } as const;
 
 /** Every limit has a flag named after it: maxMessageBytes → --max-message-bytes. */
@@ -37,12 +38,12 @@ const SETTING_OPTIONS: Options = {
 export const APPS_HELP = `Usage: mawjly apps <create|list|show|update|delete> [options] [--data-dir DIR]
 
   apps create --name N [--id ID] [--key K] [--secret S] [--cluster C] [--client-events] [--user-auth]
-              [--subscription-count] [--lenient-event-names] [--max-connections N] [--disabled] [--json]
+              [--subscription-count] [--watchlist] [--lenient-event-names] [--max-connections N] [--disabled] [--json]
   apps list [--json]
   apps show ID_OR_KEY [--json]
   apps update ID_OR_KEY [--name N] [--key K] [--secret S] [--enabled|--disabled] [--client-events|--no-client-events]
               [--user-auth|--no-user-auth] [--subscription-count|--no-subscription-count]
-              [--lenient-event-names|--no-lenient-event-names] [--<limit> N] [--json]
+              [--watchlist|--no-watchlist] [--lenient-event-names|--no-lenient-event-names] [--<limit> N] [--json]
   apps delete ID_OR_KEY
 
 Limits (0 max-connections = unlimited): ${Object.keys(LIMIT_FLAGS).map((f) => `--${f}`).join(", ")}`;
@@ -127,6 +128,6 @@ key        ${app.key}
 secret     ${app.secret}
 cluster    ${app.cluster}
 enabled    ${app.enabled}
-settings   clientEvents=${app.clientEvents} userAuth=${app.userAuth} subscriptionCount=${app.subscriptionCount} lenientEventNames=${app.lenientEventNames}
+settings   clientEvents=${app.clientEvents} userAuth=${app.userAuth} subscriptionCount=${app.subscriptionCount} watchlistEvents=${app.watchlistEvents} lenientEventNames=${app.lenientEventNames}
 limits     ${limits}`);
 }

@@ -18,8 +18,14 @@ export class AppState {
   readonly channels = new Map<string, ChannelState>();
   /** Signed-in user id → that user's sockets (§3.4–§3.7). */
   readonly users = new Map<string, Set<Session>>();
+  /** Watched user id → sockets whose watchlist contains it (§3.6). */
+  readonly watchers = new Map<string, Set<Session>>();
   /** Last HTTP-published event per cache channel (§2.8). */
   readonly cache = new Map<string, CachedEvent>();
+
+  /** HTTP API requests in the current one-second window (per-app rate limit). */
+  apiWindowStart = 0;
+  apiWindowCount = 0;
 
   constructor(public app: App) {}
 

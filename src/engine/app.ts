@@ -15,6 +15,12 @@ export const AppLimits = Type.Object({
   maxUserInfoBytes: Type.Integer({ minimum: 1 }),
   maxUserIdLength: Type.Integer({ minimum: 1 }),
   clientEventsPerSecond: Type.Integer({ minimum: 1, description: "Per connection (§4 rule 7)" }),
+  apiRequestsPerSecond: Type.Integer({ minimum: 0, description: "HTTP API requests per second; 0 = unlimited (429 over it)" }),
+  userAuthTimeout: Type.Integer({
+    minimum: 1,
+    description: "Seconds a connection may stay unauthenticated when authorized connections are on (§3.8)",
+  }),
+  maxWatchlistSize: Type.Integer({ minimum: 1, description: "Watchlist ids per user; extra ids → 4302 (§3.6)" }),
 });
 export type AppLimits = Static<typeof AppLimits>;
 
@@ -29,6 +35,9 @@ export const DEFAULT_LIMITS: AppLimits = {
   maxUserInfoBytes: 1024,
   maxUserIdLength: 128,
   clientEventsPerSecond: 10,
+  apiRequestsPerSecond: 0,
+  userAuthTimeout: 30,
+  maxWatchlistSize: 100,
 };
 
 export const App = Type.Object({
@@ -41,6 +50,7 @@ export const App = Type.Object({
   clientEvents: Type.Boolean({ description: "Allow client- events on private/presence channels" }),
   userAuth: Type.Boolean({ description: "Authorized connections: close unauthenticated sockets (4009)" }),
   subscriptionCount: Type.Boolean({ description: "Send pusher_internal:subscription_count frames" }),
+  watchlistEvents: Type.Boolean({ description: "Send watchlist online/offline events to signed-in users (§3.6)" }),
   lenientEventNames: Type.Boolean({
     description: "Accept any event name up to the length limit (e.g. Laravel's App\\Events\\OrderShipped)",
   }),

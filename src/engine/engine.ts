@@ -4,12 +4,13 @@
  * publish and the queries. Errors are values: PusherError becomes a frame or close code in `fail`.
  */
 import { Code, closeReason, PusherError, SubscriptionError } from "../protocol/errors";
-import { connectionEstablished, errorFrame, parseFrame, PING, subscriptionErrorFrame } from "../protocol/frames";
+import { connectionEstablished, errorFrame, parseFrame, subscriptionErrorFrame } from "../protocol/frames";
 import { newSocketId } from "../protocol/socket-id";
 import type { App, AppDirectory } from "./app";
 import { AppState } from "./app-state";
 import { LifecycleBus } from "./bus";
 import { dispatch } from "./dispatch";
+import { sweep } from "./heartbeat";
 import type { Broker, Clock, Connection } from "./ports";
 import { publish, type PublishRequest } from "./publisher";
 import { Session } from "./session";
@@ -161,27 +162,9 @@ export class Engine {
     return publish(this, this.state(app), req);
   }
 
-  /**
-   * The activity check (§1.4), run periodically: ping sockets silent for activity_timeout, close with
-   * 4201 those that stayed silent for pongTimeout after the ping.
-   */
+  /** Periodic checks: activity/pong (§1.4) and authorized connections (§3.8). */
   sweep(): void {
-    const now = this.clock.now();
-    const idleMs = this.config.activityTimeout * 1000;
-    const pongMs = this.config.pongTimeout * 1000;
-    for (const state of this.states.values()) {
-      for (const session of state.sessions.values()) {
-        if (session.pingSentAt !== 0) {
-          if (now - session.pingSentAt >= pongMs) {
-            session.close(Code.PONG_NOT_RECEIVED, closeReason[Code.PONG_NOT_RECEIVED]);
-          }
-        } else if (now - session.lastSeen >= idleMs) {
-          session.pingSentAt = now;
-          session.send(PING);
-          session.conn.ping();
-        }
-      }
-    }
+    sweep(this.states.values(), this.clock.now(), this.config);
   }
 
   /** An app was created, changed or deleted elsewhere (CLI, dashboard): apply it to live sockets. */

@@ -29,6 +29,9 @@ export class Session {
   rateWindowStart = 0;
   rateWindowCount = 0;
   user: SignedInUser | undefined;
+  /** Signed in or joined a private/presence channel: passes the authorized-connections check (§3.8). */
+  authorized = false;
+  readonly connectedAt: number;
   closed = false;
 
   constructor(
@@ -40,6 +43,7 @@ export class Session {
     readonly key: string,
   ) {
     this.lastSeen = now;
+    this.connectedAt = now;
   }
 
   send(frame: string): void {

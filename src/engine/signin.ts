@@ -10,6 +10,7 @@ import { signinStringToSign, verifyAuth } from "../protocol/signatures";
 import type { Engine } from "./engine";
 import { topicOf } from "./ports";
 import type { Session, SignedInUser } from "./session";
+import { watchlistSignedIn, watchlistSignedOut } from "./watchlist";
 
 function fail(message: string): never {
   throw new PusherError(Code.UNAUTHORIZED, message);
@@ -24,16 +25,26 @@ export function signin(engine: Engine, session: Session, data: Record<string, un
   if (session.user !== undefined && session.user.id !== user.id) {
     fail(`Sign-in failed: this connection is already signed in as '${session.user.id}'`);
   }
-  const first = session.user === undefined;
-  session.user = user;
-  if (first) {
-    const sockets = session.app.users.get(user.id) ?? new Set();
-    sockets.add(session);
-    session.app.users.set(user.id, sockets);
-    session.conn.subscribe(topicOf(session.app.id, USER_CHANNEL_PREFIX + user.id));
+  if (session.user !== undefined) {
+    // Signing in again as the same user (pusher-js does after a reconnect of the same socket) is acknowledged.
+    session.send(signinSuccess(userData));
+    return;
   }
-  session.send(`{"event":"pusher:signin_success","data":${JSON.stringify(JSON.stringify({ user_data: userData }))}}`);
-  if (first) engine.bus.emit("signed_in", { appId: session.app.id, socketId: session.socketId, userId: user.id });
+  session.user = user;
+  session.authorized = true;
+  const app = session.app;
+  const sockets = app.users.get(user.id) ?? new Set();
+  sockets.add(session);
+  app.users.set(user.id, sockets);
+  session.conn.subscribe(topicOf(app.id, USER_CHANNEL_PREFIX + user.id));
+  session.send(signinSuccess(userData));
+  watchlistSignedIn(app, session, sockets.size === 1);
+  engine.bus.emit("signed_in", { appId: app.id, socketId: session.socketId, userId: user.id });
+}
+
+/** The reply carries the same user_data string the client sent (§3.4). */
+function signinSuccess(userData: string): string {
+  return `{"event":"pusher:signin_success","data":${JSON.stringify(JSON.stringify({ user_data: userData }))}}`;
 }
 
 function parseUserData(userData: string, maxIdLength: number): SignedInUser {
@@ -59,5 +70,7 @@ export function signout(session: Session): void {
   if (user === undefined) return;
   const sockets = session.app.users.get(user.id);
   sockets?.delete(session);
-  if (sockets?.size === 0) session.app.users.delete(user.id);
+  const last = sockets?.size === 0;
+  if (last) session.app.users.delete(user.id);
+  watchlistSignedOut(session.app, session, last);
 }

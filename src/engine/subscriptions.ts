@@ -54,6 +54,7 @@ export function subscribe(engine: Engine, session: Session, data: Record<string,
     }
   }
 
+  if (requiresAuth(type.kind)) session.authorized = true;
   const channel = existing ?? new ChannelState(name);
   if (existing === undefined) app.channels.set(name, channel);
   channel.subscribers.add(session);

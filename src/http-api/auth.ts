@@ -35,7 +35,24 @@ export async function authenticate(deps: ApiDeps, request: Request, appId: strin
     deps.nowSeconds(),
   );
   if (!app.enabled) throw new HttpError(403, "App is disabled");
+  rateLimit(state, deps.engine.clock.now());
   return { app, state, query, rawBody };
+}
+
+/**
+ * Per-app HTTP API requests per second (0 = unlimited). Counted after the signature check, so that
+ * nobody without the secret can use up an app's allowance.
+ */
+function rateLimit(state: AppState, now: number): void {
+  const limit = state.app.limits.apiRequestsPerSecond;
+  if (limit === 0) return;
+  if (now - state.apiWindowStart >= 1000) {
+    state.apiWindowStart = now;
+    state.apiWindowCount = 0;
+  }
+  if (++state.apiWindowCount > limit) {
+    throw new HttpError(429, `Too many requests: this app allows ${limit} HTTP API requests per second`);
+  }
 }
 
 /** Parses the raw body as JSON whatever the Content-Type (§5.1 [REC]). */

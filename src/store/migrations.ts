@@ -3,6 +3,7 @@
  * migrations/ is listed here, in order.
  */
 import m0001 from "../../migrations/0001_init.sql" with { type: "text" };
+import m0002 from "../../migrations/0002_watchlist.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -10,4 +11,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "0001_init.sql", sql: m0001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "0001_init.sql", sql: m0001 },
+  { version: 2, name: "0002_watchlist.sql", sql: m0002 },
+];
