@@ -24,16 +24,17 @@ export class AppCache implements AppDirectory {
     return this.remember(this.store.byId(id));
   }
 
+  /** Forgets an app under its id and every key it had, so revoked keys stop working at once. */
   invalidate(id: string): void {
     const app = this.byIdMap.get(id);
     this.byIdMap.delete(id);
-    if (app !== undefined) this.byKeyMap.delete(app.key);
+    for (const pair of app?.keys ?? []) this.byKeyMap.delete(pair.key);
   }
 
   private remember(app: App | undefined): App | undefined {
     if (app !== undefined) {
       this.byIdMap.set(app.id, app);
-      this.byKeyMap.set(app.key, app);
+      for (const pair of app.keys) this.byKeyMap.set(pair.key, app);
     }
     return app;
   }

@@ -6,7 +6,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { App, AppLimits, DEFAULT_LIMITS } from "../engine/app";
+import { App, AppLimits, DEFAULT_LIMITS, type AppKey } from "../engine/app";
 import { ServiceError } from "../errors";
 import type { SqliteAppStore } from "./sqlite-store";
 
@@ -39,50 +39,65 @@ export const CreateAppInput = Type.Composite([
 ]);
 export type CreateAppInput = Static<typeof CreateAppInput>;
 
+export interface AppServiceHooks {
+  /** The plan's app cap for an account (0 = unlimited); operator apps (no account) are never capped. */
+  maxAppsFor(accountId: string): number;
+}
+
 export class AppService {
   /** Called after every committed change, with the app id (cache invalidation). */
   onChange: (id: string) => void = () => {};
 
   constructor(
     private readonly store: SqliteAppStore,
+    private readonly hooks: AppServiceHooks = { maxAppsFor: () => 0 },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  list(): App[] {
-    return this.store.list();
+  /** Every app, or one account's. */
+  list(accountId?: string): App[] {
+    return this.store.list(accountId);
   }
 
-  /** By id, or by key when no app has that id. */
+  /** By id, or by any active key when no app has that id. */
   get(idOrKey: string): App {
     const app = this.store.byId(idOrKey) ?? this.store.byKey(idOrKey);
     if (app === undefined) throw new ServiceError("not_found", `No app with id or key '${idOrKey}'`);
     return app;
   }
 
-  create(input: CreateAppInput): App {
+  create(input: CreateAppInput, owner: { accountId: string | null } = { accountId: null }): App {
     checkShape(input.limits);
     const stamp = this.now().toISOString();
     const app = this.store.transaction(() => {
+      if (owner.accountId !== null) this.checkAppCap(owner.accountId);
       const id = input.id ?? this.freeId();
       if (!ID.test(id)) throw invalid(`Invalid app id '${id}': use 1–64 characters from A-Z a-z 0-9 _ -`);
       if (this.store.byId(id) !== undefined) throw new ServiceError("conflict", `An app with id '${id}' already exists`);
+      const key = input.key ?? randomBytes(20).toString("hex");
+      const secret = input.secret ?? randomBytes(20).toString("hex");
+      checkKey(key);
+      checkSecret(secret);
+      if (this.store.keyTaken(key)) throw new ServiceError("conflict", `The key '${key}' is already used by another app`);
       const draft: App = {
         id,
-        key: randomBytes(20).toString("hex"),
-        secret: randomBytes(20).toString("hex"),
+        key,
+        secret,
+        keys: [{ key, secret, createdAt: stamp }],
+        accountId: owner.accountId,
         name: input.name,
         cluster: "sa",
         enabled: true,
         clientEvents: false,
         userAuth: false,
         subscriptionCount: false,
-        lenientEventNames: false,
         watchlistEvents: false,
+        lenientEventNames: false,
         limits: { ...DEFAULT_LIMITS },
         createdAt: stamp,
         updatedAt: stamp,
       };
-      const created = this.apply(draft, input);
+      const created = this.apply(draft, { ...input, key: undefined, secret: undefined });
       this.store.insert(created);
       return created;
     });
@@ -96,7 +111,17 @@ export class AppService {
       const current = this.get(idOrKey);
       const next = this.apply({ ...current, updatedAt: this.now().toISOString() }, patch);
       this.store.update(next);
-      return next;
+      // --key / --secret change the primary pair in place (migrating from soketi keeps one pair).
+      if (patch.key !== undefined && patch.key !== current.key) {
+        checkKey(patch.key);
+        if (this.store.keyTaken(patch.key)) throw new ServiceError("conflict", `The key '${patch.key}' is already used by another app`);
+        this.store.renameKey(current.id, current.key, patch.key);
+      }
+      if (patch.secret !== undefined) {
+        checkSecret(patch.secret);
+        this.store.setSecret(current.id, patch.key ?? current.key, patch.secret);
+      }
+      return this.get(current.id);
     });
     this.onChange(app.id);
     return app;
@@ -112,21 +137,44 @@ export class AppService {
     return app;
   }
 
-  /** Applies validated settings; checks key uniqueness (inside the caller's transaction). */
+  /** Adds a generated key pair; connections and API requests may use it at once. */
+  addKey(appId: string): AppKey {
+    const pair: AppKey = {
+      key: randomBytes(20).toString("hex"),
+      secret: randomBytes(20).toString("hex"),
+      createdAt: this.now().toISOString(),
+    };
+    this.store.transaction(() => {
+      this.get(appId);
+      this.store.addKey(appId, pair);
+    });
+    this.onChange(appId);
+    return pair;
+  }
+
+  /** Revokes a pair; sockets that connected with it are closed (4009) by the engine's reload. */
+  revokeKey(appId: string, key: string): void {
+    this.store.transaction(() => {
+      const app = this.get(appId);
+      if (!app.keys.some((k) => k.key === key)) throw new ServiceError("not_found", `App ${appId} has no active key '${key}'`);
+      if (app.keys.length === 1) throw invalid("Cannot revoke the only active key: add another key pair first");
+      this.store.revokeKey(appId, key, this.now().toISOString());
+    });
+    this.onChange(appId);
+  }
+
+  private checkAppCap(accountId: string): void {
+    const max = this.hooks.maxAppsFor(accountId);
+    if (max > 0 && this.store.countFor(accountId) >= max) {
+      throw new ServiceError("forbidden", `Your plan allows ${max} apps; delete an app or upgrade your plan to create another`);
+    }
+  }
+
+  /** Applies validated settings (not credentials). */
   private apply(app: App, input: AppSettingsInput): App {
     const next: App = { ...app, limits: { ...app.limits, ...input.limits } };
     for (const field of ["name", "cluster", "enabled", "clientEvents", "userAuth", "subscriptionCount", "lenientEventNames", "watchlistEvents"] as const) {
       if (input[field] !== undefined) (next as Record<string, unknown>)[field] = input[field];
-    }
-    if (input.key !== undefined) {
-      if (!KEY.test(input.key)) throw invalid(`Invalid key '${input.key}': use 1–128 characters from A-Z a-z 0-9 _ . -`);
-      const owner = this.store.byKey(input.key);
-      if (owner !== undefined && owner.id !== app.id) throw new ServiceError("conflict", `The key '${input.key}' is already used by another app`);
-      next.key = input.key;
-    }
-    if (input.secret !== undefined) {
-      if (!SECRET.test(input.secret)) throw invalid("Invalid secret: use 8–128 printable characters without spaces");
-      next.secret = input.secret;
     }
     const problem = firstError(App, next);
     if (problem !== null) throw invalid(`Invalid app settings: ${problem}`);
@@ -139,6 +187,14 @@ export class AppService {
       if (this.store.byId(id) === undefined) return id;
     }
   }
+}
+
+function checkKey(key: string): void {
+  if (!KEY.test(key)) throw invalid(`Invalid key '${key}': use 1–128 characters from A-Z a-z 0-9 _ . -`);
+}
+
+function checkSecret(secret: string): void {
+  if (!SECRET.test(secret)) throw invalid("Invalid secret: use 8–128 printable characters without spaces");
 }
 
 function invalid(message: string): ServiceError {

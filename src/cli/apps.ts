@@ -31,6 +31,8 @@ const SETTING_OPTIONS: Options = {
   disabled: { type: "boolean" },
   enabled: { type: "boolean" },
   json: { type: "boolean" },
+  add: { type: "boolean" },
+  revoke: { type: "string" },
   ...Object.fromEntries(Object.keys(TOGGLES).flatMap((f) => [[f, { type: "boolean" }], [`no-${f}`, { type: "boolean" }]])),
   ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((f) => [f, { type: "string" }])),
 };
@@ -45,6 +47,9 @@ export const APPS_HELP = `Usage: mawjly apps <create|list|show|update|delete> [o
               [--user-auth|--no-user-auth] [--subscription-count|--no-subscription-count]
               [--watchlist|--no-watchlist] [--lenient-event-names|--no-lenient-event-names] [--<limit> N] [--json]
   apps delete ID_OR_KEY
+  apps keys ID_OR_KEY                 list the active key pairs
+  apps keys ID_OR_KEY --add           add a key pair (both pairs work until one is revoked)
+  apps keys ID_OR_KEY --revoke KEY    revoke a key pair; its connections are closed (4009)
 
 Limits (0 max-connections = unlimited): ${Object.keys(LIMIT_FLAGS).map((f) => `--${f}`).join(", ")}`;
 
@@ -114,8 +119,23 @@ function run(apps: AppService, sub: string, values: Record<string, unknown>, pos
       const app = apps.delete(target());
       return void console.log(`Deleted app ${app.id} (${app.name})`);
     }
+    case "keys": {
+      const id = target();
+      if (values.add) {
+        const pair = apps.addKey(apps.get(id).id);
+        return void console.log(json ? JSON.stringify(pair) : `Added key ${pair.key}\nsecret  ${pair.secret}`);
+      }
+      if (typeof values.revoke === "string") {
+        apps.revokeKey(apps.get(id).id, values.revoke);
+        return void console.log(`Revoked key ${values.revoke}`);
+      }
+      const keys = apps.get(id).keys;
+      if (json) return void console.log(JSON.stringify(keys));
+      for (const pair of keys) console.log(`${pair.key}\t${pair.secret}\t${pair.createdAt}`);
+      return;
+    }
     default:
-      throw new UsageError(`apps: unknown subcommand '${sub}' (use create, list, show, update or delete)`);
+      throw new UsageError(`apps: unknown subcommand '${sub}' (use create, list, show, update, delete or keys)`);
   }
 }
 

@@ -33,8 +33,11 @@ export class AppState {
     return this.app.id;
   }
 
-  /** The secret for one of the app's keys; key pairs beyond the first arrive with the accounts work. */
-  readonly secretFor = (key: string): string | undefined => (key === this.app.key ? this.app.secret : undefined);
+  /** The secret of one of the app's active key pairs (§5.2 step 3: any active pair may sign). */
+  readonly secretFor = (key: string): string | undefined => {
+    for (const pair of this.app.keys) if (pair.key === key) return pair.secret;
+    return undefined;
+  };
 
   channel(name: string): ChannelState | undefined {
     return this.channels.get(name);

@@ -40,10 +40,19 @@ export const DEFAULT_LIMITS: AppLimits = {
   maxWatchlistSize: 100,
 };
 
-export const App = Type.Object({
-  id: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "App id, e.g. 6855671" }),
+export const AppKey = Type.Object({
   key: Type.String({ minLength: 1, maxLength: 128 }),
   secret: Type.String({ minLength: 1, maxLength: 128 }),
+  createdAt: Type.String({ format: "date-time" }),
+});
+export type AppKey = Static<typeof AppKey>;
+
+export const App = Type.Object({
+  id: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "App id, e.g. 6855671" }),
+  key: Type.String({ minLength: 1, maxLength: 128, description: "The primary (oldest active) key" }),
+  secret: Type.String({ minLength: 1, maxLength: 128, description: "The primary key's secret" }),
+  keys: Type.Array(AppKey, { description: "Active key pairs, oldest first; any of them may connect and sign" }),
+  accountId: Type.Union([Type.String(), Type.Null()], { description: "Owning account; null for operator apps" }),
   name: Type.String({ minLength: 1, maxLength: 200 }),
   cluster: Type.String({ minLength: 1, maxLength: 64 }),
   enabled: Type.Boolean(),

@@ -3,7 +3,8 @@
  * migrations/ is listed here, in order.
  */
 import m0001 from "../../migrations/0001_init.sql" with { type: "text" };
-import m0002 from "../../migrations/0002_watchlist.sql" with { type: "text" };
+import m0002 from "../../migrations/0002_accounts.sql" with { type: "text" };
+import m0003 from "../../migrations/0003_usage.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -13,5 +14,6 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init.sql", sql: m0001 },
-  { version: 2, name: "0002_watchlist.sql", sql: m0002 },
+  { version: 2, name: "0002_accounts.sql", sql: m0002 },
+  { version: 3, name: "0003_usage.sql", sql: m0003 },
 ];

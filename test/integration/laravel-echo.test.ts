@@ -26,7 +26,7 @@ afterAll(async () => {
 
 function echo(user: { id: string; name: string }): Echo<"pusher"> {
   const sdk = serverSdk(server, app);
-  const instance = new Echo({
+  const instance = new Echo<"pusher">({
     broadcaster: "pusher",
     Pusher: PusherJS,
     key: app.key,
