@@ -5,6 +5,7 @@
  * 2 for usage errors, 1 for everything else.
  */
 import { ServiceError } from "./errors";
+import { accountsCommand, plansCommand } from "./cli/accounts";
 import { appsCommand } from "./cli/apps";
 import { UsageError, parse, dataDir } from "./cli/args";
 import { serve, SERVE_HELP } from "./cli/serve";
@@ -17,7 +18,9 @@ Usage: mawjly <command> [options]
 
 Commands:
   serve      start the server (WebSocket /app/{key}, HTTP API /apps/{id}/...)
-  apps       create, list, show, update and delete apps
+  apps       create, list, show, update and delete apps, and manage their key pairs
+  accounts   create and manage accounts (the dashboard's users) and sign-up
+  plans      list and change plans (app, connection and message quotas)
   migrate    apply database migrations and exit
   version    print version, commit and build date
 
@@ -27,6 +30,8 @@ Run 'mawjly <command> --help' for a command's options.`;
 const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
   serve,
   apps: appsCommand,
+  accounts: accountsCommand,
+  plans: plansCommand,
   migrate(argv) {
     const { values } = parse(argv, {}, "migrate");
     if (values.help) return void console.log("Usage: mawjly migrate [--data-dir DIR]\n\nApplies pending database migrations.");

@@ -5,6 +5,12 @@
  */
 import type { Server } from "bun";
 import { Elysia } from "elysia";
+import { MemoryCounters } from "./adapters/counters/memory";
+import { AuthService } from "./accounts/auth";
+import { PlanQuotas } from "./accounts/quotas";
+import { AccountService } from "./accounts/service";
+import { SqliteAccountStore } from "./accounts/store";
+import { managementApi } from "./api";
 import { AppCache } from "./apps/cache";
 import { AppService } from "./apps/service";
 import { SqliteAppStore } from "./apps/sqlite-store";
@@ -12,6 +18,7 @@ import { AppChangeWatcher } from "./apps/watcher";
 import type { ServerConfig } from "./config/config";
 import { Engine } from "./engine/engine";
 import { systemClock, type Broker, type Clock } from "./engine/ports";
+import { docs } from "./docs/openapi";
 import { pusherHttpApi } from "./http-api";
 import { openDatabase } from "./store/database";
 import { tryUpgrade, websocketHandlers, type SocketData } from "./transport/bun-websocket";
@@ -21,6 +28,7 @@ export interface RunningServer {
   port: number;
   engine: Engine;
   apps: AppService;
+  accounts: AccountService;
   /** Graceful stop: clients get 4200, timers stop, the store closes. */
   stop(): Promise<void>;
 }
@@ -30,7 +38,12 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   const db = openDatabase(config.dataDir);
   const store = new SqliteAppStore(db);
   const cache = new AppCache(store);
-  const apps = new AppService(store);
+  const accounts = new AccountService(new SqliteAccountStore(db));
+  const apps = new AppService(store, { maxAppsFor: (id) => accounts.planOf(id)?.maxApps ?? 0 });
+  const counters = new MemoryCounters(clock);
+  const quotas = new PlanQuotas(counters, (id) => accounts.planOf(id), clock);
+  accounts.onPlanChange = () => quotas.invalidate();
+  const auth = new AuthService(accounts, counters);
 
   let server: Server<SocketData> | undefined;
   const broker: Broker = { publish: (topic, frame) => void server?.publish(topic, frame) };
@@ -38,6 +51,7 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
     apps: cache,
     broker,
     clock,
+    quotas,
     config: {
       activityTimeout: config.activityTimeout,
       pongTimeout: config.pongTimeout,
@@ -60,7 +74,9 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
 
   const http = new Elysia()
     .get("/health", () => ({ status: "ok" }))
-    .use(pusherHttpApi({ apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) }));
+    .use(pusherHttpApi({ apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) }))
+    .use(managementApi({ apps, appCache: cache, accounts, auth, quotas, engine }))
+    .use(docs());
 
   server = Bun.serve<SocketData>({
     hostname: config.host,
@@ -88,6 +104,7 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
     port: server.port!,
     engine,
     apps,
+    accounts,
     async stop() {
       clearInterval(sweeper);
       watcher.stop();

@@ -11,7 +11,7 @@ import { AppState } from "./app-state";
 import { LifecycleBus } from "./bus";
 import { dispatch } from "./dispatch";
 import { sweep } from "./heartbeat";
-import type { Broker, Clock, Connection } from "./ports";
+import { NO_QUOTAS, type Broker, type Clock, type Connection, type Quotas } from "./ports";
 import { publish, type PublishRequest } from "./publisher";
 import { Session } from "./session";
 import { signout } from "./signin";
@@ -41,6 +41,7 @@ export interface EngineDeps {
   clock: Clock;
   config: EngineConfig;
   bus?: LifecycleBus;
+  quotas?: Quotas;
 }
 
 export class Engine {
@@ -49,6 +50,7 @@ export class Engine {
   readonly clock: Clock;
   readonly config: EngineConfig;
   readonly counts: SubscriptionCounts;
+  readonly quotas: Quotas;
   private readonly apps: AppDirectory;
   private readonly states = new Map<string, AppState>();
 
@@ -58,6 +60,7 @@ export class Engine {
     this.clock = deps.clock;
     this.config = deps.config;
     this.bus = deps.bus ?? new LifecycleBus();
+    this.quotas = deps.quotas ?? NO_QUOTAS;
     this.counts = new SubscriptionCounts(this.broker, this.bus, this.clock);
   }
 
@@ -108,6 +111,9 @@ export class Engine {
     if (max > 0 && (this.states.get(app.id)?.sessions.size ?? 0) >= max) {
       return new PusherError(Code.OVER_CONNECTION_QUOTA, `Over connection quota: the app allows ${max} connections`);
     }
+    // Last, because admitting reserves a connection in the account's count.
+    const refused = this.quotas.admitConnection(app);
+    if (refused !== null) return new PusherError(Code.OVER_CONNECTION_QUOTA, refused);
     return undefined;
   }
 
@@ -155,6 +161,7 @@ export class Engine {
     for (const name of [...session.channels.keys()]) leave(this, session, name);
     signout(session);
     session.app.sessions.delete(session.socketId);
+    this.quotas.connectionClosed(session.app.app);
     this.bus.emit("disconnected", { appId: session.app.id, socketId: session.socketId, code });
   }
 

@@ -32,3 +32,23 @@ export const systemClock: Clock = { now: () => Date.now() };
 export function topicOf(appId: string, channel: string): string {
   return `${appId}:${channel}`;
 }
+
+/**
+ * Plan quotas, enforced where they bite (ARCHITECTURE.md): connections at connect, messages at the
+ * publish path and client events. Counts are per account; the implementation decides where they
+ * live (memory on one node, a shared adapter for several).
+ */
+export interface Quotas {
+  /** Reserves one connection; returns a refusal message (→ close 4004) or null. */
+  admitConnection(app: { id: string; accountId: string | null }): string | null;
+  /** Releases a connection admitted before. */
+  connectionClosed(app: { id: string; accountId: string | null }): void;
+  /** Counts `count` delivered messages; false (and nothing counted) when the daily quota is used up. */
+  admitMessages(app: { id: string; accountId: string | null }, count: number): boolean;
+}
+
+export const NO_QUOTAS: Quotas = {
+  admitConnection: () => null,
+  connectionClosed: () => {},
+  admitMessages: () => true,
+};

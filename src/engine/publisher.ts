@@ -4,6 +4,7 @@
  * string the publisher sent, delivered byte-for-byte inside the frame (§1.2).
  */
 import { channelType } from "../protocol/channels";
+import { QuotaExceededError } from "../protocol/errors";
 import { eventFrame } from "../protocol/frames";
 import type { AppState } from "./app-state";
 import type { Engine } from "./engine";
@@ -20,6 +21,12 @@ export interface PublishRequest {
 /** Returns the number of local sockets the event was addressed to (for metrics and the debug log). */
 export function publish(engine: Engine, app: AppState, req: PublishRequest): number {
   const excluded = req.excludeSocketId === undefined ? undefined : app.sessions.get(req.excludeSocketId);
+  // Counted up front, per delivered message as Pusher counts them, so a refused publish sends nothing.
+  let deliveries = 0;
+  for (const channel of req.channels) {
+    deliveries += app.subscriptionCount(channel) - (excluded?.channels.has(channel) ? 1 : 0);
+  }
+  if (!engine.quotas.admitMessages(app.app, deliveries)) throw new QuotaExceededError();
   let recipients = 0;
   for (const channel of req.channels) {
     const frame = eventFrame(req.event, channel, req.data);

@@ -81,3 +81,11 @@ export class SubscriptionError extends PusherError {
     this.name = "SubscriptionError";
   }
 }
+
+/** The account's daily message quota is used up: HTTP 403 (§5.1), client events refused with 4301. */
+export class QuotaExceededError extends Error {
+  constructor(message = "Message quota exceeded: the account's daily message allowance is used up") {
+    super(message);
+    this.name = "QuotaExceededError";
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The engine's Quotas port backed by plans: concurrent connections per account (and the plan's
+ * optional per-app cap) and delivered messages per UTC day. Counts live in the Counters adapter so
+ * that several nodes can share them. Plans are cached for a second: plan changes apply within one.
+ * Operator apps (no account) are not limited by any plan.
+ */
+import type { Counters } from "../adapters/counters/counters";
+import type { Clock, Quotas } from "../engine/ports";
+import type { Plan } from "./schemas";
+
+type AppRef = { id: string; accountId: string | null };
+const DAY_MS = 86_400_000;
+
+export class PlanQuotas implements Quotas {
+  private readonly plans = new Map<string, { plan: Plan | undefined; at: number }>();
+
+  constructor(
+    private readonly counters: Counters,
+    private readonly planOf: (accountId: string) => Plan | undefined,
+    private readonly clock: Clock,
+  ) {}
+
+  private plan(accountId: string): Plan | undefined {
+    const now = this.clock.now();
+    const cached = this.plans.get(accountId);
+    if (cached !== undefined && now - cached.at < 1000) return cached.plan;
+    const plan = this.planOf(accountId);
+    this.plans.set(accountId, { plan, at: now });
+    return plan;
+  }
+
+  /** Forget cached plans (after an admin changed a plan or an account's plan). */
+  invalidate(): void {
+    this.plans.clear();
+  }
+
+  admitConnection(app: AppRef): string | null {
+    if (app.accountId === null) return null;
+    const plan = this.plan(app.accountId);
+    const account = this.counters.add(`conn:${app.accountId}`, 1);
+    const perApp = this.counters.add(`conn-app:${app.id}`, 1);
+    if (plan === undefined) return null;
+    if (plan.maxConnections > 0 && account > plan.maxConnections) {
+      this.connectionClosed(app);
+      return `Over connection quota: the ${plan.name} plan allows ${plan.maxConnections} concurrent connections`;
+    }
+    if (plan.maxAppConnections > 0 && perApp > plan.maxAppConnections) {
+      this.connectionClosed(app);
+      return `Over connection quota: the ${plan.name} plan allows ${plan.maxAppConnections} connections per app`;
+    }
+    return null;
+  }
+
+  connectionClosed(app: AppRef): void {
+    if (app.accountId === null) return;
+    this.counters.add(`conn:${app.accountId}`, -1);
+    this.counters.add(`conn-app:${app.id}`, -1);
+  }
+
+  admitMessages(app: AppRef, count: number): boolean {
+    if (app.accountId === null || count <= 0) return true;
+    const plan = this.plan(app.accountId);
+    if (plan === undefined || plan.maxMessagesPerDay === 0) return true;
+    const name = this.dayCounter(app.accountId);
+    if (this.counters.get(name) + count > plan.maxMessagesPerDay) return false;
+    this.counters.add(name, count, this.msUntilMidnight());
+    return true;
+  }
+
+  /** Messages counted today for an account (usage display). */
+  messagesToday(accountId: string): number {
+    return this.counters.get(this.dayCounter(accountId));
+  }
+
+  /** Seeds today's count after a restart, from the usage rollups. */
+  seedMessagesToday(accountId: string, count: number): void {
+    if (count > 0) this.counters.add(this.dayCounter(accountId), count, this.msUntilMidnight());
+  }
+
+  connections(accountId: string): number {
+    return this.counters.get(`conn:${accountId}`);
+  }
+
+  private dayCounter(accountId: string): string {
+    return `msgs:${accountId}:${Math.floor(this.clock.now() / DAY_MS)}`;
+  }
+
+  private msUntilMidnight(): number {
+    const now = this.clock.now();
+    return DAY_MS - (now % DAY_MS);
+  }
+}

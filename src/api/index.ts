@@ -1,0 +1,29 @@
+/**
+ * The management API at /api/v1: resource-oriented JSON over the same services as the CLI and the
+ * dashboard. Authenticated by session cookie (with CSRF checks on changes) or Bearer token.
+ */
+import { Elysia } from "elysia";
+import { errorResponse, toErrorResponse, type ApiServices } from "./context";
+import { adminRoutes } from "./routes/admin";
+import { appLiveRoutes } from "./routes/app-live";
+import { appRoutes } from "./routes/apps";
+import { meRoutes } from "./routes/me";
+import { sessionRoutes } from "./routes/session";
+
+export type { ApiServices } from "./context";
+
+export function managementApi(services: ApiServices, extra: Array<(app: any) => any> = []) {
+  let api: any = new Elysia({ name: "management-api", prefix: "/api/v1" }).onError(({ code, error }) => {
+    if (code === "VALIDATION") {
+      const first = (error as { valueError?: { path: string; message: string } }).valueError;
+      const where = first?.path ? `${first.path.replace(/^\//, "").replaceAll("/", ".")}: ` : "";
+      return errorResponse("invalid", `Invalid request: ${where}${first?.message ?? "the body does not match the schema"}`, 400);
+    }
+    if (code === "PARSE") return errorResponse("invalid", "Invalid request: the body is not valid JSON", 400);
+    if (code === "NOT_FOUND") return errorResponse("not_found", "No such endpoint", 404);
+    return toErrorResponse(error);
+  });
+  for (const routes of [sessionRoutes, meRoutes, adminRoutes, appRoutes, appLiveRoutes]) api = api.use(routes(services));
+  for (const routes of extra) api = api.use(routes);
+  return api as Elysia;
+}
