@@ -15,6 +15,8 @@ export class AppChangeWatcher {
     private readonly db: Database,
     private readonly store: SqliteAppStore,
     private readonly onChange: (id: string) => void,
+    /** Apps with live state here: one created and deleted between two polls must still be noticed. */
+    private readonly liveIds: () => Iterable<string> = () => [],
   ) {
     this.version = this.dataVersion();
     this.revisions = store.revisions();
@@ -41,6 +43,7 @@ export class AppChangeWatcher {
     const next = this.store.revisions();
     for (const [id, revision] of next) if (this.revisions.get(id) !== revision) this.onChange(id);
     for (const id of this.revisions.keys()) if (!next.has(id)) this.onChange(id);
+    for (const id of this.liveIds()) if (!next.has(id) && !this.revisions.has(id)) this.onChange(id);
     this.revisions = next;
   }
 

@@ -59,6 +59,18 @@ export async function serve(argv: string[]): Promise<void> {
     if (code === "EACCES") throw new Error(`not allowed to listen on ${config.host}:${config.port}`);
     throw err;
   }
+  // Handlers first: a supervisor may send SIGTERM as soon as it sees the listening line.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`mawjly: ${signal} received, closing connections (4200) and stopping`);
+    await running.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   if (config.demo && running.apps.list().length === 0) {
     printDemoApp(running.apps.create({ name: "Demo app", clientEvents: true }), host, running.port);
@@ -72,14 +84,4 @@ export async function serve(argv: string[]): Promise<void> {
   }
   console.log(`mawjly: listening on ${running.url.replace(/^(https?):\/\/[^:]+/, `$1://${config.host}`)}`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`mawjly: ${signal} received, closing connections (4200) and stopping`);
-    await running.stop();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
 }

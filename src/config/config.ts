@@ -47,16 +47,18 @@ export class ConfigError extends Error {
 /** Builds the config from env and flags (flags win); throws ConfigError with one clear line. */
 export function loadConfig(flags: Partial<Record<keyof ServerConfig, string | boolean>>, env = process.env): ServerConfig {
   const raw: Record<string, unknown> = {};
+  const source: Partial<Record<keyof ServerConfig, string>> = {};
   for (const [name, variable] of Object.entries(ENV) as [keyof ServerConfig, string][]) {
     const value = flags[name] ?? env[variable];
     if (value === undefined || value === "") continue;
-    raw[name] = coerce(name, value, flags[name] !== undefined ? `--${kebab(name)}` : variable);
+    source[name] = flags[name] !== undefined ? `--${kebab(name)}` : variable;
+    raw[name] = coerce(name, value, source[name]);
   }
   const config = Value.Default(ServerConfig, raw) as ServerConfig;
   const first = Value.Errors(ServerConfig, config).First();
   if (first !== undefined) {
     const name = first.path.replace(/^\//, "") as keyof ServerConfig;
-    throw new ConfigError(`Invalid setting ${kebab(name)} (${ENV[name] ?? name}): ${first.message}`);
+    throw new ConfigError(`Invalid value for ${source[name] ?? kebab(name)}: ${first.message}`);
   }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError("TLS needs both --tls-cert and --tls-key");

@@ -179,7 +179,11 @@ export class Engine {
     const state = this.states.get(appId);
     if (state === undefined) return;
     const app = this.apps.byId(appId);
-    if (app === undefined) return this.closeAll(state, Code.APP_NOT_FOUND, closeReason[Code.APP_NOT_FOUND]);
+    if (app === undefined) {
+      // Sessions keep their AppState reference, so their close handlers still clean up after this.
+      this.states.delete(appId);
+      return this.closeAll(state, Code.APP_NOT_FOUND, closeReason[Code.APP_NOT_FOUND]);
+    }
     state.app = app;
     if (!app.enabled) this.closeAll(state, Code.APP_DISABLED, closeReason[Code.APP_DISABLED]);
     else for (const s of state.sessions.values()) if (state.secretFor(s.key) === undefined) s.close(Code.UNAUTHORIZED, "App key revoked");

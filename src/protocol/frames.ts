@@ -95,5 +95,5 @@ export function commandData(frame: InboundFrame): Record<string, unknown> {
 }
 
 export function subscriptionErrorFrame(channel: string, type: string, error: string, status: number): string {
-  return `{"event":"pusher:subscription_error","channel":${q(channel)},"data":${q({ type, error, status })}}`;
+  return `{"event":"pusher:subscription_error","channel":${q(channel)},"data":${q(q({ type, error, status }))}}`;
 }

@@ -94,14 +94,17 @@ export class RawSocket {
     };
   }
 
+  /** The handshake frame (connection_established, or pusher:error for a refused connection). */
+  handshake: any;
+
   static async connect(server: TestServer, key: string, query = "?protocol=7"): Promise<RawSocket> {
     const socket = new RawSocket(`${server.wsUrl}/app/${key}${query}`);
-    await socket.next((f) => f.event === "pusher:connection_established" || f.event === "pusher:error");
+    socket.handshake = await socket.next((f) => f.event === "pusher:connection_established" || f.event === "pusher:error");
     return socket;
   }
 
   get socketId(): string {
-    return JSON.parse(this.frames[0].data).socket_id;
+    return JSON.parse(this.handshake.data).socket_id;
   }
 
   send(frame: unknown): void {

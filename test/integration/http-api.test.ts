@@ -1,0 +1,189 @@
+/**
+ * Publishing through the official `pusher` SDK against the real server (§5.3, §5.4, §5.8): delivery,
+ * the exact response bodies with and without `info`, socket exclusion and terminate_connections.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type Pusher from "pusher";
+import type { App } from "../../src/engine/app";
+import { hmacHex, signChannel } from "../../src/protocol/signatures";
+import { RawSocket, serverSdk } from "../support/clients";
+import { startServer, type TestServer } from "../support/server";
+
+let server: TestServer;
+let app: App;
+let sdk: Pusher;
+const sockets: RawSocket[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  app = server.createApp();
+  sdk = serverSdk(server, app);
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  expect(await server.stop()).toBe(0);
+});
+
+/** A raw socket subscribed to `channel` (signed for private/presence); presence identity `userId`. */
+/**
+ * A raw socket and its socket id. (RawSocket.connect consumes connection_established through next(),
+ * so its socketId getter cannot read frames[0]; we keep the id from the frame ourselves.)
+ */
+async function open(): Promise<RawSocket & { id: string }> {
+  const socket = new RawSocket(`${server.wsUrl}/app/${app.key}?protocol=7`);
+  sockets.push(socket);
+  const established = await socket.next((f) => f.event === "pusher:connection_established");
+  return Object.assign(socket, { id: JSON.parse(established.data).socket_id as string });
+}
+
+async function subscriber(channel: string, userId?: string): Promise<RawSocket & { id: string }> {
+  const socket = await open();
+  const data: Record<string, string> = { channel, auth: "" };
+  if (userId !== undefined) data.channel_data = JSON.stringify({ user_id: userId });
+  if (channel.startsWith("private-") || channel.startsWith("presence-")) {
+    data.auth = signChannel(app.key, app.secret, socket.id, channel, data.channel_data);
+  }
+  socket.send({ event: "pusher:subscribe", data });
+  await socket.next((f) => f.event === "pusher_internal:subscription_succeeded" && f.channel === channel);
+  return socket;
+}
+
+const json = async (res: { json(): Promise<unknown>; status: number }) => ({ status: res.status, body: await res.json() });
+
+describe("POST /events via pusher.trigger", () => {
+  test("one channel: 200 {} and the subscriber gets the data string byte-for-byte", async () => {
+    const socket = await subscriber("t-one");
+    expect(await json(await sdk.trigger("t-one", "my-event", { message: "hello world" }))).toEqual({ status: 200, body: {} });
+    expect(await socket.next((f) => f.event === "my-event")).toEqual({
+      event: "my-event",
+      channel: "t-one",
+      data: `{"message":"hello world"}`,
+    });
+  });
+
+  test("several channels: every channel gets its own frame", async () => {
+    const a = await subscriber("t-multi-a");
+    const b = await subscriber("t-multi-b");
+    expect(await json(await sdk.trigger(["t-multi-a", "t-multi-b", "t-multi-c"], "ev", "plain text"))).toEqual({
+      status: 200,
+      body: {},
+    });
+    expect(await a.next((f) => f.event === "ev")).toEqual({ event: "ev", channel: "t-multi-a", data: "plain text" });
+    expect(await b.next((f) => f.event === "ev")).toEqual({ event: "ev", channel: "t-multi-b", data: "plain text" });
+  });
+
+  test("with info: user_count only on presence channels, subscription_count on every channel", async () => {
+    await subscriber("presence-t-info", "u1");
+    await subscriber("presence-t-info", "u1");
+    await subscriber("presence-t-info", "u2");
+    await subscriber("t-info");
+    const res = await sdk.trigger(["presence-t-info", "t-info", "t-info-empty"], "ev", {}, { info: "user_count,subscription_count" });
+    expect(await json(res)).toEqual({
+      status: 200,
+      body: {
+        channels: {
+          "presence-t-info": { user_count: 2, subscription_count: 3 },
+          "t-info": { subscription_count: 1 },
+          "t-info-empty": { subscription_count: 0 },
+        },
+      },
+    });
+  });
+
+  test("with info=user_count on a public channel only: the entry is {}", async () => {
+    const res = await sdk.trigger(["t-uc"], "ev", {}, { info: "user_count" });
+    expect(await json(res)).toEqual({ status: 200, body: { channels: { "t-uc": {} } } });
+  });
+
+  test("socket_id: that connection does not get the event, the others do", async () => {
+    const excluded = await subscriber("t-exclude");
+    const other = await subscriber("t-exclude");
+    await sdk.trigger("t-exclude", "first", {}, { socket_id: excluded.id });
+    await sdk.trigger("t-exclude", "second", {});
+    // Frames on one channel arrive in publish order, so "second" arriving proves "first" was skipped.
+    await excluded.next((f) => f.event === "second");
+    expect(excluded.frames.filter((f) => f.event === "first")).toEqual([]);
+    expect((await other.next((f) => f.event === "first")).channel).toBe("t-exclude");
+  });
+});
+
+describe("POST /batch_events via pusher.triggerBatch", () => {
+  test("200 {} and each event reaches its channel", async () => {
+    const a = await subscriber("b-a");
+    const b = await subscriber("b-b");
+    const res = await sdk.triggerBatch([
+      { channel: "b-a", name: "e1", data: `{"x":1}` },
+      { channel: "b-b", name: "e2", data: "raw" },
+    ]);
+    expect(await json(res)).toEqual({ status: 200, body: {} });
+    expect(await a.next((f) => f.event === "e1")).toEqual({ event: "e1", channel: "b-a", data: `{"x":1}` });
+    expect(await b.next((f) => f.event === "e2")).toEqual({ event: "e2", channel: "b-b", data: "raw" });
+  });
+
+  test("with info: {batch:[…]} aligned by index, {} for items without info", async () => {
+    await subscriber("presence-b-info", "u1");
+    await subscriber("b-info");
+    const res = await sdk.triggerBatch([
+      { channel: "presence-b-info", name: "e", data: "1", info: "user_count,subscription_count" },
+      { channel: "b-info", name: "e", data: "2" },
+      { channel: "b-info", name: "e", data: "3", info: "subscription_count" },
+    ] as any);
+    expect(await json(res)).toEqual({
+      status: 200,
+      body: { batch: [{ user_count: 1, subscription_count: 1 }, {}, { subscription_count: 1 }] },
+    });
+  });
+});
+
+describe("atomicity", () => {
+  test("a batch with one bad item publishes nothing (validated whole, §5.4)", async () => {
+    const socket = await subscriber("b-atomic");
+    const bad = sdk.triggerBatch([
+      { channel: "b-atomic", name: "should-not-arrive", data: "1" },
+      { channel: "b-atomic", name: "bad name!", data: "2" },
+    ]);
+    await expect(bad).rejects.toMatchObject({ status: 400 });
+    await sdk.trigger("b-atomic", "marker", {});
+    await socket.next((f) => f.event === "marker");
+    expect(socket.frames.filter((f) => f.event === "should-not-arrive")).toEqual([]);
+  });
+});
+
+describe("users", () => {
+  test("sendToUser reaches a connection signed in as that user", async () => {
+    const socket = await open();
+    const userData = `{"id":"user-42"}`;
+    const auth = `${app.key}:${hmacHex(app.secret, `${socket.id}::user::${userData}`)}`;
+    socket.send({ event: "pusher:signin", data: { auth, user_data: userData } });
+    await socket.next((f) => f.event === "pusher:signin_success");
+    expect(await json(await sdk.sendToUser("user-42", "notify", { a: 1 }))).toEqual({ status: 200, body: {} });
+    expect(await socket.next((f) => f.event === "notify")).toEqual({
+      event: "notify",
+      channel: "#server-to-user-user-42",
+      data: `{"a":1}`,
+    });
+  });
+
+  test("terminateUserConnections: 200 {}, the user's sockets get 4009, others stay", async () => {
+    const signedIn = await open();
+    const bystander = await subscriber("t-bystander");
+    const userData = `{"id":"to-terminate"}`;
+    const auth = `${app.key}:${hmacHex(app.secret, `${signedIn.id}::user::${userData}`)}`;
+    signedIn.send({ event: "pusher:signin", data: { auth, user_data: userData } });
+    await signedIn.next((f) => f.event === "pusher:signin_success");
+
+    expect(await json(await sdk.terminateUserConnections("to-terminate"))).toEqual({ status: 200, body: {} });
+    expect(await signedIn.next((f) => f.event === "pusher:error")).toEqual({
+      event: "pusher:error",
+      data: { code: 4009, message: "You got disconnected by the app." },
+    });
+    expect((await signedIn.closed()).code).toBe(4009);
+    bystander.send({ event: "pusher:ping", data: {} });
+    await bystander.next((f) => f.event === "pusher:pong");
+    expect(bystander.closeCode).toBeUndefined();
+  });
+
+  test("terminating a user with no connections is still 200 {}", async () => {
+    expect(await json(await sdk.terminateUserConnections("nobody"))).toEqual({ status: 200, body: {} });
+  });
+});

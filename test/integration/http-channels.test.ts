@@ -1,0 +1,232 @@
+/**
+ * Channel queries through the official `pusher` SDK against the real server (§5.5–§5.7): exact bodies
+ * for listed, single and presence-user queries, and the 400s for attributes a channel type lacks.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type Pusher from "pusher";
+import type { App } from "../../src/engine/app";
+import { signChannel } from "../../src/protocol/signatures";
+import { RawSocket, serverSdk } from "../support/clients";
+import { startServer, type TestServer } from "../support/server";
+import { signedFetch } from "../unit/signing";
+
+let server: TestServer;
+let app: App;
+let sdk: Pusher;
+const sockets: RawSocket[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  app = server.createApp();
+  sdk = serverSdk(server, app);
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  expect(await server.stop()).toBe(0);
+});
+
+/**
+ * A raw socket and its socket id. (RawSocket.connect consumes connection_established through next(),
+ * so its socketId getter cannot read frames[0]; we keep the id from the frame ourselves.)
+ */
+async function open(): Promise<RawSocket & { id: string }> {
+  const socket = new RawSocket(`${server.wsUrl}/app/${app.key}?protocol=7`);
+  sockets.push(socket);
+  const established = await socket.next((f) => f.event === "pusher:connection_established");
+  return Object.assign(socket, { id: JSON.parse(established.data).socket_id as string });
+}
+
+async function subscriber(channel: string, userId?: string, userInfo?: unknown): Promise<RawSocket & { id: string }> {
+  const socket = await open();
+  const data: Record<string, string> = { channel, auth: "" };
+  if (userId !== undefined) data.channel_data = JSON.stringify({ user_id: userId, user_info: userInfo });
+  if (channel.startsWith("private-") || channel.startsWith("presence-")) {
+    data.auth = signChannel(app.key, app.secret, socket.id, channel, data.channel_data);
+  }
+  socket.send({ event: "pusher:subscribe", data });
+  await socket.next((f) => f.event === "pusher_internal:subscription_succeeded" && f.channel === channel);
+  return socket;
+}
+
+/** GET through the SDK; errors (status ≥ 400) come back as {status, body} too. */
+async function get(path: string, params: Record<string, string> = {}) {
+  try {
+    const res = await sdk.get({ path, params });
+    return { status: res.status, body: await res.json() };
+  } catch (err: any) {
+    if (err?.status === undefined) throw err;
+    return { status: err.status, body: JSON.parse(err.body) };
+  }
+}
+
+describe("before anything is subscribed", () => {
+  test("GET /channels is {\"channels\":{}} (an object, for PHP)", async () => {
+    const res = await sdk.get({ path: "/channels" });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(`{"channels":{}}`);
+  });
+
+  test("GET /channels/NAME of an unoccupied channel is {\"occupied\":false}", async () => {
+    expect(await get("/channels/nobody-here")).toEqual({ status: 200, body: { occupied: false } });
+  });
+
+  test("unoccupied channel with requested counts: zeros", async () => {
+    expect(await get("/channels/presence-empty", { info: "user_count,subscription_count" })).toEqual({
+      status: 200,
+      body: { occupied: false, user_count: 0, subscription_count: 0 },
+    });
+  });
+
+  test("users of an empty presence channel: {\"users\":[]}", async () => {
+    expect(await get("/channels/presence-empty/users")).toEqual({ status: 200, body: { users: [] } });
+  });
+});
+
+describe("with subscribers", () => {
+  beforeAll(async () => {
+    await subscriber("presence-room", "u1", { name: "A" });
+    await subscriber("presence-room", "u1", { name: "A" });
+    await subscriber("presence-room", "u2");
+    await subscriber("presence-lobby", "u3");
+    await subscriber("public-news");
+    await subscriber("public-news");
+    await subscriber("private-secret");
+    await subscriber("cache-weather");
+  });
+
+  test("GET /channels lists occupied channels with {} values", async () => {
+    expect(await get("/channels")).toEqual({
+      status: 200,
+      body: {
+        channels: {
+          "presence-room": {},
+          "presence-lobby": {},
+          "public-news": {},
+          "private-secret": {},
+          "cache-weather": {},
+        },
+      },
+    });
+  });
+
+  test("filter_by_prefix", async () => {
+    expect(await get("/channels", { filter_by_prefix: "public-" })).toEqual({
+      status: 200,
+      body: { channels: { "public-news": {} } },
+    });
+    expect(await get("/channels", { filter_by_prefix: "nothing-" })).toEqual({ status: 200, body: { channels: {} } });
+  });
+
+  test("filter_by_prefix=presence- with info=user_count", async () => {
+    expect(await get("/channels", { filter_by_prefix: "presence-", info: "user_count" })).toEqual({
+      status: 200,
+      body: { channels: { "presence-room": { user_count: 2 }, "presence-lobby": { user_count: 1 } } },
+    });
+  });
+
+  test("user_count without the presence- prefix is a 400", async () => {
+    const error = "user_count can only be requested for presence channels: add filter_by_prefix=presence-";
+    expect(await get("/channels", { info: "user_count" })).toEqual({ status: 400, body: { error } });
+    expect(await get("/channels", { filter_by_prefix: "public-", info: "user_count" })).toEqual({ status: 400, body: { error } });
+  });
+
+  test("GET /channels/NAME: occupied, with user_count and subscription_count when asked", async () => {
+    expect(await get("/channels/presence-room")).toEqual({ status: 200, body: { occupied: true } });
+    expect(await get("/channels/presence-room", { info: "user_count,subscription_count" })).toEqual({
+      status: 200,
+      body: { occupied: true, user_count: 2, subscription_count: 3 },
+    });
+    expect(await get("/channels/public-news", { info: "subscription_count" })).toEqual({
+      status: 200,
+      body: { occupied: true, subscription_count: 2 },
+    });
+  });
+
+  test("PHP-style percent-encoded info (user_count%2Csubscription_count) is accepted", async () => {
+    const res = await signedFetch(server.url, {
+      key: app.key,
+      secret: app.secret,
+      method: "GET",
+      path: `/apps/${app.id}/channels/presence-room`,
+      params: { info: "user_count,subscription_count" },
+      encodeValues: true,
+    });
+    expect(res).toEqual({ status: 200, body: { occupied: true, user_count: 2, subscription_count: 3 } });
+  });
+
+  test("user_count on a public channel is a 400", async () => {
+    expect(await get("/channels/public-news", { info: "user_count" })).toEqual({
+      status: 400,
+      body: { error: "user_count is only available for presence channels, not public-news" },
+    });
+  });
+
+  test("unknown info attribute is a 400", async () => {
+    expect(await get("/channels/public-news", { info: "occupied,members" })).toEqual({
+      status: 400,
+      body: { error: "Unknown info attribute 'occupied': use user_count, subscription_count, cache" },
+    });
+    expect(await get("/channels", { info: "bogus" })).toEqual({
+      status: 400,
+      body: { error: "Unknown info attribute 'bogus': use user_count, subscription_count" },
+    });
+  });
+
+  test("cache: null when empty, then the last event with its TTL", async () => {
+    expect(await get("/channels/cache-weather", { info: "cache" })).toEqual({
+      status: 200,
+      body: { occupied: true, cache: null },
+    });
+    await sdk.trigger("cache-weather", "forecast", { sky: "clear" });
+    const res = await get("/channels/cache-weather", { info: "cache" });
+    expect(res.status).toBe(200);
+    expect(res.body.cache.ttl).toBeGreaterThan(1790);
+    expect(res.body.cache.ttl).toBeLessThanOrEqual(1800);
+    expect(res.body).toEqual({
+      occupied: true,
+      cache: { event: "forecast", data: `{"sky":"clear"}`, ttl: res.body.cache.ttl },
+    });
+  });
+
+  test("cache on a non-cache channel is a 400", async () => {
+    expect(await get("/channels/public-news", { info: "cache" })).toEqual({
+      status: 400,
+      body: { error: "cache is only available for cache channels, not public-news" },
+    });
+  });
+
+  test("GET /channels/NAME/users: distinct user ids in join order", async () => {
+    expect(await get("/channels/presence-room/users")).toEqual({
+      status: 200,
+      body: { users: [{ id: "u1" }, { id: "u2" }] },
+    });
+  });
+
+  test("users of a non-presence channel is a 400", async () => {
+    expect(await get("/channels/public-news/users")).toEqual({
+      status: 400,
+      body: { error: "Users can only be listed for presence channels, not public-news" },
+    });
+    expect(await get("/channels/private-secret/users")).toEqual({
+      status: 400,
+      body: { error: "Users can only be listed for presence channels, not private-secret" },
+    });
+  });
+
+  test("an invalid channel name in the path is a 400", async () => {
+    expect(await get("/channels/bad!name")).toEqual({
+      status: 400,
+      body: { error: "Invalid channel name 'bad!name': use only the characters A-Z a-z 0-9 _ - = @ , . ;" },
+    });
+  });
+
+  test("a channel disappears from the list when its last subscriber leaves", async () => {
+    const socket = await subscriber("short-lived");
+    expect((await get("/channels", { filter_by_prefix: "short-" })).body).toEqual({ channels: { "short-lived": {} } });
+    socket.send({ event: "pusher:unsubscribe", data: { channel: "short-lived" } });
+    socket.send({ event: "pusher:ping", data: {} });
+    await socket.next((f) => f.event === "pusher:pong"); // the unsubscribe was processed before the ping
+    expect(await get("/channels", { filter_by_prefix: "short-" })).toEqual({ status: 200, body: { channels: {} } });
+    expect(await get("/channels/short-lived")).toEqual({ status: 200, body: { occupied: false } });
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * The direction of imports (ARCHITECTURE.md "Layers", STYLE.md principle 1): protocol/ imports nothing
+ * outside itself; engine/ never reaches the edges, the stores or a runtime (Bun sockets, SQLite, Elysia).
+ */
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+const SRC = resolve(import.meta.dir, "..", "..", "src");
+
+function sources(dir: string): string[] {
+  return readdirSync(join(SRC, dir), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => join(SRC, dir, f));
+}
+
+/** Module specifiers of static imports, re-exports and dynamic imports in one file. */
+function importsOf(text: string): string[] {
+  const specs: string[] = [];
+  const patterns = [
+    /^\s*import\s+(?:type\s+)?[^'";]*?\sfrom\s+["']([^"']+)["']/gm,
+    /^\s*import\s+["']([^"']+)["']/gm,
+    /^\s*export\s+(?:type\s+)?[^'";]*?\sfrom\s+["']([^"']+)["']/gm,
+    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+    /\brequire\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  for (const pattern of patterns) for (const m of text.matchAll(pattern)) specs.push(m[1]!);
+  return specs;
+}
+
+/** A relative import as a path under src/ (e.g. "engine/app"); bare specifiers unchanged. */
+function target(file: string, spec: string): string {
+  return spec.startsWith(".") ? relative(SRC, resolve(dirname(file), spec)) : spec;
+}
+
+function violations(dir: string, allowed: (t: string) => boolean): string[] {
+  const found: string[] = [];
+  for (const file of sources(dir)) {
+    for (const spec of importsOf(readFileSync(file, "utf8"))) {
+      const t = target(file, spec);
+      if (!allowed(t)) found.push(`${relative(SRC, file)} imports ${spec}`);
+    }
+  }
+  return found;
+}
+
+test("the import scanner sees every import form", () => {
+  const text = `import { a } from "./a";\nimport type { B } from "../b";\nimport "./side";\nexport * from "./c";\nexport { d } from './d';\nconst e = await import("./e");\nimport {\n  f,\n  g,\n} from "./fg";`;
+  expect(importsOf(text).sort()).toEqual(["../b", "./a", "./c", "./d", "./e", "./fg", "./side"]);
+});
+
+describe("layering", () => {
+  test("src/protocol imports nothing outside src/protocol (node:crypto aside)", () => {
+    expect(sources("protocol").length).toBeGreaterThan(0);
+    expect(violations("protocol", (t) => t.startsWith("protocol/") || t === "node:crypto")).toEqual([]);
+  });
+
+  test("src/engine imports only protocol/, engine/, TypeBox and node built-ins", () => {
+    const edges = ["transport", "http-api", "cli", "store", "apps", "server", "main", "config", "api", "dashboard", "webhooks"];
+    const allowed = (t: string) => {
+      if (edges.some((e) => t === e || t.startsWith(`${e}/`) || t === `${e}.ts`)) return false;
+      if (t.startsWith("engine/") || t.startsWith("protocol/")) return true;
+      if (t.startsWith("@sinclair/typebox")) return true;
+      return t.startsWith("node:") && t !== "node:fs" && t !== "node:net" && t !== "node:http";
+    };
+    expect(sources("engine").length).toBeGreaterThan(0);
+    expect(violations("engine", allowed)).toEqual([]);
+  });
+
+  test("no runtime I/O in the pure core: no bun, bun:sqlite, elysia, Bun.* or process.*", () => {
+    const found: string[] = [];
+    for (const file of [...sources("protocol"), ...sources("engine")]) {
+      const text = readFileSync(file, "utf8");
+      for (const spec of importsOf(text)) if (/^(bun|bun:.*|elysia)$/.test(spec)) found.push(`${relative(SRC, file)}: ${spec}`);
+      // Types from "bun" are fine, but the engine must not call the runtime directly.
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+      if (/\bBun\.\w+/.test(code)) found.push(`${relative(SRC, file)}: uses Bun.*`);
+      if (/\bprocess\.\w+/.test(code)) found.push(`${relative(SRC, file)}: uses process.*`);
+    }
+    expect(found).toEqual([]);
+  });
+});
