@@ -9,6 +9,7 @@ import { accountsCommand, plansCommand } from "./cli/accounts";
 import { appsCommand } from "./cli/apps";
 import { UsageError, parse, dataDir } from "./cli/args";
 import { serve, SERVE_HELP } from "./cli/serve";
+import { webhooksCommand } from "./cli/webhooks";
 import { openDatabase, StoreError } from "./store/database";
 import { versionLine } from "./version";
 
@@ -21,6 +22,7 @@ Commands:
   apps       create, list, show, update and delete apps, and manage their key pairs
   accounts   create and manage accounts (the dashboard's users) and sign-up
   plans      list and change plans (app, connection and message quotas)
+  webhooks   add, list, update and remove webhook endpoints; delivery log, test, redeliver
   migrate    apply database migrations and exit
   version    print version, commit and build date
 
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
   apps: appsCommand,
   accounts: accountsCommand,
   plans: plansCommand,
+  webhooks: webhooksCommand,
   migrate(argv) {
     const { values } = parse(argv, {}, "migrate");
     if (values.help) return void console.log("Usage: mawjly migrate [--data-dir DIR]\n\nApplies pending database migrations.");

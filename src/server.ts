@@ -18,10 +18,16 @@ import { AppChangeWatcher } from "./apps/watcher";
 import type { ServerConfig } from "./config/config";
 import { Engine } from "./engine/engine";
 import { systemClock, type Broker, type Clock } from "./engine/ports";
+import { dashboard } from "./dashboard";
 import { docs } from "./docs/openapi";
+import { safeEqual } from "./protocol/signatures";
 import { pusherHttpApi } from "./http-api";
+import { connectionsPerApp, liveApps, subscribersOf } from "./metrics/live";
+import { CONTENT_TYPE, Metrics } from "./metrics/prometheus";
+import { UsageRecorder } from "./metrics/usage";
 import { openDatabase } from "./store/database";
 import { tryUpgrade, websocketHandlers, type SocketData } from "./transport/bun-websocket";
+import { loadWebhookConfig, startWebhooks, type WebhookService } from "./webhooks";
 
 export interface RunningServer {
   url: string;
@@ -29,6 +35,8 @@ export interface RunningServer {
   engine: Engine;
   apps: AppService;
   accounts: AccountService;
+  /** Webhook endpoints, delivery log, send test, redeliver (src/webhooks). */
+  webhooks: WebhookService;
   /** Graceful stop: clients get 4200, timers stop, the store closes. */
   stop(): Promise<void>;
 }
@@ -59,24 +67,50 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
       protocols: [5, 6, 7],
     },
   });
+  const subscribers = subscribersOf(engine);
+  const usage = new UsageRecorder({ db, bus: engine.bus, clock, channelSubscribers: subscribers, connections: () => connectionsPerApp(engine) });
+  const metrics = new Metrics({ bus: engine.bus, channelSubscribers: subscribers, live: () => liveApps(engine) });
+  usage.start();
+  metrics.start();
+  // After a restart the daily message quota continues from what the rollups recorded today.
+  for (const account of accounts.list(10_000, 0).items) {
+    quotas.seedMessagesToday(account.id, usage.today(apps.list(account.id).map((a) => a.id)).messages);
+  }
+
+  // Settings from MAWJLY_WEBHOOK_* (src/webhooks/config.ts); resumes deliveries left by the last run.
+  const webhooks = startWebhooks({ db, bus: engine.bus, apps: cache, clock, config: loadWebhookConfig() });
 
   // Changes from this process apply at once; changes from another process (the CLI) within 250 ms.
   const changed = (id: string) => {
     cache.invalidate(id);
     engine.reload(id);
   };
-  const watcher = new AppChangeWatcher(db, store, changed);
+  const watcher = new AppChangeWatcher(db, store, changed, () => [...engine.appStates()].map((state) => state.id));
   apps.onChange = (id) => {
     changed(id);
     watcher.sync();
   };
+  accounts.onAppsRemoved = (ids) => ids.forEach(apps.onChange);
   watcher.start(250);
 
-  const http = new Elysia()
-    .get("/health", () => ({ status: "ok" }))
+  // normalize: false, so schema violations such as unknown properties are refused instead of being
+  // stripped silently (a typo like "clientEvent" must not look like success). Elysia reads it here.
+  const http = new Elysia({ normalize: false })
+    .onError(({ code, request }) => (code === "NOT_FOUND" ? notFound(request) : undefined))
+    // Counts by route pattern (bounded labels), with the app id where the route names one.
+    .onAfterResponse({ as: "global" }, (ctx: any) => {
+      const status =
+        ctx.code === "NOT_FOUND" ? 404 : ctx.responseValue instanceof Response ? ctx.responseValue.status : Number(ctx.set.status ?? 200);
+      metrics.recordHttp(ctx.route || "unmatched", status, ctx.params?.appId ?? ctx.params?.id);
+    })
+    .get("/health", () => ({ status: "ok" }), { detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}" } })
     .use(pusherHttpApi({ apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) }))
-    .use(managementApi({ apps, appCache: cache, accounts, auth, quotas, engine }))
-    .use(docs());
+    .get("/metrics", ({ request }) => metricsResponse(metrics, config.metricsToken, request), {
+      detail: { tags: ["Operations"], summary: "Prometheus metrics (Bearer token when MAWJLY_METRICS_TOKEN is set)" },
+    })
+    .use(managementApi({ apps, appCache: cache, accounts, auth, quotas, engine, usage, webhooks: webhooks.service }))
+    .use(docs())
+    .use(dashboard({ apps, appCache: cache, accounts, auth, quotas, engine, bus: engine.bus, usage, webhooks: webhooks.service }));
 
   server = Bun.serve<SocketData>({
     hostname: config.host,
@@ -86,7 +120,14 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
     maxRequestBodySize: 1024 * 1024,
     tls: config.tlsCert && config.tlsKey ? { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } : undefined,
     fetch(request, srv) {
-      const upgraded = tryUpgrade(request, new URL(request.url), srv);
+      let url: URL;
+      try {
+        url = new URL(request.url);
+      } catch {
+        // HTTP/1.0 without a Host header leaves no absolute URL to route on.
+        return Response.json({ error: "Bad request: the Host header is missing" }, { status: 400 });
+      }
+      const upgraded = tryUpgrade(request, url, srv);
       if (upgraded !== false) return upgraded;
       return http.fetch(request);
     },
@@ -105,6 +146,7 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
     engine,
     apps,
     accounts,
+    webhooks: webhooks.service,
     async stop() {
       clearInterval(sweeper);
       watcher.stop();
@@ -112,7 +154,27 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
       // Let the close frames leave before the listener goes away.
       await Bun.sleep(50);
       await server!.stop(true);
+      // After the sockets closed (their removals are recorded) and before the store closes.
+      await webhooks.stop();
+      usage.stop();
+      metrics.stop();
       db.close();
     },
   };
+}
+
+/** Unknown routes answer 404 in the envelope of the API the path belongs to, never HTML or plain text. */
+function notFound(request: Request): Response {
+  const path = new URL(request.url).pathname;
+  const message = `Not found: ${request.method} ${path}`;
+  if (path.startsWith("/api/")) return Response.json({ error: { code: "not_found", message } }, { status: 404 });
+  return Response.json({ error: message }, { status: 404 });
+}
+
+/** /metrics, behind a bearer token when one is configured (metrics reveal app ids and traffic). */
+function metricsResponse(metrics: Metrics, token: string | undefined, request: Request): Response {
+  if (token !== undefined && !safeEqual(request.headers.get("authorization") ?? "", `Bearer ${token}`)) {
+    return Response.json({ error: "Send Authorization: Bearer <MAWJLY_METRICS_TOKEN>" }, { status: 401 });
+  }
+  return new Response(metrics.render(), { headers: { "content-type": CONTENT_TYPE } });
 }

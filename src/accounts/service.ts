@@ -27,6 +27,8 @@ export function publicAccount(a: StoredAccount): Account {
 export class AccountService {
   /** Called after a plan or an account's plan changes, with the account id (or all: undefined). */
   onPlanChange: (accountId?: string) => void = () => {};
+  /** Called with the ids of apps removed together with an account (their live sockets must close). */
+  onAppsRemoved: (appIds: string[]) => void = () => {};
 
   constructor(
     readonly store: SqliteAccountStore,
@@ -97,12 +99,15 @@ export class AccountService {
 
   /** Deletes an account with its apps (cascade), sessions and tokens. */
   delete(id: string): void {
-    this.store.transaction(() => {
+    const appIds = this.store.transaction(() => {
       const current = this.store.account(id);
       if (current === undefined) throw new ServiceError("not_found", `No account '${id}'`);
       if (current.isAdmin && this.store.adminCount() === 1) throw new ServiceError("invalid", "Cannot delete the last admin");
+      const owned = this.store.appIdsOf(id);
       this.store.deleteAccount(id);
+      return owned;
     });
+    this.onAppsRemoved(appIds);
   }
 
   count(): number {

@@ -88,6 +88,9 @@ export class SqliteAccountStore {
       .query("UPDATE accounts SET name = ?, password_hash = ?, is_admin = ?, plan_id = ? WHERE id = ?")
       .run(a.name, a.passwordHash, a.isAdmin ? 1 : 0, a.planId, a.id);
   }
+  appIdsOf(accountId: string): string[] {
+    return (this.db.query("SELECT id FROM apps WHERE account_id = ?").all(accountId) as { id: string }[]).map((r) => r.id);
+  }
   deleteAccount(id: string): void {
     this.db.query("DELETE FROM accounts WHERE id = ?").run(id);
   }

@@ -13,6 +13,7 @@ import type { AppService } from "../apps/service";
 import type { App } from "../engine/app";
 import type { Engine } from "../engine/engine";
 import { ServiceError } from "../errors";
+import type { WebhookService } from "../webhooks";
 
 export interface ApiServices {
   apps: AppService;
@@ -21,6 +22,7 @@ export interface ApiServices {
   auth: AuthService;
   quotas: PlanQuotas;
   engine: Engine;
+  webhooks?: WebhookService;
   usage?: { series(appId: string, period: "hour" | "day" | "month"): unknown; today(appIds: string[]): { messages: number; connectionsPeak: number } };
 }
 

@@ -9,21 +9,27 @@ import { appLiveRoutes } from "./routes/app-live";
 import { appRoutes } from "./routes/apps";
 import { meRoutes } from "./routes/me";
 import { sessionRoutes } from "./routes/session";
+import { webhookRoutes } from "./routes/webhooks";
 
 export type { ApiServices } from "./context";
 
 export function managementApi(services: ApiServices, extra: Array<(app: any) => any> = []) {
+  // Unknown properties are refused, not stripped: the root app in server.ts sets normalize: false.
   let api: any = new Elysia({ name: "management-api", prefix: "/api/v1" }).onError(({ code, error }) => {
     if (code === "VALIDATION") {
       const first = (error as { valueError?: { path: string; message: string } }).valueError;
-      const where = first?.path ? `${first.path.replace(/^\//, "").replaceAll("/", ".")}: ` : "";
+      const field = first?.path ? first.path.replace(/^\//, "").replaceAll("/", ".") : "";
+      if (field !== "" && first?.message === "Expected required property") {
+        return errorResponse("invalid", `Invalid request: ${field} is required`, 400);
+      }
+      const where = field === "" ? "" : `${field}: `;
       return errorResponse("invalid", `Invalid request: ${where}${first?.message ?? "the body does not match the schema"}`, 400);
     }
     if (code === "PARSE") return errorResponse("invalid", "Invalid request: the body is not valid JSON", 400);
     if (code === "NOT_FOUND") return errorResponse("not_found", "No such endpoint", 404);
     return toErrorResponse(error);
   });
-  for (const routes of [sessionRoutes, meRoutes, adminRoutes, appRoutes, appLiveRoutes]) api = api.use(routes(services));
+  for (const routes of [sessionRoutes, meRoutes, adminRoutes, appRoutes, appLiveRoutes, webhookRoutes]) api = api.use(routes(services));
   for (const routes of extra) api = api.use(routes);
   return api as Elysia;
 }

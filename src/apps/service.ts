@@ -166,7 +166,7 @@ export class AppService {
   private checkAppCap(accountId: string): void {
     const max = this.hooks.maxAppsFor(accountId);
     if (max > 0 && this.store.countFor(accountId) >= max) {
-      throw new ServiceError("forbidden", `Your plan allows ${max} apps; delete an app or upgrade your plan to create another`);
+      throw new ServiceError("forbidden", `Your plan allows ${max} ${max === 1 ? "app" : "apps"}; delete an app or upgrade your plan to create another`);
     }
   }
 

@@ -25,6 +25,7 @@ export const ServerConfig = Type.Object({
   tlsCert: Type.Optional(Type.String({ description: "PEM certificate file for HTTPS/WSS (MAWJLY_TLS_CERT)" })),
   tlsKey: Type.Optional(Type.String({ description: "PEM private key file (MAWJLY_TLS_KEY)" })),
   demo: Type.Boolean({ default: true, description: "Create a demo app on first start (MAWJLY_DEMO=0 disables)" }),
+  metricsToken: Type.Optional(Type.String({ minLength: 8, description: "Bearer token required by /metrics (MAWJLY_METRICS_TOKEN)" })),
 });
 export type ServerConfig = Static<typeof ServerConfig>;
 
@@ -38,6 +39,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   tlsCert: "MAWJLY_TLS_CERT",
   tlsKey: "MAWJLY_TLS_KEY",
   demo: "MAWJLY_DEMO",
+  metricsToken: "MAWJLY_METRICS_TOKEN",
 };
 
 export class ConfigError extends Error {

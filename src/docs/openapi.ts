@@ -44,6 +44,7 @@ export function docs() {
             { name: "Account", description: "The signed-in account and its API tokens" },
             { name: "Apps", description: "Apps and key pairs" },
             { name: "Live", description: "Live state, usage and test events" },
+            { name: "Webhooks", description: "Webhook endpoints, delivery log, test and redeliver" },
             { name: "Plans", description: "Plans and quotas" },
             { name: "Admin", description: "Accounts and operator settings (admins only)" },
             { name: "Operations", description: "Health and metrics" },

@@ -18,6 +18,21 @@ export interface LifecycleEvents {
   subscription_count: { appId: string; channel: string; count: number };
   signed_in: { appId: string; socketId: string; userId: string };
   error: { appId: string; socketId?: string; code: number | null; message: string };
+  /** A webhook request got a 2xx (src/webhooks). `attempt` is 1 for the first try. */
+  webhook_sent: WebhookAttempt;
+  /** A webhook request failed; `willRetry` false means its events are given up (attempt 0: expired untried). */
+  webhook_failed: WebhookAttempt & { error: string; willRetry: boolean };
+}
+
+export interface WebhookAttempt {
+  appId: string;
+  endpointId: string;
+  url: string;
+  eventTypes: string[];
+  eventCount: number;
+  attempt: number;
+  status: number | null;
+  latencyMs: number | null;
 }
 
 export type LifecycleName = keyof LifecycleEvents;

@@ -37,7 +37,7 @@ export function publish(engine: Engine, app: AppState, req: PublishRequest): num
     const topic = topicOf(app.id, channel);
     if (excluded !== undefined) excluded.conn.publishExceptSelf(topic, frame);
     else engine.broker.publish(topic, frame);
-    const count = app.subscriptionCount(channel);
+    const count = app.subscriptionCount(channel) - (excluded?.channels.has(channel) ? 1 : 0);
     recipients += count;
     engine.bus.emit("api_message", { appId: app.id, channel, event: req.event, data: req.data, recipients: count });
   }

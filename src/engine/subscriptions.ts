@@ -3,7 +3,7 @@
  * from its channels. Subscribing is idempotent: a second subscribe answers subscription_succeeded again
  * without counting the socket twice.
  */
-import { assertChannelName, requiresAuth, USER_CHANNEL_PREFIX } from "../protocol/channels";
+import { assertChannelName, channelType, requiresAuth, USER_CHANNEL_PREFIX } from "../protocol/channels";
 import { Code, PusherError, SubscriptionError } from "../protocol/errors";
 import { channelFrame, eventFrame, subscriptionSucceeded } from "../protocol/frames";
 import { channelStringToSign, verifyAuth } from "../protocol/signatures";
@@ -27,7 +27,7 @@ export function subscribe(engine: Engine, session: Session, data: Record<string,
   if (name.startsWith(USER_CHANNEL_PREFIX)) return subscribeUserChannel(session, name);
 
   const existing = app.channel(name);
-  const type = existing?.type ?? new ChannelState(name).type;
+  const type = existing?.type ?? channelType(name);
   const channelData = typeof data.channel_data === "string" ? data.channel_data : undefined;
   if (requiresAuth(type.kind)) {
     const toSign = channelStringToSign(session.socketId, name, type.kind === "presence" ? channelData : undefined);

@@ -5,6 +5,7 @@
 import m0001 from "../../migrations/0001_init.sql" with { type: "text" };
 import m0002 from "../../migrations/0002_accounts.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_usage.sql" with { type: "text" };
+import m0004 from "../../migrations/0004_webhooks.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init.sql", sql: m0001 },
   { version: 2, name: "0002_accounts.sql", sql: m0002 },
   { version: 3, name: "0003_usage.sql", sql: m0003 },
+  { version: 4, name: "0004_webhooks.sql", sql: m0004 },
 ];

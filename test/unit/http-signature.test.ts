@@ -223,7 +223,7 @@ describe("verifySignedRequest refusals", () => {
   });
 
   const invalid = (toSign: string, sent: string) => ({
-    status: 401,
+    status: 401 as const,
     message: `Invalid signature: you should have sent HmacSHA256Hex(${JSON.stringify(toSign)}, your_secret_key), but you sent "${sent}"`,
   });
   const sentSignature = (rawQuery: string) => new URLSearchParams(rawQuery).get("auth_signature")!;

@@ -1,0 +1,112 @@
+/**
+ * The debug console's memory: a bounded ring of recent lifecycle events per app, fed by the bus from
+ * server start (ARCHITECTURE.md "One lifecycle bus"), plus live listeners for the SSE streams. The
+ * producers never know the console exists; the cost per event is one small object and, with a
+ * console open, one callback. Event data is cut to a preview so a ring stays small.
+ */
+import type { LifecycleBus, LifecycleEvents, LifecycleName, WebhookAttempt } from "../engine/bus";
+
+export interface DebugEntry {
+  /** Increasing across all apps; the SSE event id, so a reconnecting console resumes without repeats. */
+  id: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+  type: string;
+  channel?: string;
+  event?: string;
+  socketId?: string;
+  userId?: string;
+  data?: string;
+  /** A short human line: close code, recipients, error message, webhook outcome. */
+  info?: string;
+}
+
+const DATA_PREVIEW = 2000;
+
+function preview(data: string): string {
+  return data.length > DATA_PREVIEW ? `${data.slice(0, DATA_PREVIEW)}… (${data.length} characters)` : data;
+}
+
+type Describe<K extends LifecycleName> = (e: LifecycleEvents[K]) => Omit<DebugEntry, "id" | "at" | "type">;
+
+/** What the console records for each bus event; cache_miss and subscription_count are too chatty. */
+const DESCRIBE: { [K in LifecycleName]?: Describe<K> } = {
+  connected: (e) => ({ socketId: e.socketId }),
+  disconnected: (e) => ({ socketId: e.socketId, info: e.code === undefined ? undefined : `close code ${e.code}` }),
+  signed_in: (e) => ({ socketId: e.socketId, userId: e.userId }),
+  subscribed: (e) => ({ socketId: e.socketId, channel: e.channel }),
+  unsubscribed: (e) => ({ socketId: e.socketId, channel: e.channel }),
+  occupied: (e) => ({ channel: e.channel }),
+  vacated: (e) => ({ channel: e.channel }),
+  member_added: (e) => ({ channel: e.channel, userId: e.userId }),
+  member_removed: (e) => ({ channel: e.channel, userId: e.userId }),
+  api_message: (e) => ({ channel: e.channel, event: e.event, data: preview(e.data), info: `${e.recipients} recipient${e.recipients === 1 ? "" : "s"}` }),
+  client_event: (e) => ({ channel: e.channel, event: e.event, data: preview(e.data), socketId: e.socketId, userId: e.userId }),
+  error: (e) => ({ socketId: e.socketId, info: e.code === null ? e.message : `${e.code}: ${e.message}` }),
+  webhook_sent: (e) => ({ info: `${webhookLine(e)}: HTTP ${e.status}${e.latencyMs === null ? "" : ` in ${e.latencyMs} ms`}` }),
+  webhook_failed: (e) => ({
+    info: `${webhookLine(e)}: ${e.status === null ? "" : `HTTP ${e.status}, `}${e.error}${e.willRetry ? " (will retry)" : " (given up)"}`,
+  }),
+};
+
+function webhookLine(e: WebhookAttempt): string {
+  const what = `${e.eventCount} event${e.eventCount === 1 ? "" : "s"} (${e.eventTypes.join(", ")})`;
+  return `${what} to ${e.url}, attempt ${e.attempt}`;
+}
+
+export type DebugListener = (entry: DebugEntry) => void;
+
+export class DebugLog {
+  private readonly rings = new Map<string, { items: DebugEntry[]; next: number }>();
+  private readonly listeners = new Map<string, Set<DebugListener>>();
+  private seq = 0;
+
+  constructor(
+    private readonly capacity = 300,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Subscribes to the bus for the server's lifetime; call once at start. */
+  start(bus: LifecycleBus): void {
+    for (const name of Object.keys(DESCRIBE) as LifecycleName[]) {
+      const describe = DESCRIBE[name] as Describe<typeof name>;
+      bus.on(name, (e) => this.record(e.appId, name, describe(e as never)));
+    }
+  }
+
+  record(appId: string, type: string, fields: Omit<DebugEntry, "id" | "at" | "type">): void {
+    const entry: DebugEntry = { id: ++this.seq, at: this.now(), type, ...fields };
+    let ring = this.rings.get(appId);
+    if (ring === undefined) {
+      ring = { items: [], next: 0 };
+      this.rings.set(appId, ring);
+    }
+    if (ring.items.length < this.capacity) ring.items.push(entry);
+    else {
+      ring.items[ring.next] = entry;
+      ring.next = (ring.next + 1) % this.capacity;
+    }
+    for (const listener of this.listeners.get(appId) ?? []) listener(entry);
+  }
+
+  /** The app's recent entries, oldest first; only those after `afterId` when given. */
+  recent(appId: string, afterId = 0): DebugEntry[] {
+    const ring = this.rings.get(appId);
+    if (ring === undefined) return [];
+    const ordered = [...ring.items.slice(ring.next), ...ring.items.slice(0, ring.next)];
+    return afterId > 0 ? ordered.filter((e) => e.id > afterId) : ordered;
+  }
+
+  listen(appId: string, listener: DebugListener): () => void {
+    let set = this.listeners.get(appId);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(appId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(appId);
+    };
+  }
+}

@@ -1,0 +1,104 @@
+/** @jsxImportSource ../jsx */
+/**
+ * The channel explorer: this node's occupied channels with their subscription counts and, for presence
+ * channels, their members, paginated and filterable by prefix. A snapshot of engine state at request
+ * time (the same data as GET /api/v1/apps/{id}/live).
+ */
+import type { Elysia } from "elysia";
+import type { App } from "../../engine/app";
+import type { ChannelState } from "../../engine/channel-state";
+import type { DashboardDeps } from "../deps";
+import { appFor, htmlResponse, requireViewer, route, type Viewer } from "../http";
+import { AppLayout } from "../views/layout";
+
+const PER_PAGE = 25;
+const MEMBERS_SHOWN = 50;
+
+function infoText(info: unknown): string {
+  if (info === undefined || info === null) return "";
+  const json = JSON.stringify(info);
+  return json.length > 200 ? `${json.slice(0, 200)}…` : json;
+}
+
+function ChannelsPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; page: number; prefix: string }) {
+  const { deps, app, prefix } = props;
+  const state = deps.engine.peekState(app.id);
+  const all: ChannelState[] = [...(state?.channels.values() ?? [])]
+    .filter((c) => c.name.startsWith(prefix))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const pages = Math.max(1, Math.ceil(all.length / PER_PAGE));
+  const page = Math.min(props.page, pages);
+  const shown = all.slice((page - 1) * PER_PAGE, page * PER_PAGE);
+  const base = `/dashboard/apps/${encodeURIComponent(app.id)}/channels`;
+  const link = (p: number) => `${base}?page=${p}${prefix ? `&prefix=${encodeURIComponent(prefix)}` : ""}`;
+  return (
+    <AppLayout title={`Channels · ${app.name}`} viewer={props.viewer} app={app} tab="channels">
+      <form method="get" action={base} class="row-form" role="search">
+        <div class="field">
+          <label for="prefix">Channel name starts with</label>
+          <input id="prefix" name="prefix" value={prefix} placeholder="presence-" />
+        </div>
+        <button type="submit">Filter</button>
+      </form>
+      <p>
+        {all.length} occupied channel{all.length === 1 ? "" : "s"}
+        {prefix ? ` matching “${prefix}”` : ""} · {state?.sessions.size ?? 0} connections · {state?.users.size ?? 0} signed-in users
+      </p>
+      {shown.length === 0 ? (
+        <p class="empty">No occupied channels{prefix ? " with this prefix" : ""}. Channels appear here while at least one client is subscribed.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Channel</th>
+                <th scope="col">Type</th>
+                <th scope="col" class="num">Subscriptions</th>
+                <th scope="col">Presence members</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((c) => (
+                <tr>
+                  <th scope="row"><code>{c.name}</code></th>
+                  <td>{c.type.kind}{c.type.cache ? " (cache)" : ""}</td>
+                  <td class="num">{c.subscribers.size}</td>
+                  <td>
+                    {c.members === undefined ? (
+                      <span class="muted">—</span>
+                    ) : (
+                      <details>
+                        <summary>{c.members.size} member{c.members.size === 1 ? "" : "s"}</summary>
+                        <ul class="members">
+                          {[...c.members].slice(0, MEMBERS_SHOWN).map(([id, m]) => (
+                            <li><code>{id}</code> {m.sockets > 1 ? `(${m.sockets} sockets) ` : ""}<span class="muted">{infoText(m.info)}</span></li>
+                          ))}
+                        </ul>
+                        {c.members.size > MEMBERS_SHOWN && <p class="hint">First {MEMBERS_SHOWN} of {c.members.size} shown.</p>}
+                      </details>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {pages > 1 && (
+        <nav aria-label="Pages" class="pager">
+          {page > 1 ? <a href={link(page - 1)} rel="prev">Previous</a> : <span />}
+          <span>Page {page} of {pages}</span>
+          {page < pages ? <a href={link(page + 1)} rel="next">Next</a> : <span />}
+        </nav>
+      )}
+    </AppLayout>
+  );
+}
+
+export const channelRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
+  app.get("/apps/:id/channels", route(deps, ({ request, params, query }) => {
+    const viewer = requireViewer(deps, request);
+    const target = appFor(deps, viewer, params.id!);
+    const page = Math.max(1, Math.floor(Number(query.page ?? 1)) || 1);
+    return htmlResponse(ChannelsPage({ deps, viewer, app: target, page, prefix: (query.prefix ?? "").slice(0, 200) }));
+  }));

@@ -1,0 +1,141 @@
+/** @jsxImportSource ../jsx */
+/**
+ * An app's overview: connections now and today's peak, messages today against the plan's quota, and
+ * uPlot charts of connections (peak, average) and messages by kind over the last hour, day or 30 days.
+ * The charts read /usage.json; the same numbers are in a table for screen readers and no-JS browsers.
+ */
+import type { Elysia } from "elysia";
+import type { App } from "../../engine/app";
+import type { DashboardDeps, UsagePeriod, UsageSeries } from "../deps";
+import { accountMessagesToday } from "../usage";
+import { appFor, htmlResponse, jsonResponse, requireViewer, route, type Viewer } from "../http";
+import { AppLayout } from "../views/layout";
+import { Notice, Usage } from "../views/ui";
+
+const PERIODS: Array<[UsagePeriod, string]> = [
+  ["hour", "Last hour"],
+  ["day", "Last 24 hours"],
+  ["month", "Last 30 days"],
+];
+
+function liveNumbers(deps: DashboardDeps, app: App) {
+  const today = deps.usage?.today([app.id]);
+  const connections = deps.engine.peekState(app.id)?.sessions.size ?? 0;
+  return {
+    connections,
+    // The rollup samples every 10 s, so a connection opened since then is not in its peak yet.
+    peakToday: today === undefined ? null : Math.max(today.connectionsPeak, connections),
+    appMessagesToday: today?.messages ?? null,
+    accountMessagesToday: app.accountId === null ? null : accountMessagesToday(deps, app.accountId),
+  };
+}
+
+export function UsageTable(props: { series: UsageSeries }) {
+  const stamp = (t: number) => new Date(t * 1000).toISOString().replace("T", " ").slice(0, props.series.period === "month" ? 10 : 16);
+  return (
+    <table id="usage-table">
+      <caption>Usage per {props.series.bucketSeconds >= 86400 ? "day" : props.series.bucketSeconds >= 3600 ? "hour" : "minute"} (UTC)</caption>
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col" class="num">Peak connections</th>
+          <th scope="col" class="num">Average connections</th>
+          <th scope="col" class="num">API messages</th>
+          <th scope="col" class="num">Client messages</th>
+          <th scope="col" class="num">Delivered</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.series.points.map((p) => (
+          <tr>
+            <th scope="row">{stamp(p.t)}</th>
+            <td class="num">{p.connectionsPeak}</td>
+            <td class="num">{Math.round(p.connectionsAvg * 10) / 10}</td>
+            <td class="num">{p.apiMessages}</td>
+            <td class="num">{p.clientMessages}</td>
+            <td class="num">{p.delivered}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App }) {
+  const { deps, app } = props;
+  const n = liveNumbers(deps, app);
+  const plan = app.accountId === null ? undefined : deps.accounts.planOf(app.accountId);
+  const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
+  return (
+    <AppLayout title={app.name} viewer={props.viewer} app={app} tab="overview" scripts={deps.usage ? ["uplot.js", "charts.js"] : []} styles={deps.usage ? ["uplot.css"] : []}>
+      <section aria-labelledby="now-h" class="card" data-poll={`${base}/live.json`}>
+        <h2 id="now-h">Today</h2>
+        <dl class="stats">
+          <div>
+            <dt>Connections now</dt>
+            <dd data-live="connections">{n.connections}</dd>
+          </div>
+          <div>
+            <dt>Peak today</dt>
+            <dd data-live="peakToday">{n.peakToday ?? "—"}</dd>
+          </div>
+          <div>
+            <dt>Messages today (this app)</dt>
+            <dd data-live="appMessagesToday">{n.appMessagesToday ?? "—"}</dd>
+          </div>
+        </dl>
+        {n.accountMessagesToday !== null && (
+          <Usage label="Messages today, whole account" used={n.accountMessagesToday} max={plan?.maxMessagesPerDay ?? 0} live="accountMessagesToday" />
+        )}
+        {app.accountId === null && <p class="hint">An operator app (created from the CLI): no plan quota applies.</p>}
+      </section>
+      <section aria-labelledby="charts-h">
+        <h2 id="charts-h">Usage</h2>
+        {deps.usage === undefined ? (
+          <Notice error="Usage charts are not available: this server does not record usage." />
+        ) : (
+          <div class="charts" data-usage-url={`${base}/usage.json`}>
+            <div class="segmented" role="group" aria-label="Period">
+              {PERIODS.map(([p, label]) => (
+                <button type="button" data-period={p} aria-pressed={p === "hour" ? "true" : "false"}>{label}</button>
+              ))}
+            </div>
+            <figure>
+              <figcaption>Connections: peak and average</figcaption>
+              <div class="chart" id="chart-connections" role="img" aria-label="Chart of peak and average connections; the numbers are in the table below"></div>
+            </figure>
+            <figure>
+              <figcaption>Messages by kind: API, client, delivered</figcaption>
+              <div class="chart" id="chart-messages" role="img" aria-label="Chart of API messages, client messages and delivered messages; the numbers are in the table below"></div>
+            </figure>
+            <details>
+              <summary>Numbers as a table</summary>
+              <div class="table-wrap" id="usage-table-wrap">
+                <UsageTable series={deps.usage.series(app.id, "hour")} />
+              </div>
+            </details>
+          </div>
+        )}
+      </section>
+    </AppLayout>
+  );
+}
+
+export const overviewRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
+  app
+    .get("/apps/:id", route(deps, ({ request, params }) => {
+      const viewer = requireViewer(deps, request);
+      return htmlResponse(OverviewPage({ deps, viewer, app: appFor(deps, viewer, params.id!) }));
+    }))
+    .get("/apps/:id/live.json", route(deps, ({ request, params }) => {
+      const viewer = requireViewer(deps, request);
+      return jsonResponse(liveNumbers(deps, appFor(deps, viewer, params.id!)));
+    }))
+    .get("/apps/:id/usage.json", route(deps, ({ request, params, query }) => {
+      const viewer = requireViewer(deps, request);
+      const target = appFor(deps, viewer, params.id!);
+      const period = (query.period ?? "hour") as UsagePeriod;
+      if (!PERIODS.some(([p]) => p === period)) return jsonResponse({ error: "period must be hour, day or month" }, 400);
+      if (deps.usage === undefined) return jsonResponse({ error: "Usage is not recorded on this server" }, 404);
+      return jsonResponse(deps.usage.series(target.id, period));
+    }));

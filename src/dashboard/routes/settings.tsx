@@ -1,0 +1,127 @@
+/** @jsxImportSource ../jsx */
+/**
+ * Settings: name, cluster, every toggle and every limit of AppLimits, saved through AppService.update,
+ * which invalidates the cache and reloads live sockets, so changes apply without a restart. Labels and
+ * hints come from the TypeBox schema where it has a description (STYLE.md principle 5).
+ */
+import type { Elysia } from "elysia";
+import { App as AppSchema, AppLimits, type App } from "../../engine/app";
+import type { AppSettingsInput } from "../../apps/service";
+import type { DashboardDeps } from "../deps";
+import { appFor, checkCsrf, checked, formOf, htmlResponse, redirect, requireViewer, route, text, userError, type Form, type Viewer } from "../http";
+import { AppLayout } from "../views/layout";
+import { ActionButton, Checkbox, Csrf, Field, Notice } from "../views/ui";
+
+const TOGGLES = [
+  ["enabled", "App enabled", "A disabled app refuses connections (4003) and API calls, and closes its open sockets."],
+  ["clientEvents", "Client events", undefined],
+  ["userAuth", "Authorized connections only", undefined],
+  ["subscriptionCount", "Subscription count events", undefined],
+  ["watchlistEvents", "Watchlist events", undefined],
+  ["lenientEventNames", "Lenient event names", undefined],
+] as const satisfies ReadonlyArray<readonly [keyof App, string, string | undefined]>;
+
+type LimitName = keyof typeof AppLimits.properties;
+const LIMITS = Object.keys(AppLimits.properties) as LimitName[];
+
+/** Where the field name alone reads badly; the rest are derived from the schema's names. */
+const LABELS: Partial<Record<string, string>> = {
+  maxMessageBytes: "Max event data size (bytes)",
+  maxUserInfoBytes: "Max user info size (bytes)",
+  apiRequestsPerSecond: "API requests per second",
+  userAuthTimeout: "Sign-in timeout (seconds)",
+};
+
+/** "maxChannelNameLength" → "Max channel name length". */
+function humanize(name: string): string {
+  const label = LABELS[name];
+  if (label !== undefined) return label;
+  const words = name.replace(/([A-Z])/g, " $1").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function limitsFrom(form: Form): { limits: Partial<Record<LimitName, number>>; problem?: string } {
+  const limits: Partial<Record<LimitName, number>> = {};
+  for (const name of LIMITS) {
+    const raw = text(form, `limit_${name}`).trim();
+    if (raw === "") continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value)) return { limits, problem: `${humanize(name)} must be a whole number` };
+    limits[name] = value;
+  }
+  return { limits };
+}
+
+function SettingsPage(props: { viewer: Viewer; app: App; ok?: string; error?: string }) {
+  const { app, viewer } = props;
+  const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
+  return (
+    <AppLayout title={`Settings · ${app.name}`} viewer={viewer} app={app} tab="settings">
+      <Notice ok={props.ok} error={props.error} />
+      <form method="post" action={`${base}/settings`} class="settings">
+        <Csrf viewer={viewer} />
+        <fieldset class="card">
+          <legend>General</legend>
+          <Field label="Name" name="name" value={app.name} required maxlength={200} />
+          <Field label="Cluster" name="cluster" value={app.cluster} required maxlength={64} hint="Any label; pusher-js only needs the same value in its cluster option." />
+        </fieldset>
+        <fieldset class="card">
+          <legend>Features</legend>
+          {TOGGLES.map(([name, label, hint]) => (
+            <Checkbox label={label} name={name} checked={app[name] === true} hint={hint ?? AppSchema.properties[name].description} />
+          ))}
+        </fieldset>
+        <fieldset class="card">
+          <legend>Limits</legend>
+          <div class="limit-grid">
+            {LIMITS.map((name) => {
+              const schema = AppLimits.properties[name] as { minimum?: number; description?: string };
+              return <Field label={humanize(name)} name={`limit_${name}`} type="number" min={schema.minimum} value={app.limits[name]} required hint={schema.description} />;
+            })}
+          </div>
+        </fieldset>
+        <div class="form-actions">
+          <button type="submit" class="primary">Save settings</button>
+          <span class="hint">Applies to live connections at once.</span>
+        </div>
+      </form>
+      <section class="card danger-zone" aria-labelledby="delete-h">
+        <h2 id="delete-h">Delete this app</h2>
+        <p>Deleting removes its keys and webhooks and closes every connection. This cannot be undone.</p>
+        <ActionButton viewer={viewer} action={`${base}/delete`} label="Delete app" danger confirm={`Delete the app "${app.name}" and close all of its connections?`} />
+      </section>
+    </AppLayout>
+  );
+}
+
+export const settingsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
+  app
+    .get("/apps/:id/settings", route(deps, ({ request, params, query }) => {
+      const viewer = requireViewer(deps, request);
+      return htmlResponse(SettingsPage({ viewer, app: appFor(deps, viewer, params.id!), ok: query.done === "saved" ? "Settings saved." : undefined }));
+    }))
+    .post("/apps/:id/settings", route(deps, ({ request, params, body }) => {
+      const viewer = requireViewer(deps, request);
+      const target = appFor(deps, viewer, params.id!);
+      const form = formOf(body);
+      try {
+        checkCsrf(deps, viewer, request, form);
+        const { limits, problem } = limitsFrom(form);
+        if (problem !== undefined) return htmlResponse(SettingsPage({ viewer, app: target, error: problem }), 400);
+        const patch: AppSettingsInput = { name: text(form, "name").trim(), cluster: text(form, "cluster").trim(), limits };
+        for (const [name] of TOGGLES) patch[name] = checked(form, name);
+        deps.apps.update(target.id, patch);
+      } catch (err) {
+        const known = userError(err);
+        if (known === undefined) throw err;
+        return htmlResponse(SettingsPage({ viewer, app: target, error: known.message }), known.status);
+      }
+      return redirect(`/dashboard/apps/${encodeURIComponent(target.id)}/settings?done=saved`);
+    }))
+    .post("/apps/:id/delete", route(deps, ({ request, params, body }) => {
+      const viewer = requireViewer(deps, request);
+      const target = appFor(deps, viewer, params.id!);
+      checkCsrf(deps, viewer, request, formOf(body));
+      deps.apps.delete(target.id);
+      return redirect("/dashboard/apps?done=deleted");
+    }));

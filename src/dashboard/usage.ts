@@ -1,0 +1,13 @@
+/**
+ * "Messages today" for an account. Plan quotas only count while a plan has a daily cap (an unlimited
+ * plan never touches the counter), so when the usage recorder runs its rollup is the better figure;
+ * the larger of the two also covers a recorder that started after midnight.
+ */
+import type { DashboardDeps } from "./deps";
+
+export function accountMessagesToday(deps: DashboardDeps, accountId: string): number {
+  const counted = deps.quotas.messagesToday(accountId);
+  if (deps.usage === undefined) return counted;
+  const ids = deps.apps.list(accountId).map((a) => a.id);
+  return Math.max(counted, ids.length === 0 ? 0 : deps.usage.today(ids).messages);
+}

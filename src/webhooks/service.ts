@@ -1,0 +1,258 @@
+/**
+ * Webhook endpoints, the delivery log, "send test" and "redeliver": the one place the CLI, the
+ * management API and the dashboard go through (STYLE.md principle 6). Bad input is a ServiceError
+ * with one clear line; nothing here knows about HTTP frameworks or the CLI.
+ */
+import { randomBytes } from "node:crypto";
+import { Value } from "@sinclair/typebox/value";
+import type { AppDirectory } from "../engine/app";
+import type { LifecycleBus } from "../engine/bus";
+import { ServiceError } from "../errors";
+import type { SqliteEndpointStore } from "./endpoint-store";
+import type { SqliteDeliveryLog } from "./log-store";
+import type { SqliteOutbox } from "./outbox-store";
+import { testEvent, webhookBody, webhookHeaders } from "./payloads";
+import {
+  DEFAULT_EVENT_TYPES,
+  EndpointInput,
+  EndpointPatch,
+  EVENT_TYPES,
+  MAX_ENDPOINTS_PER_APP,
+  type DeliveryLogEntry,
+  type EndpointBacklog,
+  type WebhookEndpoint,
+  type WebhookEventType,
+} from "./schema";
+import { postWebhook, type WebhookSender } from "./sender";
+
+export interface WebhookServiceDeps {
+  store: SqliteEndpointStore;
+  log: SqliteDeliveryLog;
+  outbox: SqliteOutbox;
+  apps: AppDirectory;
+  timeoutMs: number;
+  send?: WebhookSender;
+  now?: () => number;
+  bus?: LifecycleBus;
+  /** Live backlog per endpoint, when a dispatcher runs in this process. */
+  backlog?: () => EndpointBacklog[];
+}
+
+const MAX_URL = 2048;
+const MAX_LOG = 1000;
+
+export class WebhookService {
+  /** Called after every committed change of an endpoint, with its id. */
+  onChange: (endpointId: string) => void = () => {};
+  /** Called after redeliver queued rows for an endpoint. */
+  onQueued: (endpointId: string, rows: number) => void = () => {};
+
+  constructor(private readonly deps: WebhookServiceDeps) {}
+
+  list(appIdOrKey: string): WebhookEndpoint[] {
+    return this.deps.store.forApp(this.app(appIdOrKey));
+  }
+
+  get(id: string): WebhookEndpoint {
+    const endpoint = this.deps.store.byId(id);
+    if (endpoint === undefined) throw new ServiceError("not_found", `No webhook endpoint with id '${id}'`);
+    return endpoint;
+  }
+
+  add(appIdOrKey: string, input: EndpointInput): WebhookEndpoint {
+    checkShape(EndpointInput, input);
+    const appId = this.app(appIdOrKey);
+    const stamp = new Date(this.now()).toISOString();
+    const endpoint: WebhookEndpoint = {
+      id: `wh_${randomBytes(6).toString("hex")}`,
+      appId,
+      url: checkUrl(input.url),
+      events: eventTypes(input.events),
+      enabled: input.enabled ?? true,
+      batch: input.batch ?? false,
+      createdAt: stamp,
+      updatedAt: stamp,
+    };
+    this.deps.store.transaction(() => {
+      const existing = this.deps.store.forApp(appId);
+      if (existing.length >= MAX_ENDPOINTS_PER_APP) {
+        throw new ServiceError("conflict", `App ${appId} already has ${MAX_ENDPOINTS_PER_APP} webhook endpoints, the most allowed`);
+      }
+      if (existing.some((e) => e.url === endpoint.url)) {
+        throw new ServiceError("conflict", `App ${appId} already has a webhook endpoint for ${endpoint.url}; change its events instead`);
+      }
+      this.deps.store.insert(endpoint);
+    });
+    this.onChange(endpoint.id);
+    return endpoint;
+  }
+
+  update(id: string, patch: EndpointPatch): WebhookEndpoint {
+    checkShape(EndpointPatch, patch);
+    if (Object.values(patch).every((v) => v === undefined)) throw invalid("Nothing to change: give url, events, enabled or batch");
+    const next = this.deps.store.transaction(() => {
+      const current = this.get(id);
+      const updated: WebhookEndpoint = {
+        ...current,
+        url: patch.url === undefined ? current.url : checkUrl(patch.url),
+        events: patch.events === undefined ? current.events : eventTypes(patch.events),
+        enabled: patch.enabled ?? current.enabled,
+        batch: patch.batch ?? current.batch,
+        updatedAt: new Date(this.now()).toISOString(),
+      };
+      if (updated.url !== current.url && this.deps.store.forApp(current.appId).some((e) => e.url === updated.url)) {
+        throw new ServiceError("conflict", `App ${current.appId} already has a webhook endpoint for ${updated.url}`);
+      }
+      this.deps.store.update(updated);
+      return updated;
+    });
+    this.onChange(id);
+    return next;
+  }
+
+  /** Removes the endpoint and its undelivered events; its log entries stay until they age out. */
+  remove(id: string): WebhookEndpoint {
+    const endpoint = this.deps.store.transaction(() => {
+      const current = this.get(id);
+      this.deps.store.delete(id);
+      return current;
+    });
+    this.onChange(id);
+    return endpoint;
+  }
+
+  /** Newest first. */
+  log(appIdOrKey: string, options: { limit?: number; endpointId?: string } = {}): DeliveryLogEntry[] {
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG) throw invalid(`Invalid log limit ${limit}: use 1–${MAX_LOG}`);
+    const appId = this.app(appIdOrKey);
+    if (options.endpointId !== undefined && this.get(options.endpointId).appId !== appId) {
+      throw new ServiceError("not_found", `No webhook endpoint with id '${options.endpointId}' in app ${appId}`);
+    }
+    return this.deps.log.forApp(appId, { limit, endpointId: options.endpointId });
+  }
+
+  /**
+   * Sends one signed sample event of `type` (default: the endpoint's first) right now, outside the
+   * outbox and without retries, even to a disabled endpoint; the result is logged and returned.
+   */
+  async sendTest(id: string, type?: string): Promise<DeliveryLogEntry> {
+    const endpoint = this.get(id);
+    const chosen = type === undefined ? endpoint.events[0]! : eventTypes([type])[0]!;
+    const app = this.deps.apps.byId(endpoint.appId);
+    if (app === undefined) throw new ServiceError("not_found", `No app with id '${endpoint.appId}'`);
+    const event = testEvent(chosen);
+    const body = webhookBody(this.now(), [event.json]);
+    const send = this.deps.send ?? postWebhook;
+    const result = await send(endpoint.url, webhookHeaders(app.key, app.secret, body), body, this.deps.timeoutMs);
+    const entry = {
+      appId: endpoint.appId,
+      endpointId: endpoint.id,
+      url: endpoint.url,
+      eventTypes: [chosen],
+      eventCount: 1,
+      attempt: 1,
+      status: result.status,
+      latencyMs: result.latencyMs,
+    };
+    const logId = this.deps.log.insert({
+      ...entry,
+      atMs: this.now(),
+      kind: "test",
+      outcome: result.ok ? "delivered" : "failed",
+      error: result.error,
+      events: `[${event.json}]`,
+    });
+    if (result.ok) this.deps.bus?.emit("webhook_sent", entry);
+    else this.deps.bus?.emit("webhook_failed", { ...entry, error: result.error ?? "failed", willRetry: false });
+    return this.deps.log.byId(logId)!.entry;
+  }
+
+  /** Queues the events of a logged delivery again, as new events at the end of their endpoint's queue. */
+  redeliver(logId: number): { endpointId: string; queued: number } {
+    const found = Number.isInteger(logId) ? this.deps.log.byId(logId) : undefined;
+    if (found === undefined) throw new ServiceError("not_found", `No webhook delivery with id '${logId}'`);
+    if (found.entry.kind === "test") throw invalid(`Delivery ${logId} was a test send; use send test again instead`);
+    const endpointId = found.entry.endpointId;
+    const now = this.now();
+    this.deps.store.transaction(() => {
+      if (this.deps.store.byId(endpointId) === undefined) {
+        throw new ServiceError("not_found", `Delivery ${logId} went to webhook endpoint '${endpointId}', which no longer exists`);
+      }
+      for (const event of found.events) {
+        this.deps.outbox.insert({
+          endpointId,
+          appId: found.entry.appId,
+          channel: String(event.channel),
+          type: event.name as WebhookEventType,
+          event: JSON.stringify(event),
+          readyMs: now,
+          holdKey: null,
+        });
+      }
+    });
+    this.onQueued(endpointId, found.events.length);
+    return { endpointId, queued: found.events.length };
+  }
+
+  /** Undelivered events per endpoint (live counts when a dispatcher runs in this process). */
+  backlog(appIdOrKey?: string): EndpointBacklog[] {
+    const all = this.deps.backlog?.() ?? [...this.deps.outbox.pendingCounts()].map(([endpointId, pending]) => ({
+      endpointId,
+      appId: this.deps.store.byId(endpointId)?.appId ?? "",
+      pending,
+      inFlight: 0,
+      dropped: 0,
+    }));
+    if (appIdOrKey === undefined) return all;
+    const appId = this.app(appIdOrKey);
+    return all.filter((b) => b.appId === appId);
+  }
+
+  private app(idOrKey: string): string {
+    const app = this.deps.apps.byId(idOrKey) ?? this.deps.apps.byKey(idOrKey);
+    if (app === undefined) throw new ServiceError("not_found", `No app with id or key '${idOrKey}'`);
+    return app.id;
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+}
+
+function invalid(message: string): ServiceError {
+  return new ServiceError("invalid", message);
+}
+
+export function checkUrl(url: string): string {
+  if (url.length > MAX_URL) throw invalid(`Invalid webhook URL: use at most ${MAX_URL} characters`);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.hostname === "") {
+    throw invalid(`Invalid webhook URL '${url}': use an absolute http:// or https:// URL`);
+  }
+  return url;
+}
+
+/** Validates and de-duplicates event types, keeping §6.3's order; undefined means the defaults. */
+export function eventTypes(input: readonly string[] | undefined): WebhookEventType[] {
+  if (input === undefined) return [...DEFAULT_EVENT_TYPES];
+  for (const type of input) {
+    if (!(EVENT_TYPES as readonly string[]).includes(type)) {
+      throw invalid(`Unknown webhook event type '${type}': use ${EVENT_TYPES.join(", ")}`);
+    }
+  }
+  if (input.length === 0) throw invalid(`Choose at least one webhook event type: ${EVENT_TYPES.join(", ")}`);
+  return EVENT_TYPES.filter((t) => input.includes(t));
+}
+
+function checkShape(schema: typeof EndpointInput | typeof EndpointPatch, value: unknown): void {
+  const first = Value.Errors(schema, value).First();
+  if (first === undefined) return;
+  const path = first.path.replace(/^\//, "").replaceAll("/", ".") || "value";
+  throw invalid(`Invalid webhook settings: ${path}: ${first.message}`);
+}

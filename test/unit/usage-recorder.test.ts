@@ -1,0 +1,359 @@
+/**
+ * UsageRecorder over a real migrated database in a temp dir, a fake clock and a real bus: what the
+ * bus and the samples add, how flushes add up, and what series() and today() read back, with and
+ * without counts still in memory.
+ */
+import { afterEach, describe, expect, jest, test } from "bun:test";
+import type { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LifecycleBus } from "../../src/engine/bus";
+import { UsageRecorder } from "../../src/metrics/usage";
+import { openDatabase } from "../../src/store/database";
+import { signChannel } from "../../src/protocol/signatures";
+import { FakeClock, Harness, makeApp } from "./fakes";
+
+const T0 = Date.UTC(2024, 0, 15, 12, 30, 5); // 12:30:05 UTC
+const MIN0 = Math.floor(T0 / 60_000);
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const fn of cleanup.splice(0)) fn();
+});
+
+function database(): Database {
+  const dir = mkdtempSync(join(tmpdir(), "mawjly-usage-"));
+  const db = openDatabase(dir);
+  cleanup.push(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return db;
+}
+
+/** A started recorder whose connection counts are whatever the test puts in `live`. */
+function setup(options: { channelSubscribers?: (appId: string, channel: string) => number } = {}) {
+  const db = database();
+  const bus = new LifecycleBus();
+  const clock = new FakeClock(T0);
+  const live = new Map<string, number>();
+  const usage = new UsageRecorder({ db, bus, clock, connections: () => live.entries(), ...options });
+  usage.start();
+  cleanup.unshift(() => usage.stop());
+  const api = (appId: string, recipients: number, channel = "c") =>
+    bus.emit("api_message", { appId, channel, event: "e", data: "{}", recipients });
+  const client = (appId: string, channel = "private-c") =>
+    bus.emit("client_event", { appId, channel, event: "client-e", data: "{}", socketId: "1.1" });
+  const rows = () => db.query("SELECT * FROM usage_minutes ORDER BY app_id, minute").all();
+  return { db, bus, clock, live, usage, api, client, rows };
+}
+
+const row = (appId: string, minute: number, over: Record<string, number> = {}) => ({
+  app_id: appId,
+  minute,
+  connections_peak: 0,
+  connections_sum: 0,
+  samples: 0,
+  api_messages: 0,
+  client_messages: 0,
+  delivered: 0,
+  ...over,
+});
+
+describe("recording and flushing", () => {
+  test("api messages add their recipients, client events one delivery each; nothing is written before flush", () => {
+    const { api, client, usage, rows } = setup();
+    api("a", 5);
+    api("a", 0);
+    client("a");
+    api("b", 2);
+    expect(rows()).toEqual([]);
+    usage.flush();
+    expect(rows()).toEqual([
+      row("a", MIN0, { api_messages: 2, client_messages: 1, delivered: 6 }),
+      row("b", MIN0, { api_messages: 1, delivered: 2 }),
+    ]);
+    usage.flush(); // nothing pending: no change
+    expect(rows()).toHaveLength(2);
+  });
+
+  test("with a subscriber lookup a client event counts the channel's subscribers minus the sender", () => {
+    const { client, usage, rows } = setup({ channelSubscribers: (_app, channel) => (channel === "private-c" ? 4 : 0) });
+    client("a");
+    client("a", "private-empty"); // the sender left at once: never negative
+    usage.flush();
+    expect(rows()).toEqual([row("a", MIN0, { client_messages: 2, delivered: 3 })]);
+  });
+
+  test("flushes of one minute add to the row; the peak is the larger one", () => {
+    const { api, usage, live, rows, db } = setup();
+    live.set("a", 7);
+    usage.sample();
+    api("a", 3);
+    usage.flush();
+    live.set("a", 4);
+    usage.sample();
+    api("a", 2);
+    usage.flush();
+    expect(rows()).toEqual([row("a", MIN0, { connections_peak: 7, connections_sum: 11, samples: 2, api_messages: 2, delivered: 5 })]);
+    // A row written by another process (or before a restart) is added to, not replaced.
+    db.query("UPDATE usage_minutes SET api_messages = 100, connections_peak = 9").run();
+    api("a", 1);
+    live.set("a", 8);
+    usage.sample();
+    usage.flush();
+    expect(rows()).toEqual([row("a", MIN0, { connections_peak: 9, connections_sum: 19, samples: 3, api_messages: 101, delivered: 6 })]);
+  });
+
+  test("counts land in the minute they happened", () => {
+    const { api, usage, clock, rows } = setup();
+    api("a", 1);
+    clock.advance(60_000);
+    api("a", 2);
+    usage.flush();
+    expect(rows()).toEqual([row("a", MIN0, { api_messages: 1, delivered: 1 }), row("a", MIN0 + 1, { api_messages: 1, delivered: 2 })]);
+  });
+
+  test("a failed flush keeps the counts for the next one", () => {
+    const { api, usage, rows, db } = setup();
+    api("a", 3);
+    db.exec("CREATE TEMP TRIGGER refuse BEFORE INSERT ON usage_minutes BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    expect(() => usage.flush()).toThrow("disk on fire");
+    api("a", 2);
+    db.exec("DROP TRIGGER refuse");
+    usage.flush();
+    expect(rows()).toEqual([row("a", MIN0, { api_messages: 2, delivered: 5 })]);
+  });
+
+  test("stop() flushes and unsubscribes", () => {
+    const { api, usage, rows } = setup();
+    api("a", 1);
+    usage.stop();
+    expect(rows()).toEqual([row("a", MIN0, { api_messages: 1, delivered: 1 })]);
+    api("a", 1);
+    usage.flush();
+    expect(rows()).toEqual([row("a", MIN0, { api_messages: 1, delivered: 1 })]);
+  });
+});
+
+describe("sampling", () => {
+  test("idle apps write nothing; the zeros after connections and within a sampled minute are kept", () => {
+    const { usage, live, clock, rows } = setup();
+    live.set("idle", 0);
+    live.set("a", 3);
+    usage.sample(); // 12:30:05 a=3
+    clock.advance(10_000);
+    live.set("a", 0);
+    usage.sample(); // 12:30:15 a=0 after 3: kept
+    clock.advance(10_000);
+    usage.sample(); // 12:30:25 a=0 in a sampled minute: kept
+    clock.advance(40_000);
+    usage.sample(); // 12:31:05 a=0 again, new minute: skipped
+    live.delete("a");
+    live.set("b", 2);
+    usage.sample(); // 12:31:05 b=2
+    clock.advance(10_000);
+    live.delete("b"); // an app no longer listed counts as zero
+    usage.sample(); // 12:31:15 b=0 after 2: kept
+    usage.flush();
+    expect(rows()).toEqual([
+      row("a", MIN0, { connections_peak: 3, connections_sum: 3, samples: 3 }),
+      row("b", MIN0 + 1, { connections_peak: 2, connections_sum: 2, samples: 2 }),
+    ]);
+  });
+
+  test("connections come straight from a real engine's app states", () => {
+    const db = database();
+    const h = new Harness([makeApp(), makeApp({ id: "4", key: "k4" })]);
+    h.clock.ms = T0;
+    const usage = new UsageRecorder({
+      db,
+      bus: h.engine.bus,
+      clock: h.clock,
+      connections: function* () {
+        for (const state of h.engine.appStates()) yield [state.id, state.sessions.size];
+      },
+    });
+    usage.start();
+    cleanup.unshift(() => usage.stop());
+    h.open();
+    h.open();
+    h.open("k4");
+    usage.sample();
+    usage.flush();
+    expect(db.query("SELECT app_id, connections_peak FROM usage_minutes ORDER BY app_id").all()).toEqual([
+      { app_id: "3", connections_peak: 2 },
+      { app_id: "4", connections_peak: 1 },
+    ]);
+  });
+});
+
+test("once started, it samples and flushes every 10 s on its own, and prunes again a day later", () => {
+  jest.useFakeTimers();
+  cleanup.push(() => jest.useRealTimers());
+  const { usage, live, clock, rows, db } = setup();
+  live.set("a", 2);
+  jest.advanceTimersByTime(9_999);
+  expect(rows()).toEqual([]);
+  jest.advanceTimersByTime(1);
+  expect(rows()).toEqual([row("a", MIN0, { connections_peak: 2, connections_sum: 2, samples: 1 })]);
+  jest.advanceTimersByTime(20_000);
+  expect(rows()).toEqual([row("a", MIN0, { connections_peak: 2, connections_sum: 6, samples: 3 })]);
+  db.query("INSERT INTO usage_minutes (app_id, minute) VALUES ('old', ?1)").run(MIN0 - 40 * 1440);
+  clock.advance(24 * 3_600_000 - 30_000);
+  jest.advanceTimersByTime(10_000); // less than a day since start() pruned: kept
+  expect(db.query("SELECT COUNT(*) AS n FROM usage_minutes WHERE app_id = 'old'").get()).toEqual({ n: 1 });
+  clock.advance(30_000);
+  jest.advanceTimersByTime(10_000);
+  expect(db.query("SELECT COUNT(*) AS n FROM usage_minutes WHERE app_id = 'old'").get()).toEqual({ n: 0 });
+  usage.stop();
+});
+
+describe("series", () => {
+  test("hour: 60 minute points, gaps as zeros, flushed and unflushed counts of one minute merged", () => {
+    const { api, usage, live, clock } = setup();
+    live.set("a", 10);
+    usage.sample(); // 12:30:05 10
+    api("a", 10);
+    usage.flush();
+    clock.advance(10_000);
+    live.set("a", 20);
+    usage.sample(); // 12:30:15 20, not flushed
+    api("a", 20);
+    api("other", 99);
+    const s = usage.series("a", "hour");
+    expect(s.period).toBe("hour");
+    expect(s.bucketSeconds).toBe(60);
+    expect(s.points).toHaveLength(60);
+    expect(s.points.at(-1)).toEqual({ t: MIN0 * 60, connectionsPeak: 20, connectionsAvg: 15, apiMessages: 2, clientMessages: 0, delivered: 30 });
+    for (const p of s.points.slice(0, -1)) expect(p).toMatchObject({ connectionsPeak: 0, apiMessages: 0, delivered: 0 });
+    usage.flush(); // the same numbers once everything is stored
+    expect(usage.series("a", "hour")).toEqual(s);
+  });
+
+  test("unflushed counts in a minute that has no row yet", () => {
+    const { api, usage } = setup();
+    api("a", 4);
+    expect(usage.series("a", "hour").points.at(-1)).toMatchObject({ apiMessages: 1, delivered: 4 });
+  });
+
+  test("day: hour buckets; the average spreads a busy minute over the hour", () => {
+    const { api, usage, live, clock } = setup();
+    clock.ms = Date.UTC(2024, 0, 15, 10, 15); // an hour earlier in the day
+    live.set("a", 60);
+    usage.sample();
+    api("a", 60);
+    usage.flush();
+    clock.ms = Date.UTC(2024, 0, 15, 10, 45);
+    api("a", 1);
+    clock.ms = T0;
+    const s = usage.series("a", "day");
+    expect(s.bucketSeconds).toBe(3600);
+    expect(s.points).toHaveLength(24);
+    expect(s.points.at(-3)).toEqual({
+      t: Date.UTC(2024, 0, 15, 10) / 1000,
+      connectionsPeak: 60,
+      connectionsAvg: 1,
+      apiMessages: 2,
+      clientMessages: 0,
+      delivered: 61,
+    });
+    expect(s.points.at(-1)).toMatchObject({ t: Date.UTC(2024, 0, 15, 12) / 1000, apiMessages: 0 });
+  });
+
+  test("month: 30 day buckets; days outside the window are left out", () => {
+    const { api, usage, clock } = setup();
+    clock.ms = Date.UTC(2023, 11, 16, 23, 59); // one day before the window
+    api("a", 1000);
+    clock.ms = Date.UTC(2023, 11, 17, 0, 0);
+    api("a", 7);
+    usage.flush();
+    clock.ms = Date.UTC(2024, 0, 14, 8);
+    api("a", 3);
+    clock.ms = T0;
+    const s = usage.series("a", "month");
+    expect(s.bucketSeconds).toBe(86_400);
+    expect(s.points).toHaveLength(30);
+    expect(s.points[0]).toMatchObject({ t: Date.UTC(2023, 11, 17) / 1000, delivered: 7 });
+    expect(s.points.at(-2)).toMatchObject({ t: Date.UTC(2024, 0, 14) / 1000, delivered: 3 });
+    expect(s.points.reduce((sum, p) => sum + p.delivered, 0)).toBe(10);
+  });
+});
+
+describe("today", () => {
+  test("sums delivered messages of the apps since 00:00 UTC, stored and unflushed", () => {
+    const { api, client, usage, clock } = setup();
+    clock.ms = Date.UTC(2024, 0, 14, 23, 59, 59);
+    api("a", 1000); // yesterday
+    clock.ms = Date.UTC(2024, 0, 15, 0, 0, 0);
+    api("a", 5);
+    api("b", 7);
+    api("c", 11); // not asked for
+    usage.flush();
+    clock.ms = T0;
+    client("b");
+    expect(usage.today(["a", "b"])).toEqual({ messages: 13, connectionsPeak: 0 });
+    expect(usage.today(["a", "a"])).toEqual({ messages: 5, connectionsPeak: 0 });
+    expect(usage.today([])).toEqual({ messages: 0, connectionsPeak: 0 });
+  });
+
+  test("the peak is the largest per-minute sum over the apps, unflushed samples included", () => {
+    const { usage, live, clock } = setup();
+    live.set("a", 10);
+    live.set("b", 5);
+    usage.sample(); // 12:30: 15 together
+    usage.flush();
+    clock.advance(60_000);
+    live.set("a", 12);
+    live.set("b", 0);
+    usage.sample(); // 12:31: 12 together
+    usage.flush();
+    expect(usage.today(["a", "b"]).connectionsPeak).toBe(15);
+    expect(usage.today(["a"]).connectionsPeak).toBe(12);
+    clock.advance(10_000);
+    live.set("b", 6);
+    usage.sample(); // 12:31 again, not flushed: b now peaks at 6 beside a's 12
+    expect(usage.today(["a", "b"]).connectionsPeak).toBe(18);
+    usage.flush();
+    expect(usage.today(["a", "b"]).connectionsPeak).toBe(18);
+  });
+});
+
+test("pruneOlderThan deletes minutes older than the given days, and start() prunes 35 days", () => {
+  const db = database();
+  const insert = db.query("INSERT INTO usage_minutes (app_id, minute, api_messages) VALUES (?1, ?2, 1)");
+  for (const days of [40, 36, 35, 34, 1]) insert.run("a", MIN0 - days * 1440);
+  insert.run("a", MIN0 - 35 * 1440 - 1);
+  const usage = new UsageRecorder({ db, bus: new LifecycleBus(), clock: new FakeClock(T0), connections: () => [] });
+  usage.start();
+  usage.stop();
+  const left = () => (db.query("SELECT minute FROM usage_minutes ORDER BY minute").all() as { minute: number }[]).map((r) => (MIN0 - r.minute) / 1440);
+  expect(left()).toEqual([35, 34, 1]);
+  expect(usage.pruneOlderThan(2)).toBe(2);
+  expect(left()).toEqual([1]);
+});
+
+test("client events through a real engine count the subscribers that received them", () => {
+  const db = database();
+  const h = new Harness([makeApp({ clientEvents: true })]);
+  h.clock.ms = T0;
+  const usage = new UsageRecorder({
+    db,
+    bus: h.engine.bus,
+    clock: h.clock,
+    connections: () => [],
+    channelSubscribers: (appId, channel) => h.engine.peekState(appId)?.subscriptionCount(channel) ?? 0,
+  });
+  usage.start();
+  cleanup.unshift(() => usage.stop());
+  const sockets = [h.open(), h.open(), h.open()];
+  for (const { session } of sockets) {
+    const auth = signChannel("278d425bdf160c739803", "7ad3773142a6692b25b8", session.socketId, "private-room");
+    h.send(session, { event: "pusher:subscribe", data: { channel: "private-room", auth } });
+  }
+  h.send(sockets[0]!.session, { event: "client-hi", channel: "private-room", data: {} });
+  h.engine.publish(makeApp(), { channels: ["private-room"], event: "e", data: "{}" });
+  expect(sockets[1]!.conn.events("client-hi")).toHaveLength(1);
+  expect(usage.series("3", "hour").points.at(-1)).toMatchObject({ apiMessages: 1, clientMessages: 1, delivered: 5 });
+});

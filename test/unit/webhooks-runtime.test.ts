@@ -1,0 +1,151 @@
+/**
+ * startWebhooks over a real migrated database, a real bus and a scripted sender: one commit per tick,
+ * cancellation before and after the commit, holds surviving a restart, the outbox bound, expiry of
+ * an endpoint's backlog, and the webhook_sent / webhook_failed bus events.
+ */
+import { afterEach, expect, jest, test } from "bun:test";
+import type { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteAppStore } from "../../src/apps/sqlite-store";
+import { LifecycleBus, type LifecycleEvents } from "../../src/engine/bus";
+import { systemClock } from "../../src/engine/ports";
+import { openDatabase } from "../../src/store/database";
+import type { WebhookConfig } from "../../src/webhooks/config";
+import { startWebhooks, type Webhooks } from "../../src/webhooks";
+import type { SendResult, WebhookSender } from "../../src/webhooks/sender";
+import { makeApp } from "./fakes";
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
+});
+
+interface Sent {
+  body: string;
+  resolve: (r: SendResult) => void;
+}
+
+/** A database with one app and one endpoint, plus a sender whose answers the test controls. */
+function setup(config: Partial<WebhookConfig> = {}, endpoint: { events?: string[]; batch?: boolean } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "mawjly-wh-runtime-"));
+  const db = openDatabase(dir);
+  const apps = new SqliteAppStore(db);
+  apps.insert(makeApp());
+  const bus = new LifecycleBus();
+  const sent: Sent[] = [];
+  let auto: SendResult | undefined;
+  const send: WebhookSender = (_url, _headers, body) =>
+    new Promise((resolve) => {
+      if (auto !== undefined) return resolve(auto);
+      sent.push({ body, resolve });
+    });
+  const running: Webhooks[] = [];
+  const start = () => {
+    const w = startWebhooks({ db, bus, apps, clock: systemClock, send, config: { pollMs: 50, backoffMs: 10, backoffMaxMs: 20, ...config } });
+    running.push(w);
+    return w;
+  };
+  const first = start();
+  const id = first.service.add("3", { url: "http://receiver.invalid/", ...endpoint }).id;
+  cleanup.push(async () => {
+    auto = { ok: true, status: 200, latencyMs: 0, error: null };
+    for (const s of sent) s.resolve(auto);
+    for (const w of running) await w.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const rows = (db2: Database = db) => db2.query("SELECT type, channel, attempts FROM webhook_outbox ORDER BY seq").all() as { type: string; channel: string; attempts: number }[];
+  return { db, bus, sent, start, first, id, rows, answer: (r: SendResult | undefined) => (auto = r) };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const OK: SendResult = { ok: true, status: 200, latencyMs: 1, error: null };
+
+test("events of one tick are committed together at the end of the tick, before anything is sent", async () => {
+  const { bus, rows, sent } = setup();
+  bus.emit("occupied", { appId: "3", channel: "a" });
+  bus.emit("occupied", { appId: "3", channel: "b" });
+  bus.emit("member_added", { appId: "3", channel: "presence-c", userId: "u" });
+  bus.emit("occupied", { appId: "other-app", channel: "x" });
+  expect(rows()).toEqual([]);
+  expect(sent).toEqual([]);
+  await tick();
+  expect(rows().map((r) => r.channel)).toEqual(["a", "b", "presence-c"]);
+});
+
+test("a removal and its twin cancel out, whether the removal was committed already or not", async () => {
+  const { bus, rows } = setup({ delayMs: 10_000 });
+  bus.emit("vacated", { appId: "3", channel: "same-tick" });
+  bus.emit("occupied", { appId: "3", channel: "same-tick" });
+  bus.emit("member_removed", { appId: "3", channel: "presence-p", userId: "u" });
+  await tick();
+  expect(rows().map((r) => r.type)).toEqual(["member_removed"]);
+  bus.emit("member_added", { appId: "3", channel: "presence-p", userId: "u" });
+  await tick();
+  expect(rows()).toEqual([]);
+});
+
+test("held removals survive a restart as holds: a comeback after the restart still cancels them", async () => {
+  const { bus, rows, first, start } = setup({ delayMs: 10_000 });
+  bus.emit("vacated", { appId: "3", channel: "kept" });
+  bus.emit("vacated", { appId: "3", channel: "cancelled" });
+  await first.stop();
+  expect(rows().map((r) => r.channel)).toEqual(["kept", "cancelled"]);
+  start();
+  bus.emit("occupied", { appId: "3", channel: "cancelled" });
+  await tick();
+  expect(rows().map((r) => r.channel)).toEqual(["kept"]);
+});
+
+test("an endpoint over its outbox bound drops new events and says so once", async () => {
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => {});
+  cleanup.push(() => warn.mockRestore());
+  const { bus, rows, first, id } = setup({ maxPending: 5 });
+  for (let i = 0; i < 12; i++) bus.emit("occupied", { appId: "3", channel: `c${i}` });
+  await tick();
+  expect(rows().length).toBe(5);
+  expect(first.service.backlog("3")).toEqual([{ endpointId: id, appId: "3", pending: 5, inFlight: expect.any(Number), dropped: 7 }]);
+  const lines = warn.mock.calls.map((c) => String(c[0]));
+  expect(lines.filter((l) => l.includes("dropping new events"))).toHaveLength(1);
+  expect(lines.find((l) => l.includes("dropping"))).toContain(`webhook endpoint ${id} (app 3, http://receiver.invalid/) has 5 undelivered events (the limit)`);
+});
+
+test("success and failure reach the bus; a failure is retried, then given up after the retry period", async () => {
+  const { bus, sent, rows } = setup({ retryPeriodMs: 150 });
+  const events: string[] = [];
+  const seen = (name: keyof LifecycleEvents) => bus.on(name as "webhook_sent", (e) => events.push(`${name}:${e.attempt}:${"willRetry" in e ? e.willRetry : ""}`));
+  seen("webhook_sent");
+  seen("webhook_failed");
+  bus.emit("occupied", { appId: "3", channel: "ok" });
+  while (sent.length < 1) await Bun.sleep(5);
+  sent.shift()!.resolve(OK);
+  bus.emit("occupied", { appId: "3", channel: "bad" });
+  const fail: SendResult = { ok: false, status: 500, latencyMs: 1, error: "HTTP 500" };
+  for (;;) {
+    while (sent.length < 1) await Bun.sleep(5);
+    sent.shift()!.resolve(fail);
+    await Bun.sleep(5);
+    if (events.some((e) => e.endsWith(":false"))) break;
+  }
+  expect(events[0]).toBe("webhook_sent:1:");
+  expect(events[1]).toBe("webhook_failed:1:true");
+  expect(events.at(-1)).toMatch(/^webhook_failed:\d+:false$/);
+  expect(rows()).toEqual([]);
+});
+
+test("a backlog that never got a try is expired after the retry period, in one log entry", async () => {
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => {});
+  cleanup.push(() => warn.mockRestore());
+  const { bus, first, rows, id } = setup({ retryPeriodMs: 100, concurrency: 1 });
+  for (let i = 0; i < 6; i++) bus.emit("occupied", { appId: "3", channel: `x${i}` });
+  await tick();
+  // The first request hangs (the sender never answers); the other five wait, then expire.
+  const deadline = Date.now() + 5000;
+  while (rows().length > 1 && Date.now() < deadline) await Bun.sleep(20);
+  expect(rows().map((r) => r.channel)).toEqual(["x0"]);
+  const expired = first.service.log("3").find((e) => e.kind === "expired")!;
+  expect(expired).toMatchObject({ outcome: "failed", attempt: 0, eventCount: 5, eventTypes: ["channel_occupied"], error: "not delivered within 100 ms" });
+  expect(warn.mock.calls.map((c) => c[0])).toContain(`mawjly: webhook endpoint ${id} (app 3): gave up 5 events not delivered within 100 ms`);
+});
