@@ -44,7 +44,7 @@ export class AppState {
   }
 
   subscriptionCount(name: string): number {
-    return this.channels.get(name)?.subscribers.size ?? 0;
+    return this.channels.get(name)?.subscriberCount ?? 0;
   }
 
   userCount(name: string): number {

@@ -4,7 +4,6 @@
  * member_added / member_removed fire only on a user's first and last connection (§2.5).
  */
 import { channelType, type ChannelType } from "../protocol/channels";
-import type { Session } from "./session";
 
 export interface Member {
   info: unknown;
@@ -13,7 +12,11 @@ export interface Member {
 
 export class ChannelState {
   readonly type: ChannelType;
-  readonly subscribers = new Set<Session>();
+  /**
+   * Subscribed sockets. A count, not a Set: membership lives in Session.channels (subscribe skips
+   * duplicates), and a one-entry Set costs ~270 bytes per socket (bench/ memory scenario).
+   */
+  subscriberCount = 0;
   /** Only for presence channels; insertion order is join order. */
   readonly members: Map<string, Member> | undefined;
 

@@ -44,7 +44,7 @@ export function clientEvent(engine: Engine, session: Session, frame: InboundFram
   if (!withinRate(session, engine.clock.now(), app.limits.clientEventsPerSecond)) {
     reject(`Client event rejected due to rate limit: at most ${app.limits.clientEventsPerSecond} per second`, channel);
   }
-  if (!engine.quotas.admitMessages(app, state.subscribers.size - 1)) {
+  if (!engine.quotas.admitMessages(app, state.subscriberCount - 1)) {
     reject(`Client event ${name} rejected: the account's daily message quota is used up`, channel);
   }
   session.conn.publishExceptSelf(topicOf(session.app.id, channel), eventFrame(name, channel, data, subscription.userId));

@@ -93,7 +93,9 @@ export class Engine {
     const state = this.state(app!);
     let socketId = newSocketId();
     while (state.sessions.has(socketId)) socketId = newSocketId();
-    const session = new Session(socketId, state, conn, this.clock.now(), key);
+    // The app's own key string, not the per-request copy: one string per app instead of per socket.
+    const sharedKey = app!.keys.find((pair) => pair.key === key)?.key ?? key;
+    const session = new Session(socketId, state, conn, this.clock.now(), sharedKey);
     state.sessions.set(socketId, session);
     conn.send(connectionEstablished(socketId, this.config.activityTimeout));
     this.bus.emit("connected", { appId: state.id, socketId });

@@ -28,7 +28,7 @@ export class SubscriptionCounts {
     if (this.pending.has(key)) return; // a throttled send is already due and will read the latest count
     const now = this.clock.now();
     const last = this.lastSent.get(key) ?? 0;
-    if (channel.subscribers.size <= THROTTLE_ABOVE || now - last >= THROTTLE_MS) {
+    if (channel.subscriberCount <= THROTTLE_ABOVE || now - last >= THROTTLE_MS) {
       this.send(app, channel.name, key, now);
       return;
     }

@@ -13,6 +13,9 @@ import { presenceIdentity } from "./presence";
 import { topicOf } from "./ports";
 import type { Session } from "./session";
 
+/** Non-presence subscriptions carry nothing; one shared object saves an allocation per subscription. */
+const PUBLIC_SUBSCRIPTION = Object.freeze({});
+
 export function subscribe(engine: Engine, session: Session, data: Record<string, unknown>): void {
   const name = data.channel;
   if (typeof name !== "string") {
@@ -57,8 +60,8 @@ export function subscribe(engine: Engine, session: Session, data: Record<string,
   if (requiresAuth(type.kind)) session.authorized = true;
   const channel = existing ?? new ChannelState(name);
   if (existing === undefined) app.channels.set(name, channel);
-  channel.subscribers.add(session);
-  session.channels.set(name, identity === undefined ? {} : { userId: identity.userId });
+  channel.subscriberCount++;
+  session.channels.set(name, identity === undefined ? PUBLIC_SUBSCRIPTION : { userId: identity.userId });
   const topic = topicOf(app.id, name);
   session.conn.subscribe(topic);
   if (existing === undefined) engine.bus.emit("occupied", { appId: app.id, channel: name });
@@ -134,14 +137,14 @@ export function leave(engine: Engine, session: Session, name: string): void {
   const app = session.app;
   const channel = app.channel(name);
   if (subscription === undefined || channel === undefined) return;
-  channel.subscribers.delete(session);
+  channel.subscriberCount--;
   engine.bus.emit("unsubscribed", { appId: app.id, socketId: session.socketId, channel: name });
   if (subscription.userId !== undefined && channel.removeMember(subscription.userId)) {
     const removed = channelFrame("pusher_internal:member_removed", name, { user_id: subscription.userId });
     engine.broker.publish(topicOf(app.id, name), removed);
     engine.bus.emit("member_removed", { appId: app.id, channel: name, userId: subscription.userId });
   }
-  if (channel.subscribers.size === 0) {
+  if (channel.subscriberCount === 0) {
     app.channels.delete(name);
     engine.bus.emit("vacated", { appId: app.id, channel: name });
   }

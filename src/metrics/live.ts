@@ -12,7 +12,7 @@ export function* connectionsPerApp(engine: Engine): Iterable<[string, number]> {
 export function* liveApps(engine: Engine) {
   for (const state of engine.appStates()) {
     let subscriptions = 0;
-    for (const channel of state.channels.values()) subscriptions += channel.subscribers.size;
+    for (const channel of state.channels.values()) subscriptions += channel.subscriberCount;
     yield { appId: state.id, connections: state.sessions.size, channels: state.channels.size, subscriptions };
   }
 }

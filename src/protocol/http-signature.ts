@@ -25,6 +25,8 @@ export function parseRawQuery(rawQuery: string): Map<string, string> {
 }
 
 function decode(text: string): string {
+  // Most parameters (keys, timestamps, hex digests) contain no escapes: skip the decoder for them.
+  if (!text.includes("%")) return text;
   try {
     return decodeURIComponent(text);
   } catch {

@@ -86,6 +86,9 @@ export function websocketHandlers(engine: Engine): WebSocketHandler<SocketData> 
         return;
       }
       ws.data.session = engine.open(new BunConnection(ws), ws.data.key, ws.data.protocol);
+      // The handshake inputs are not needed any more; do not keep a copy per socket.
+      ws.data.key = "";
+      ws.data.protocol = null;
     },
     message(ws, message) {
       const session = ws.data.session;

@@ -19,7 +19,7 @@ export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((c) => ({
           name: c.name,
-          subscriptionCount: c.subscribers.size,
+          subscriptionCount: c.subscriberCount,
           members: c.members === undefined ? undefined : [...c.members].map(([id, m]) => ({ id, info: m.info })),
         }));
       return { connections: state?.sessions.size ?? 0, users: state?.users.size ?? 0, channels: paginate(channels, pageOf(query)) };

@@ -62,7 +62,7 @@ function ChannelsPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; pa
                 <tr>
                   <th scope="row"><code>{c.name}</code></th>
                   <td>{c.type.kind}{c.type.cache ? " (cache)" : ""}</td>
-                  <td class="num">{c.subscribers.size}</td>
+                  <td class="num">{c.subscriberCount}</td>
                   <td>
                     {c.members === undefined ? (
                       <span class="muted">—</span>

@@ -15,7 +15,7 @@ export async function listChannels(deps: ApiDeps, request: Request, appId: strin
     if (!name.startsWith(prefix)) continue;
     const attrs: Record<string, number> = {};
     if (info.has("user_count")) attrs.user_count = channel.members?.size ?? 0;
-    if (info.has("subscription_count")) attrs.subscription_count = channel.subscribers.size;
+    if (info.has("subscription_count")) attrs.subscription_count = channel.subscriberCount;
     channels[name] = attrs;
   }
   return { channels };

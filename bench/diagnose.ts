@@ -1,0 +1,93 @@
+/**
+ * In-process diagnostics that explain the ratios of the scenarios (not a scenario itself):
+ *   1. µs per signed trigger request through Mawjly's Elysia app vs the baseline's handler, and the
+ *      main pieces of Mawjly's path, with no network and no other process in the way;
+ *   2. JS heap bytes per connection kept by Mawjly's engine (session + own-channel subscription).
+ * It imports Mawjly internals (Engine, pusherHttpApi), so it may need updating when they change.
+ * Usage: bun bench/diagnose.ts   (MAWJLY_BENCH_ROOT=DIR to diagnose another checkout)
+ */
+import { heapSize } from "bun:jsc";
+import { join } from "node:path";
+import { handleTrigger, verify } from "./baseline-server";
+import { BUN, MAIN, MAWJLY_ROOT } from "./lib/servers";
+import { signedQuery, stampedData } from "./lib/sign";
+import { fmt } from "./lib/stats";
+
+const src = (p: string) => import(join(MAWJLY_ROOT, "src", p));
+const { Elysia } = await import("elysia");
+const { Engine } = await src("engine/engine.ts");
+const { pusherHttpApi } = await src("http-api/index.ts");
+const { verifySignedRequest } = await src("protocol/http-signature.ts");
+
+// A real app record, made by the real CLI, so the engine sees every field it expects.
+const dir = (await import("node:fs")).mkdtempSync("/tmp/mawjly-diagnose-");
+const created = Bun.spawnSync([BUN, MAIN, "apps", "create", "--name", "diag", "--json", "--data-dir", dir]);
+if (created.exitCode !== 0) throw new Error(created.stderr.toString());
+const app = JSON.parse(created.stdout.toString());
+(await import("node:fs")).rmSync(dir, { recursive: true, force: true });
+const apps = { byKey: () => app, byId: () => app };
+const newEngine = () =>
+  new Engine({
+    apps,
+    broker: { publish() {} },
+    clock: { now: () => Date.now() },
+    config: { activityTimeout: 120, pongTimeout: 30, cacheTtlMs: 60_000, protocols: [5, 6, 7] },
+  });
+
+async function time(label: string, f: () => unknown, n = 40_000): Promise<void> {
+  for (let i = 0; i < n / 5; i++) await f(); // warm-up for the JIT
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await f();
+  console.log(`  ${label.padEnd(52)} ${fmt(((performance.now() - t0) * 1000) / n, 2).padStart(7)} µs`);
+}
+
+console.log("1. µs per trigger request, in-process (lower is better; noisy on a shared machine)");
+const body = JSON.stringify({ name: "bench", channel: "bench", data: stampedData(Date.now(), 1, 100) });
+const mPath = `/apps/${app.id}/events`;
+const mUrl = `http://127.0.0.1${mPath}${signedQuery(app, mPath, body)}`;
+const bUrl = `http://127.0.0.1/trigger${signedQuery({ key: "bench-key", secret: "bench-secret" }, "/trigger", body)}`;
+const post = (url: string) => new Request(url, { method: "POST", body, headers: { "content-type": "application/json" } });
+const http = new Elysia().use(pusherHttpApi({ apps, engine: newEngine(), nowSeconds: () => Math.floor(Date.now() / 1000) }));
+const check = await http.handle(post(mUrl));
+if (check.status !== 200) throw new Error(`mawjly answered ${check.status}: ${await check.text()}`);
+await time("mawjly: Elysia app.handle(POST /apps/{id}/events)", () => http.handle(post(mUrl)));
+await time("baseline: handleTrigger(POST /trigger)", () => handleTrigger(post(bUrl), new URL(bUrl), () => {}));
+const mQuery = new URL(mUrl).search;
+const secretFor = (k: string) => (k === app.key ? app.secret : undefined);
+await time("  mawjly verifySignedRequest", () =>
+  verifySignedRequest({ method: "POST", path: mPath, rawQuery: mQuery, rawBody: body }, secretFor, Math.floor(Date.now() / 1000)),
+);
+await time("  baseline verify (same checks)", () => verify("/trigger", new URL(bUrl).search.slice(1), body));
+const bare = new Elysia().post("/apps/:appId/events", () => ({}), { parse: "none" });
+await time("  Elysia routing + empty handler", () => bare.handle(post(mUrl)));
+await time("  new Request (included in every line above)", () => post(mUrl));
+
+console.log("\n2. JS heap bytes per connection (after a full GC)");
+const engine = newEngine();
+// A class, not an object literal: shared prototype methods, so the fake adds ~one small object, like BunConnection.
+class FakeConnection {
+  send() {}
+  close() {}
+  subscribe() {}
+  unsubscribe() {}
+  publishExceptSelf() {}
+  ping() {}
+}
+const conn = () => new FakeConnection();
+const N = 20_000;
+const sessions: unknown[] = [];
+const heap = (label: string, f: (i: number) => void) => {
+  Bun.gc(true);
+  const h0 = heapSize();
+  for (let i = 0; i < N; i++) f(i);
+  Bun.gc(true);
+  console.log(`  ${label.padEnd(52)} ${fmt((heapSize() - h0) / N, 0).padStart(7)} B`);
+};
+heap("engine.open (Session, socket id, registry entry, conn)", () => sessions.push(engine.open(conn(), app.key, "7")));
+heap("pusher:subscribe to its own channel", (i) =>
+  engine.message(sessions[i], `{"event":"pusher:subscribe","data":{"channel":"c-${i}"}}`),
+);
+const keep: unknown[] = [];
+heap("for scale: a Set holding one entry", (i) => keep.push(new Set([sessions[i]])));
+heap("for scale: a Map holding one entry", (i) => keep.push(new Map([[`k${i}`, {}]])));
+process.exit(0);

@@ -1,0 +1,34 @@
+/**
+ * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|all] [--runs N] [scenario options]`.
+ * Each scenario starts its own servers and load processes, prints a table of medians, and ends with
+ * one line giving the Mawjly/baseline ratio. Everything talks to 127.0.0.1 only.
+ */
+import { MAIN, stopAllServers } from "./lib/servers";
+import { cpu } from "./scenarios/cpu";
+import { fanout } from "./scenarios/fanout";
+import { memory } from "./scenarios/memory";
+import { triggers } from "./scenarios/triggers";
+
+const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers };
+
+const [name = "all", ...rest] = process.argv.slice(2);
+const chosen = name === "all" ? Object.keys(SCENARIOS) : [name];
+for (const s of chosen) {
+  if (!(s in SCENARIOS)) {
+    console.error(`unknown scenario '${s}': use one of ${Object.keys(SCENARIOS).join(", ")} or all`);
+    process.exit(2);
+  }
+}
+for (const s of chosen) {
+  const started = performance.now();
+  console.log(`\n=== ${s} === (mawjly: ${MAIN})`);
+  try {
+    await SCENARIOS[s]!(rest);
+  } catch (err) {
+    console.error(`${s} failed:`, err);
+    await stopAllServers();
+    process.exit(1);
+  }
+  console.log(`(${s} took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+process.exit(0);
