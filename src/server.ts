@@ -93,6 +93,9 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   accounts.onAppsRemoved = (ids) => ids.forEach(apps.onChange);
   watcher.start(250);
 
+  // The dashboard, the management API and the CLI call the same services (STYLE.md principle 6).
+  const services = { apps, appCache: cache, accounts, auth, quotas, engine, usage, webhooks: webhooks.service };
+
   // normalize: false, so schema violations such as unknown properties are refused instead of being
   // stripped silently (a typo like "clientEvent" must not look like success). Elysia reads it here.
   const http = new Elysia({ normalize: false })
@@ -101,16 +104,16 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
     .onAfterResponse({ as: "global" }, (ctx: any) => {
       const status =
         ctx.code === "NOT_FOUND" ? 404 : ctx.responseValue instanceof Response ? ctx.responseValue.status : Number(ctx.set.status ?? 200);
-      metrics.recordHttp(ctx.route || "unmatched", status, ctx.params?.appId ?? ctx.params?.id);
+      metrics.recordHttp(ctx.route || "unmatched", status, appLabel(ctx.route, ctx.params));
     })
     .get("/health", () => ({ status: "ok" }), { detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}" } })
     .use(pusherHttpApi({ apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) }))
     .get("/metrics", ({ request }) => metricsResponse(metrics, config.metricsToken, request), {
       detail: { tags: ["Operations"], summary: "Prometheus metrics (Bearer token when MAWJLY_METRICS_TOKEN is set)" },
     })
-    .use(managementApi({ apps, appCache: cache, accounts, auth, quotas, engine, usage, webhooks: webhooks.service }))
+    .use(managementApi(services))
     .use(docs())
-    .use(dashboard({ apps, appCache: cache, accounts, auth, quotas, engine, bus: engine.bus, usage, webhooks: webhooks.service }));
+    .use(dashboard({ ...services, bus: engine.bus }));
 
   server = Bun.serve<SocketData>({
     hostname: config.host,
@@ -177,4 +180,11 @@ function metricsResponse(metrics: Metrics, token: string | undefined, request: R
     return Response.json({ error: "Send Authorization: Bearer <MAWJLY_METRICS_TOKEN>" }, { status: 401 });
   }
   return new Response(metrics.render(), { headers: { "content-type": CONTENT_TYPE } });
+}
+
+/** The app a request concerns, for the metrics label: only routes whose parameter is an app id. */
+function appLabel(route: string | undefined, params: Record<string, string> | undefined): string | undefined {
+  if (params?.appId !== undefined) return params.appId;
+  if (route?.startsWith("/api/v1/apps/:id") || route?.startsWith("/dashboard/apps/:id")) return params?.id;
+  return undefined;
 }
