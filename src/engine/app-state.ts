@@ -22,6 +22,10 @@ export class AppState {
   readonly watchers = new Map<string, Set<Session>>();
   /** Last HTTP-published event per cache channel (§2.8). */
   readonly cache = new Map<string, CachedEvent>();
+  /** Cache channels whose miss was already reported, until when (§2.8: the webhook is de-duplicated). */
+  readonly missReported = new Map<string, number>();
+  /** Last time expired cache entries were dropped (see pruneCache). */
+  private prunedAt = 0;
 
   /** HTTP API requests in the current one-second window (per-app rate limit). */
   apiWindowStart = 0;
@@ -49,6 +53,17 @@ export class AppState {
 
   userCount(name: string): number {
     return this.channels.get(name)?.members?.size ?? 0;
+  }
+
+  /**
+   * Drops expired cache entries and miss marks, at most once a minute: entries are otherwise only
+   * removed when read, and channels nobody reads again would keep their last event forever.
+   */
+  pruneCache(now: number): void {
+    if (now - this.prunedAt < 60_000) return;
+    this.prunedAt = now;
+    for (const [name, entry] of this.cache) if (entry.expiresAt <= now) this.cache.delete(name);
+    for (const [name, until] of this.missReported) if (until <= now) this.missReported.delete(name);
   }
 
   cached(name: string, now: number): CachedEvent | undefined {

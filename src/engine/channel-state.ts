@@ -48,7 +48,8 @@ export class ChannelState {
   /** The `presence` object of subscription_succeeded: every member is a key of `hash` (§2.4). */
   presenceSnapshot() {
     const ids: string[] = [];
-    const hash: Record<string, unknown> = {};
+    // No prototype: a user id such as "__proto__" must become a key like any other (§2.4).
+    const hash: Record<string, unknown> = Object.create(null);
     for (const [id, member] of this.members ?? []) {
       ids.push(id);
       hash[id] = member.info ?? null;

@@ -33,6 +33,7 @@ export function publish(engine: Engine, app: AppState, req: PublishRequest): num
     if (channelType(channel).cache) {
       // Cached even with nobody subscribed and regardless of socket_id exclusion (§2.8 [REC]).
       app.cache.set(channel, { event: req.event, data: req.data, expiresAt: engine.clock.now() + engine.config.cacheTtlMs });
+      app.missReported.delete(channel);
     }
     const topic = topicOf(app.id, channel);
     if (excluded !== undefined) excluded.conn.publishExceptSelf(topic, frame);

@@ -116,6 +116,11 @@ function replayCache(engine: Engine, session: Session, name: string): void {
     return;
   }
   session.send(`{"event":"pusher:cache_miss","channel":${JSON.stringify(name)}}`);
+  // One cache_miss report per channel per TTL window, until an event fills the cache (§2.8 [REC]):
+  // many clients subscribing to an empty channel must not flood the webhook endpoint.
+  const now = engine.clock.now();
+  if ((app.missReported.get(name) ?? 0) > now) return;
+  app.missReported.set(name, now + engine.config.cacheTtlMs);
   engine.bus.emit("cache_miss", { appId: app.id, channel: name });
 }
 

@@ -24,10 +24,11 @@ export interface ApiRequest {
 }
 
 export async function authenticate(deps: ApiDeps, request: Request, appId: string): Promise<ApiRequest> {
+  // The body first: the app could be deleted while it arrives, and its state must not be revived.
+  const rawBody = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
   const app = deps.apps.byId(appId);
   if (app === undefined) throw new HttpError(404, `App not found: '${appId}'`);
   const url = new URL(request.url);
-  const rawBody = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
   const state = deps.engine.state(app);
   const query = verifySignedRequest(
     { method: request.method, path: url.pathname, rawQuery: url.search, rawBody },

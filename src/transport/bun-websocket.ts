@@ -17,15 +17,18 @@ export interface SocketData {
   session?: Session;
 }
 
-const APP_PATH = /^\/app\/([^/]+)$/;
+/** `/app/{key}`, optionally under a prefix (pusher-js `wsPath`, or a proxy that mounts us under one). */
+const APP_PATH = /^(?:\/[^?#]*)?\/app\/([^/]+)$/;
 
 /**
- * Upgrades any request under /app/ that asks for a WebSocket. Bad paths are upgraded too and then
- * closed with 4005: a refused upgrade looks like a network error and pusher-js retries forever (§1.1).
+ * Upgrades every WebSocket request, whatever its path: unknown paths are closed with 4005 after the
+ * upgrade, since a refused upgrade looks like a network error and pusher-js retries forever (§1.1).
+ * Plain HTTP requests under /app/ are told to upgrade; any other request is not ours (false).
  */
 export function tryUpgrade(req: Request, url: URL, server: Server<SocketData>): Response | undefined | false {
-  if (!url.pathname.startsWith("/app/") && url.pathname !== "/app") return false;
-  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+  const wantsUpgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
+  if (!wantsUpgrade) {
+    if (!url.pathname.startsWith("/app/") && url.pathname !== "/app") return false;
     return Response.json({ error: "WebSocket upgrade required: connect with a Pusher client to /app/{key}" }, { status: 426 });
   }
   const match = APP_PATH.exec(url.pathname);

@@ -105,11 +105,17 @@ describe("refusals after a completed upgrade", () => {
     expect(again.established.event).toBe("pusher:connection_established");
   });
 
-  for (const path of [`/app/KEY/extra`, "/app/"]) {
+  for (const path of [`/app/KEY/extra`, "/app/", "/socket", "/apps/KEY"]) {
     test(`bad path ${path} → 4005`, async () => {
       await expectRefusal(path.replace("KEY", app.key), 4005, "Path not found", "Path not found: connect to /app/{key}");
     });
   }
+});
+
+test("a path prefix before /app/{key} (pusher-js wsPath, or a proxy mount) is accepted", async () => {
+  const { socket } = rawUrl(`${server.wsUrl}/ws/app/${app.key}?protocol=7`);
+  const first = await socket.next((f) => f.event === "pusher:connection_established" || f.event === "pusher:error");
+  expect(first.event).toBe("pusher:connection_established");
 });
 
 test("plain HTTP GET /app/KEY without upgrade → 426 with a JSON body", async () => {

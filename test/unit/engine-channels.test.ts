@@ -108,6 +108,42 @@ describe("publish (§5.3 fan-out)", () => {
     h.send(c.session, subscribe("cache-x"));
     expect(c.conn.frames()[1]).toEqual({ event: "pusher:cache_miss", channel: "cache-x" });
   });
+
+  test("the cache_miss report is de-duplicated per channel until the TTL passes or an event fills it (§2.8)", () => {
+    const h = new Harness([makeApp()], { cacheTtlMs: 60_000 });
+    const misses: string[] = [];
+    h.engine.bus.on("cache_miss", (e) => misses.push(e.channel));
+    const subscribeFresh = (channel: string) => {
+      const s = h.open();
+      h.send(s.session, subscribe(channel));
+      // Every subscriber still gets its own pusher:cache_miss frame.
+      expect(s.conn.frames()[1]).toEqual({ event: "pusher:cache_miss", channel });
+    };
+    subscribeFresh("cache-a");
+    subscribeFresh("cache-a");
+    subscribeFresh("cache-b");
+    expect(misses).toEqual(["cache-a", "cache-b"]);
+    h.clock.advance(60_000);
+    subscribeFresh("cache-a");
+    expect(misses).toEqual(["cache-a", "cache-b", "cache-a"]);
+    // An event fills the cache; once it has expired, the next miss is reported again.
+    h.engine.publish(makeApp(), { channels: ["cache-b"], event: "e", data: "1" });
+    h.clock.advance(60_000);
+    subscribeFresh("cache-b");
+    expect(misses).toEqual(["cache-a", "cache-b", "cache-a", "cache-b"]);
+  });
+
+  test("expired cache entries are dropped by the periodic sweep, not only when read", () => {
+    const h = new Harness([makeApp()], { cacheTtlMs: 1_000 });
+    const app = makeApp();
+    h.open();
+    for (let i = 0; i < 50; i++) h.engine.publish(app, { channels: [`cache-${i}`], event: "e", data: "x" });
+    const state = h.engine.peekState(app.id)!;
+    expect(state.cache.size).toBe(50);
+    h.clock.advance(61_000);
+    h.engine.sweep();
+    expect(state.cache.size).toBe(0);
+  });
 });
 
 describe("client events (§4)", () => {

@@ -184,3 +184,16 @@ describe("presence identity (§3.2)", () => {
     ]);
   });
 });
+
+test("a user id such as __proto__ is a key of hash like any other (§2.4: members.me needs it)", () => {
+  const h = new Harness();
+  const a = h.open();
+  const b = h.open();
+  join(h, a.session, "d");
+  join(h, b.session, "__proto__");
+  const raw = b.conn.sent.at(-1)!;
+  const data = JSON.parse(JSON.parse(raw).data);
+  expect(data.presence.ids).toEqual(["d", "__proto__"]);
+  expect(Object.keys(data.presence.hash)).toEqual(["d", "__proto__"]);
+  expect(Object.hasOwn(data.presence.hash, "__proto__")).toBe(true);
+});

@@ -10,7 +10,8 @@ export async function listChannels(deps: ApiDeps, request: Request, appId: strin
     throw new HttpError(400, "user_count can only be requested for presence channels: add filter_by_prefix=presence-");
   }
   // An object even when empty: pusher-http-php reads it with get_object_vars (§5.5).
-  const channels: Record<string, Record<string, number>> = {};
+  // No prototype, so that a channel named "__proto__" is listed like any other.
+  const channels: Record<string, Record<string, number>> = Object.create(null);
   for (const [name, channel] of req.state.channels) {
     if (!name.startsWith(prefix)) continue;
     const attrs: Record<string, number> = {};

@@ -1,4 +1,5 @@
 /** POST /apps/{app_id}/events: trigger one event on up to 100 channels (§5.3). */
+import { channelType } from "../../protocol/channels";
 import { authenticate, jsonBody, type ApiDeps } from "../auth";
 import { channelInfo, checkTrigger } from "../trigger";
 
@@ -7,7 +8,10 @@ export async function triggerEvents(deps: ApiDeps, request: Request, appId: stri
   const trigger = checkTrigger(req.app, jsonBody(req), false);
   deps.engine.publish(req.app, trigger);
   if (trigger.info.size === 0) return {};
-  const channels: Record<string, Record<string, number>> = {};
-  for (const channel of trigger.channels) channels[channel] = channelInfo(req.state, channel, trigger.info);
+  const channels: Record<string, Record<string, number>> = Object.create(null);
+  for (const channel of trigger.channels) {
+    // '#server-to-user-' channels never appear in listings or counts (§3.5).
+    if (channelType(channel).kind !== "user") channels[channel] = channelInfo(req.state, channel, trigger.info);
+  }
   return { channels };
 }
