@@ -55,6 +55,9 @@ async function main(argv: string[]): Promise<void> {
   await handler(rest);
 }
 
+// Everything Mawjly writes is its data (SQLite with app secrets, WAL files): readable by its owner only.
+process.umask(0o077);
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     console.error(`mawjly: ${err.message}`);

@@ -104,7 +104,9 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
     .onAfterResponse({ as: "global" }, (ctx: any) => {
       const status =
         ctx.code === "NOT_FOUND" ? 404 : ctx.responseValue instanceof Response ? ctx.responseValue.status : Number(ctx.set.status ?? 200);
-      metrics.recordHttp(ctx.route || "unmatched", status, appLabel(ctx.route, ctx.params));
+      const appId = appLabel(ctx.route, ctx.params);
+      // Only apps that exist become labels: unknown ids in URLs must not grow the metrics.
+      metrics.recordHttp(ctx.route || "unmatched", status, appId !== undefined && cache.byId(appId) !== undefined ? appId : undefined);
     })
     .get("/health", () => ({ status: "ok" }), { detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}" } })
     .use(pusherHttpApi({ apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) }))

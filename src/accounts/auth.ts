@@ -47,18 +47,22 @@ export class AuthService {
 
   /** Verifies a password and opens a session; returns the raw session token and its CSRF token. */
   async login(email: string, password: string, ip: string): Promise<{ token: string; csrf: string; caller: Caller }> {
-    const key = String(email).trim().toLowerCase();
+    const email_ = String(email).trim().toLowerCase();
+    // Per email *and* address: a stranger's failures must not lock the owner out of their account.
+    const key = `${email_}|${ip}`;
     if (this.byEmail.blocked(key) || this.byIp.blocked(ip)) {
       throw new ServiceError("forbidden", "Too many failed sign-in attempts; wait 15 minutes and try again");
     }
-    const account = this.store.accountByEmail(key);
+    // Counted before the (slow) verification, so parallel attempts cannot all slip under the limit;
+    // given back on success.
+    this.byEmail.hit(key);
+    this.byIp.hit(ip);
+    const account = this.store.accountByEmail(email_);
     // Verify against a dummy hash when the account does not exist, so timing does not reveal it.
     const ok = await Bun.password.verify(String(password), account?.passwordHash ?? dummyHash());
-    if (account === undefined || !ok) {
-      this.byEmail.hit(key);
-      this.byIp.hit(ip);
-      throw new LoginRefused("invalid", "Wrong email or password");
-    }
+    if (account === undefined || !ok) throw new LoginRefused("invalid", "Wrong email or password");
+    this.byEmail.forgive(key);
+    this.byIp.forgive(ip);
     return this.openSession(account);
   }
 

@@ -29,6 +29,11 @@ export function managementApi(services: ApiServices, extra: Array<(app: any) => 
     if (code === "NOT_FOUND") return errorResponse("not_found", "No such endpoint", 404);
     return toErrorResponse(error);
   });
+  // API answers can carry secrets (new apps, key reveals, new tokens): never stored by caches.
+  api = api.onAfterHandle({ as: "scoped" }, ({ set }: { set: { headers: Record<string, string> } }) => {
+    set.headers["cache-control"] = "no-store";
+    set.headers["x-content-type-options"] = "nosniff";
+  });
   for (const routes of [sessionRoutes, meRoutes, adminRoutes, appRoutes, appLiveRoutes, webhookRoutes]) api = api.use(routes(services));
   for (const routes of extra) api = api.use(routes);
   return api as Elysia;

@@ -189,6 +189,37 @@ export class AppService {
   }
 }
 
+/**
+ * What an account (not an admin) may not do to its own apps: choose credentials (a chosen key could
+ * be one that other clients still use), or raise a limit above the default (limits protect the
+ * server; only the operator raises them). Lowering limits is always allowed.
+ */
+const TENANT_CAPPED: readonly (keyof AppLimits)[] = [
+  "maxMessageBytes",
+  "maxChannelsPerTrigger",
+  "maxBatchSize",
+  "maxEventNameLength",
+  "maxChannelNameLength",
+  "maxPresenceMembers",
+  "maxUserInfoBytes",
+  "maxUserIdLength",
+  "clientEventsPerSecond",
+  "maxWatchlistSize",
+  "maxChannelsPerConnection",
+];
+
+export function checkTenantInput(input: AppSettingsInput): void {
+  if (input.key !== undefined || input.secret !== undefined) {
+    throw new ServiceError("forbidden", "Only an admin can choose an app's key or secret; add a generated key pair instead");
+  }
+  for (const name of TENANT_CAPPED) {
+    const value = input.limits?.[name];
+    if (value !== undefined && value > DEFAULT_LIMITS[name]) {
+      throw new ServiceError("forbidden", `Only an admin can raise ${name} above ${DEFAULT_LIMITS[name]}`);
+    }
+  }
+}
+
 function checkKey(key: string): void {
   if (!KEY.test(key)) throw invalid(`Invalid key '${key}': use 1–128 characters from A-Z a-z 0-9 _ . -`);
 }

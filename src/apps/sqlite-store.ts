@@ -97,9 +97,12 @@ export class SqliteAppStore {
     return hit === null ? undefined : this.byId(hit.app_id);
   }
 
-  /** Whether any app ever used this key (revoked keys stay reserved). */
+  /** Whether any app ever used this key: revoked, renamed and deleted apps' keys stay reserved. */
   keyTaken(key: string): boolean {
-    return this.db.query("SELECT 1 FROM app_keys WHERE key = ?").get(key) !== null;
+    return (
+      this.db.query("SELECT 1 FROM app_keys WHERE key = ?").get(key) !== null ||
+      this.db.query("SELECT 1 FROM retired_keys WHERE key = ?").get(key) !== null
+    );
   }
 
   list(accountId?: string): App[] {

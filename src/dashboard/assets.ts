@@ -34,7 +34,8 @@ export class AssetServer {
   private readonly loaded = new Map<string, { bytes: Uint8Array<ArrayBuffer>; etag: string; type: string }>();
 
   async respond(name: string, ifNoneMatch: string | null): Promise<Response | undefined> {
-    const file = FILES[name];
+    // Own keys only: names such as "constructor" must not reach Object.prototype.
+    const file = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
     if (file === undefined) return undefined;
     let asset = this.loaded.get(name);
     if (asset === undefined) {

@@ -23,6 +23,12 @@ export interface DebugEntry {
 
 const DATA_PREVIEW = 2000;
 
+const FIELD_LIMIT = 300;
+
+function clip(text: string): string {
+  return text.length > FIELD_LIMIT ? `${text.slice(0, FIELD_LIMIT)}… (${text.length} characters)` : text;
+}
+
 function preview(data: string): string {
   return data.length > DATA_PREVIEW ? `${data.slice(0, DATA_PREVIEW)}… (${data.length} characters)` : data;
 }
@@ -75,7 +81,12 @@ export class DebugLog {
   }
 
   record(appId: string, type: string, fields: Omit<DebugEntry, "id" | "at" | "type">): void {
-    const entry: DebugEntry = { id: ++this.seq, at: this.now(), type, ...fields };
+    // Every text field is bounded, not only data: names and error messages can echo client input,
+    // and a ring of 300 entries must stay small whatever a client sends.
+    const entry: DebugEntry = { id: ++this.seq, at: this.now(), type };
+    for (const [name, value] of Object.entries(fields) as [keyof typeof fields, string | undefined][]) {
+      if (value !== undefined) entry[name] = name === "data" ? value : clip(value);
+    }
     let ring = this.rings.get(appId);
     if (ring === undefined) {
       ring = { items: [], next: 0 };

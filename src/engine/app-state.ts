@@ -7,6 +7,9 @@ import type { App } from "./app";
 import { ChannelState } from "./channel-state";
 import type { Session } from "./session";
 
+/** Cached channels kept per app on this node; bounds memory whatever an app publishes. */
+export const MAX_CACHED_CHANNELS = 10_000;
+
 export interface CachedEvent {
   event: string;
   data: string;
@@ -64,6 +67,13 @@ export class AppState {
     this.prunedAt = now;
     for (const [name, entry] of this.cache) if (entry.expiresAt <= now) this.cache.delete(name);
     for (const [name, until] of this.missReported) if (until <= now) this.missReported.delete(name);
+  }
+
+  /** Stores a cache channel's last event; past MAX_CACHED_CHANNELS the oldest entry makes room. */
+  remember(name: string, entry: CachedEvent): void {
+    this.cache.delete(name); // re-inserting moves the channel to the newest end
+    if (this.cache.size >= MAX_CACHED_CHANNELS) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(name, entry);
   }
 
   cached(name: string, now: number): CachedEvent | undefined {

@@ -21,6 +21,7 @@ export const AppLimits = Type.Object({
     description: "Seconds a connection may stay unauthenticated when authorized connections are on (§3.8)",
   }),
   maxWatchlistSize: Type.Integer({ minimum: 1, description: "Watchlist ids per user; extra ids → 4302 (§3.6)" }),
+  maxChannelsPerConnection: Type.Integer({ minimum: 1, description: "Channels one socket may join at once" }),
 });
 export type AppLimits = Static<typeof AppLimits>;
 
@@ -38,6 +39,7 @@ export const DEFAULT_LIMITS: AppLimits = {
   apiRequestsPerSecond: 0,
   userAuthTimeout: 30,
   maxWatchlistSize: 100,
+  maxChannelsPerConnection: 1000,
 };
 
 export const AppKey = Type.Object({

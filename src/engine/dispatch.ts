@@ -2,7 +2,7 @@
  * The dispatch table of inbound events (reverb's EventHandler idea): one entry per `pusher:` command;
  * `client-` events go to the client-event rules; anything else is refused with a clear message.
  */
-import { PusherError } from "../protocol/errors";
+import { PusherError, quoted } from "../protocol/errors";
 import { commandData, PONG, type InboundFrame } from "../protocol/frames";
 import { clientEvent } from "./client-events";
 import type { Engine } from "./engine";
@@ -26,11 +26,11 @@ export function dispatch(engine: Engine, session: Session, frame: InboundFrame):
   if (handler !== undefined) return handler(engine, session, frame);
   if (frame.event.startsWith("client-")) return clientEvent(engine, session, frame);
   if (frame.event.startsWith("pusher:") || frame.event.startsWith("pusher_internal:")) {
-    throw new PusherError(null, `Unsupported event '${frame.event}'`);
+    throw new PusherError(null, `Unsupported event '${quoted(frame.event)}'`);
   }
   throw new PusherError(
     null,
-    `Unsupported event '${frame.event}': clients may send pusher: commands and client- events only`,
+    `Unsupported event '${quoted(frame.event)}': clients may send pusher: commands and client- events only`,
     frame.channel,
   );
 }

@@ -25,6 +25,8 @@ export function publish(engine: Engine, app: AppState, req: PublishRequest): num
   let deliveries = 0;
   for (const channel of req.channels) {
     deliveries += app.subscriptionCount(channel) - (excluded?.channels.has(channel) ? 1 : 0);
+    // A cache write is stored even with nobody subscribed, so it counts as a message too.
+    if (channelType(channel).cache) deliveries++;
   }
   if (!engine.quotas.admitMessages(app.app, deliveries)) throw new QuotaExceededError();
   let recipients = 0;
@@ -32,7 +34,7 @@ export function publish(engine: Engine, app: AppState, req: PublishRequest): num
     const frame = eventFrame(req.event, channel, req.data);
     if (channelType(channel).cache) {
       // Cached even with nobody subscribed and regardless of socket_id exclusion (§2.8 [REC]).
-      app.cache.set(channel, { event: req.event, data: req.data, expiresAt: engine.clock.now() + engine.config.cacheTtlMs });
+      app.remember(channel, { event: req.event, data: req.data, expiresAt: engine.clock.now() + engine.config.cacheTtlMs });
       app.missReported.delete(channel);
     }
     const topic = topicOf(app.id, channel);

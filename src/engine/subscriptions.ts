@@ -44,6 +44,16 @@ export function subscribe(engine: Engine, session: Session, data: Record<string,
     session.send(subscriptionSucceeded(name, existing?.members ? existing.presenceSnapshot() : undefined));
     return;
   }
+  const perSocket = app.app.limits.maxChannelsPerConnection;
+  if (session.channels.size >= perSocket) {
+    throw new SubscriptionError(
+      Code.OVER_CAPACITY,
+      `Subscription to ${name} refused: a connection may join at most ${perSocket} channels`,
+      name,
+      "LimitReached",
+      Code.OVER_CAPACITY,
+    );
+  }
   if (identity !== undefined && existing?.members !== undefined) {
     const limit = app.app.limits.maxPresenceMembers;
     if (!existing.members.has(identity.userId) && existing.members.size >= limit) {

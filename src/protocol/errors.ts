@@ -24,6 +24,14 @@ export const Code = {
 
 export type PusherCode = (typeof Code)[keyof typeof Code];
 
+/**
+ * Client input quoted in an error message, cut to a readable length: messages travel back to the
+ * client, into logs and into the debug console, and must not grow with what a client sends.
+ */
+export function quoted(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+
 /** A protocol-level failure. `code: null` is what Pusher sends for subscription auth failures (§2.6). */
 export class PusherError extends Error {
   constructor(

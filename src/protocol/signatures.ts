@@ -4,6 +4,7 @@
  * Strings are signed exactly as received: JSON is never re-serialised (§3).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { quoted } from "./errors";
 
 export function hmacHex(secret: string, message: string): string {
   return createHmac("sha256", secret).update(message).digest("hex");
@@ -38,9 +39,9 @@ export function verifyAuth(auth: unknown, toSign: string, secretFor: SecretLooku
   const key = auth.slice(0, colon);
   const signature = auth.slice(colon + 1);
   const secret = secretFor(key);
-  if (secret === undefined) return `Invalid key in subscription auth data: '${key}'`;
+  if (secret === undefined) return `Invalid key in subscription auth data: '${quoted(key)}'`;
   if (!safeEqual(hmacHex(secret, toSign), signature)) {
-    return `Invalid signature: Expected HMAC SHA256 hex digest of ${toSign}, but got ${signature}`;
+    return `Invalid signature: Expected HMAC SHA256 hex digest of ${quoted(toSign, 2000)}, but got ${quoted(signature)}`;
   }
   return null;
 }

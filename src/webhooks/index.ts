@@ -67,6 +67,7 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
     send: deps.send,
     now: () => clock.now(),
     bus,
+    hasRoom: (endpointId, rows) => backlog.of(endpointId).pending + rows <= config.maxPending,
     backlog: () =>
       [...backlog.entries()].flatMap(([endpointId, c]) => {
         const endpoint = directory.byId(endpointId);

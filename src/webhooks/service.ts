@@ -36,6 +36,8 @@ export interface WebhookServiceDeps {
   bus?: LifecycleBus;
   /** Live backlog per endpoint, when a dispatcher runs in this process. */
   backlog?: () => EndpointBacklog[];
+  /** Whether an endpoint's queue can take `rows` more (the per-endpoint outbox bound). */
+  hasRoom?: (endpointId: string, rows: number) => boolean;
 }
 
 const MAX_URL = 2048;
@@ -174,6 +176,9 @@ export class WebhookService {
     if (found === undefined) throw new ServiceError("not_found", `No webhook delivery with id '${logId}'`);
     if (found.entry.kind === "test") throw invalid(`Delivery ${logId} was a test send; use send test again instead`);
     const endpointId = found.entry.endpointId;
+    if (this.deps.hasRoom !== undefined && !this.deps.hasRoom(endpointId, found.events.length)) {
+      throw new ServiceError("forbidden", `Webhook endpoint '${endpointId}' has too many undelivered events; redeliver after they are delivered`);
+    }
     const now = this.now();
     this.deps.store.transaction(() => {
       if (this.deps.store.byId(endpointId) === undefined) {

@@ -55,7 +55,14 @@ test("create, read, rename and delete an app; secrets only at creation and throu
   const list = await alice.get("/apps");
   expect(list.body).toEqual({ items: [{ ...shown.body, connections: 0 }], total: 1, limit: 50, offset: 0 });
 
-  const renamed = await alice.patch(`/apps/${app.id}`, { name: "Chat 2", key: "ignored-key", secret: "ignored-secret" });
+  // Credentials are not the account's to choose (a chosen key could be one other clients still use).
+  expectError(
+    await alice.patch(`/apps/${app.id}`, { name: "Chat 2", key: "chosen-key", secret: "chosen-secret" }),
+    403,
+    "forbidden",
+    "Only an admin can choose an app's key or secret; add a generated key pair instead",
+  );
+  const renamed = await alice.patch(`/apps/${app.id}`, { name: "Chat 2" });
   expect(renamed.status).toBe(200);
   expect(renamed.body.name).toBe("Chat 2");
   expect(renamed.body.keys).toEqual([{ key: app.key, createdAt: app.createdAt }]);

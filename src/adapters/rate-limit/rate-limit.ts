@@ -20,4 +20,9 @@ export class RateLimiter {
   hit(key: string): void {
     this.counters.add(`${this.prefix}:${key}`, 1, this.windowMs);
   }
+
+  /** Takes back one hit (an attempt counted up front that turned out fine). */
+  forgive(key: string): void {
+    if (this.counters.get(`${this.prefix}:${key}`) > 0) this.counters.add(`${this.prefix}:${key}`, -1, this.windowMs);
+  }
 }

@@ -33,6 +33,7 @@ export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
     }, tags("Connections and messages per minute (hour), hour (day) or day (month)"))
     .post("/apps/:id/events", ({ request, params, body }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
+      if (!target.enabled) throw new ServiceError("forbidden", "App is disabled; enable it to publish events");
       try {
         const trigger = checkTrigger(target, body as Record<string, unknown>, false);
         s.engine.publish(target, trigger);

@@ -1,6 +1,6 @@
 /** Apps and their key pairs, through the same AppService as the CLI. */
 import type { Elysia } from "elysia";
-import { AppSettingsInput, CreateAppInput } from "../../apps/service";
+import { AppSettingsInput, checkTenantInput, CreateAppInput } from "../../apps/service";
 import { callerOf, ownedApp, pageOf, paginate, publicApp, type ApiServices } from "../context";
 
 const tags = (summary: string) => ({ detail: { tags: ["Apps"], summary } });
@@ -19,15 +19,17 @@ export const appRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, an
     }, tags("The caller's apps with live connection counts (admins: ?all=1 for every app)"))
     .post("/apps", ({ request, body, set }) => {
       const caller = callerOf(s, request);
-      set.status = 201;
       const { id: _ignored, ...input } = body;
+      if (!caller.account.isAdmin) checkTenantInput(input);
+      set.status = 201;
       return s.apps.create(input, { accountId: caller.account.id });
     }, { body: CreateAppInput, ...tags("Create an app (generated id, key and secret; the response shows the secret)") })
     .get("/apps/:id", ({ request, params }) => publicApp(ownedApp(s, callerOf(s, request), params.id)), tags("One app (without secrets)"))
     .patch("/apps/:id", ({ request, params, body }) => {
-      const target = ownedApp(s, callerOf(s, request), params.id);
-      const { key: _k, secret: _s, ...settings } = body;
-      return publicApp(s.apps.update(target.id, settings));
+      const caller = callerOf(s, request);
+      const target = ownedApp(s, caller, params.id);
+      if (!caller.account.isAdmin) checkTenantInput(body);
+      return publicApp(s.apps.update(target.id, body));
     }, { body: AppSettingsInput, ...tags("Rename, enable/disable, change settings and limits; applies to live connections at once") })
     .delete("/apps/:id", ({ request, params }) => {
       s.apps.delete(ownedApp(s, callerOf(s, request), params.id).id);

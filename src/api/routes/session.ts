@@ -19,8 +19,38 @@ function sessionCookie(request: Request, token: string, maxAge: number): string 
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${https ? "; Secure" : ""}`;
 }
 
+/**
+ * The client's address for login rate limits. Behind a reverse proxy every request comes from the
+ * proxy, so with MAWJLY_TRUST_PROXY=1 the first X-Forwarded-For address is used instead (only set it
+ * when a proxy you run always sets that header: clients could otherwise choose their own address).
+ */
 export function clientIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null): string {
+  if (process.env.MAWJLY_TRUST_PROXY === "1") {
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
   return server?.requestIP(request)?.address ?? "unknown";
+}
+
+/**
+ * Login CSRF: these routes open a session without having one, so they only accept JSON (which a
+ * cross-site form cannot send without a preflight) and refuse a foreign Origin.
+ */
+function sameSiteJson(request: Request): void {
+  if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
+    throw new ServiceError("invalid", "Send the body as JSON (Content-Type: application/json)");
+  }
+  const origin = request.headers.get("origin");
+  if (origin === null) return;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = null;
+  }
+  if (host !== request.headers.get("host")) {
+    throw new ServiceError("forbidden", "Cross-site request refused: Origin does not match this server");
+  }
 }
 
 function signedIn(request: Request, session: { token: string; csrf: string; caller: { account: unknown } }, status = 200) {
@@ -34,7 +64,10 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
   app
     .post(
       "/session",
-      async ({ body, request, server }) => signedIn(request, await s.auth.login(body.email, body.password, clientIp(request, server))),
+      async ({ body, request, server }) => {
+        sameSiteJson(request);
+        return signedIn(request, await s.auth.login(body.email, body.password, clientIp(request, server)));
+      },
       { body: Login, detail: { tags: ["Session"], summary: "Sign in; sets the session cookie and returns the CSRF token" } },
     )
     .delete(
@@ -50,6 +83,7 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
     .post(
       "/signup",
       async ({ body, request }) => {
+        sameSiteJson(request);
         if (!s.accounts.signupOpen()) throw new ServiceError("forbidden", "Sign-up is closed on this server; ask its operator for an account");
         const account = await s.accounts.create(body);
         return signedIn(request, s.auth.openSession(s.accounts.store.account(account.id)!), 201);
@@ -59,6 +93,7 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
     .post(
       "/setup",
       async ({ body, request }) => {
+        sameSiteJson(request);
         const { token, ...input } = body;
         const account = await s.accounts.completeSetup(token, input);
         return signedIn(request, s.auth.openSession(s.accounts.store.account(account.id)!), 201);

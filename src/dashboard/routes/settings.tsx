@@ -6,7 +6,7 @@
  */
 import type { Elysia } from "elysia";
 import { App as AppSchema, AppLimits, type App } from "../../engine/app";
-import type { AppSettingsInput } from "../../apps/service";
+import { checkTenantInput, type AppSettingsInput } from "../../apps/service";
 import type { DashboardDeps } from "../deps";
 import { appFor, checkCsrf, checked, formOf, htmlResponse, redirect, requireViewer, route, text, userError, type Form, type Viewer } from "../http";
 import { AppLayout } from "../views/layout";
@@ -110,6 +110,13 @@ export const settingsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, an
         if (problem !== undefined) return htmlResponse(SettingsPage({ viewer, app: target, error: problem }), 400);
         const patch: AppSettingsInput = { name: text(form, "name").trim(), cluster: text(form, "cluster").trim(), limits };
         for (const [name] of TOGGLES) patch[name] = checked(form, name);
+        if (!viewer.caller.account.isAdmin) {
+          // The form sends every limit; only the ones being changed are held to the tenant rules.
+          const changed = Object.fromEntries(
+            Object.entries(limits ?? {}).filter(([name, value]) => target.limits[name as keyof typeof target.limits] !== value),
+          );
+          checkTenantInput({ ...patch, limits: changed });
+        }
         deps.apps.update(target.id, patch);
       } catch (err) {
         const known = userError(err);
