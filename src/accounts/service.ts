@@ -35,7 +35,7 @@ export class AccountService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async create(input: NewAccount): Promise<Account> {
+  async create(input: NewAccount, options: { onlyFirst?: boolean } = {}): Promise<Account> {
     check(NewAccount, input, "account");
     const email = input.email.trim().toLowerCase();
     if (!EMAIL.test(email)) throw new ServiceError("invalid", `Invalid email address '${input.email}'`);
@@ -51,6 +51,10 @@ export class AccountService {
       passwordHash,
     };
     this.store.transaction(() => {
+      // Setup creates the first admin only: two parallel submissions of the link must not make two.
+      if (options.onlyFirst && this.store.count("accounts") > 0) {
+        throw new ServiceError("forbidden", "This setup link is invalid or was already used");
+      }
       if (this.store.plan(planId) === undefined) throw new ServiceError("invalid", `No plan '${planId}'`);
       if (this.store.accountByEmail(email) !== undefined) {
         throw new ServiceError("conflict", `An account with email ${email} already exists`);
@@ -91,6 +95,8 @@ export class AccountService {
         passwordHash: passwordHash ?? current.passwordHash,
       };
       this.store.updateAccount(next);
+      // A new password ends every session opened with the old one.
+      if (passwordHash !== undefined) this.store.deleteSessionsOf(id);
       return next;
     });
     this.onPlanChange(id);
@@ -189,7 +195,7 @@ export class AccountService {
     if (!this.setupTokenValid(token)) {
       throw new ServiceError("forbidden", "This setup link is invalid or was already used");
     }
-    const account = await this.create({ ...input, isAdmin: true, planId: ADMIN_PLAN });
+    const account = await this.create({ ...input, isAdmin: true, planId: ADMIN_PLAN }, { onlyFirst: true });
     this.store.setSetting("setup_token_hash", undefined);
     return account;
   }

@@ -142,6 +142,10 @@ export class SqliteAccountStore {
   deleteSession(hash: string): void {
     this.db.query("DELETE FROM sessions WHERE token_hash = ?").run(hash);
   }
+  /** Signs an account out everywhere (after a password change). */
+  deleteSessionsOf(accountId: string): void {
+    this.db.query("DELETE FROM sessions WHERE account_id = ?").run(accountId);
+  }
   deleteExpiredSessions(now: string): void {
     this.db.query("DELETE FROM sessions WHERE expires_at <= ?").run(now);
   }

@@ -176,6 +176,8 @@ export class AppService {
     for (const field of ["name", "cluster", "enabled", "clientEvents", "userAuth", "subscriptionCount", "lenientEventNames", "watchlistEvents"] as const) {
       if (input[field] !== undefined) (next as Record<string, unknown>)[field] = input[field];
     }
+    // Names are printed by the CLI and shown in terminals: no control characters (escape sequences).
+    if (/[\u0000-\u001f\u007f]/.test(next.name)) throw invalid("Invalid app name: control characters are not allowed");
     const problem = firstError(App, next);
     if (problem !== null) throw invalid(`Invalid app settings: ${problem}`);
     return next;

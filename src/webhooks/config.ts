@@ -22,6 +22,12 @@ export const WebhookConfig = Type.Object({
   logHours: ms(72, "Keep delivery-log entries this many hours (MAWJLY_WEBHOOK_LOG_HOURS)", 1),
   logMaxPerApp: ms(10_000, "Keep at most this many delivery-log entries per app (MAWJLY_WEBHOOK_LOG_MAX)", 1),
   pollMs: ms(1000, "How often to look for changes made by another process, e.g. the CLI (MAWJLY_WEBHOOK_POLL_MS)", 10),
+  allowPrivate: Type.Integer({
+    minimum: 0,
+    maximum: 1,
+    default: 1,
+    description: "1: webhooks may target loopback/private addresses; 0: refused, for multi-tenant servers (MAWJLY_WEBHOOK_ALLOW_PRIVATE)",
+  }),
 });
 export type WebhookConfig = Static<typeof WebhookConfig>;
 
@@ -38,6 +44,7 @@ const ENV: Record<keyof WebhookConfig, string> = {
   logHours: "MAWJLY_WEBHOOK_LOG_HOURS",
   logMaxPerApp: "MAWJLY_WEBHOOK_LOG_MAX",
   pollMs: "MAWJLY_WEBHOOK_POLL_MS",
+  allowPrivate: "MAWJLY_WEBHOOK_ALLOW_PRIVATE",
 };
 
 export const DEFAULT_WEBHOOK_CONFIG: WebhookConfig = Value.Default(WebhookConfig, {}) as WebhookConfig;

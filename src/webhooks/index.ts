@@ -9,6 +9,7 @@ import type { AppDirectory } from "../engine/app";
 import type { LifecycleBus } from "../engine/bus";
 import type { Clock } from "../engine/ports";
 import { Backlog } from "./backlog";
+import { guardTargets } from "./targets";
 import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./config";
 import { Dispatcher } from "./dispatcher";
 import { EndpointDirectory } from "./endpoint-directory";
@@ -56,7 +57,9 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
   const holds = new RemovalHolds(clock);
   for (const row of outbox.held(clock.now())) holds.restore(row.hold_key!, row.ready_ms, { seq: row.seq, endpointId: row.endpoint_id });
 
-  const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send: deps.send ?? postWebhook });
+  // One sender for deliveries and test sends, so the private-target rule holds for both.
+  const send = guardTargets(deps.send ?? postWebhook, config.allowPrivate === 1);
+  const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send });
   const recorder = new Recorder({ bus, directory, outbox, writer, holds, backlog, clock, delayMs: config.delayMs, queued: (id, readyMs) => dispatcher.queued(id, readyMs) });
   const service = new WebhookService({
     store: endpoints,
@@ -64,7 +67,7 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
     outbox,
     apps,
     timeoutMs: config.timeoutMs,
-    send: deps.send,
+    send,
     now: () => clock.now(),
     bus,
     hasRoom: (endpointId, rows) => backlog.of(endpointId).pending + rows <= config.maxPending,

@@ -240,7 +240,8 @@ export function checkUrl(url: string): string {
   if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.hostname === "") {
     throw invalid(`Invalid webhook URL '${url}': use an absolute http:// or https:// URL`);
   }
-  return url;
+  // The parser's form: control characters are percent-encoded, so a stored URL prints safely.
+  return parsed.href === `${url}/` ? url : parsed.href;
 }
 
 /** Validates and de-duplicates event types, keeping §6.3's order; undefined means the defaults. */

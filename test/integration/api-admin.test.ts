@@ -53,13 +53,15 @@ test("change an account: plan, name, password and the admin flag take effect at 
 
   expect((await admin.patch(`/accounts/${id}`, { password: "a brand new password" })).status).toBe(200);
   expectError(await new ApiClient(server).post("/session", { email: "yan@example.com", password: PASSWORD }), 400, "invalid", "Wrong email or password");
-  await signIn(server, "yan@example.com", "a brand new password");
+  // A new password ends the sessions opened with the old one.
+  expectError(await yan.get("/me"), 401, "unauthorized", "Sign in first, or send Authorization: Bearer <token>");
+  const yanAgain = await signIn(server, "yan@example.com", "a brand new password");
 
-  expectError(await yan.get("/accounts"), 404, "not_found", "Not found");
+  expectError(await yanAgain.get("/accounts"), 404, "not_found", "Not found");
   expect((await admin.patch(`/accounts/${id}`, { isAdmin: true })).body.isAdmin).toBe(true);
-  expect((await yan.get("/accounts")).status).toBe(200);
+  expect((await yanAgain.get("/accounts")).status).toBe(200);
   expect((await admin.patch(`/accounts/${id}`, { isAdmin: false })).body.isAdmin).toBe(false);
-  expectError(await yan.get("/accounts"), 404, "not_found", "Not found");
+  expectError(await yanAgain.get("/accounts"), 404, "not_found", "Not found");
 });
 
 test("the last admin can be neither demoted nor deleted", async () => {

@@ -115,3 +115,7 @@ test("the management API does not publish to a disabled app", async () => {
     "App is disabled; enable it to publish events",
   );
 });
+
+test("app names cannot carry terminal control characters (the CLI prints them)", async () => {
+  expectError(await alice.post("/apps", { name: "x\u001b[2J" }), 400, "invalid", "Invalid app name: control characters are not allowed");
+});
