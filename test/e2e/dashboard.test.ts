@@ -4,13 +4,13 @@
  * show the connection and subscription, publish from the event creator, turn client events off, and
  * revoke a second key pair whose client is then disconnected. Screenshots of each page are saved.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import type PusherJS from "pusher-js";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
-import { launchChromium, shot, type Chromium } from "./browser";
+import { afterAll, beforeAll, launchChromium, shot, test, type Chromium } from "./browser";
 
 const ADMIN = { email: "admin@example.com", password: "correct horse battery" };
 

@@ -3,10 +3,10 @@
  * renders as text, another account's app (and the admin pages) answer 404, the plan's app cap shows
  * AppService's message, and a form without the session's CSRF token or from another origin is refused.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { startServer, type TestServer } from "../support/server";
-import { launchChromium, shot, signIn, type Chromium } from "./browser";
+import { afterAll, beforeAll, launchChromium, shot, signIn, test, type Chromium } from "./browser";
 
 const XSS = "<img src=x onerror=alert(1)>";
 const ADMIN = { email: "root@example.com", password: "admin password 1" };
