@@ -74,6 +74,8 @@ export class DebugLog {
 
   /** Subscribes to the bus for the server's lifetime; call once at start. */
   start(bus: LifecycleBus): void {
+    // A deleted app's ring would otherwise stay in memory for the server's lifetime.
+    bus.on("app_removed", (e) => this.rings.delete(e.appId));
     for (const name of Object.keys(DESCRIBE) as LifecycleName[]) {
       const describe = DESCRIBE[name] as Describe<typeof name>;
       bus.on(name, (e) => this.record(e.appId, name, describe(e as never)));

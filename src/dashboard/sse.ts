@@ -7,8 +7,11 @@
 import type { DebugEntry, DebugLog } from "./debug-log";
 
 const HEARTBEAT_MS = 8000;
-/** Chunks queued for a reader that is not keeping up before events are dropped. */
-const MAX_QUEUED = 1000;
+/** Bytes queued for a reader that is not keeping up before events are dropped. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
+/** Open streams per account: each holds a listener and a queue, so their number is bounded too. */
+const MAX_STREAMS_PER_ACCOUNT = 5;
+const openStreams = new Map<string, number>();
 
 const encoder = new TextEncoder();
 
@@ -17,14 +20,27 @@ function frame(entry: DebugEntry): Uint8Array {
   return encoder.encode(`id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`);
 }
 
-export function debugStream(log: DebugLog, appId: string, request: Request): Response {
+export function debugStream(log: DebugLog, appId: string, request: Request, accountId: string): Response {
+  const open = openStreams.get(accountId) ?? 0;
+  if (open >= MAX_STREAMS_PER_ACCOUNT) {
+    return new Response(`Too many open debug consoles (${MAX_STREAMS_PER_ACCOUNT}); close one and reload`, { status: 429 });
+  }
+  openStreams.set(accountId, open + 1);
   const lastId = Number(request.headers.get("last-event-id") ?? 0);
-  let stop = () => {};
+  let stopped = false;
+  const release = () => {
+    if (stopped) return;
+    stopped = true;
+    const left = (openStreams.get(accountId) ?? 1) - 1;
+    if (left > 0) openStreams.set(accountId, left);
+    else openStreams.delete(accountId);
+  };
+  let stop = () => release();
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       let dropped = 0;
       const push = (entry: DebugEntry) => {
-        if ((controller.desiredSize ?? 0) < -MAX_QUEUED) {
+        if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
           dropped++;
           return;
         }
@@ -47,13 +63,15 @@ export function debugStream(log: DebugLog, appId: string, request: Request): Res
       stop = () => {
         clearInterval(heartbeat);
         unlisten();
+        release();
       };
       request.signal.addEventListener("abort", () => stop(), { once: true });
     },
     cancel() {
       stop();
     },
-  });
+    // Counted in bytes (not chunks), so the bound above is a memory bound.
+  }, new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }));
   return new Response(body, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",

@@ -17,6 +17,8 @@ export interface LifecycleEvents {
   cache_miss: { appId: string; channel: string };
   subscription_count: { appId: string; channel: string; count: number };
   signed_in: { appId: string; socketId: string; userId: string };
+  /** The app no longer exists: consumers drop what they keep for it. */
+  app_removed: { appId: string };
   error: { appId: string; socketId?: string; code: number | null; message: string };
   /** A webhook request got a 2xx (src/webhooks). `attempt` is 1 for the first try. */
   webhook_sent: WebhookAttempt;

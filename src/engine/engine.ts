@@ -178,9 +178,10 @@ export class Engine {
 
   /** An app was created, changed or deleted elsewhere (CLI, dashboard): apply it to live sockets. */
   reload(appId: string): void {
+    const app = this.apps.byId(appId);
+    if (app === undefined) this.bus.emit("app_removed", { appId });
     const state = this.states.get(appId);
     if (state === undefined) return;
-    const app = this.apps.byId(appId);
     if (app === undefined) {
       // Sessions keep their AppState reference, so their close handlers still clean up after this.
       this.states.delete(appId);

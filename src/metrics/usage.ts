@@ -69,6 +69,12 @@ export class UsageRecorder {
         counts.clientMessages += 1;
         counts.delivered += clientEventDeliveries(channelSubscribers, e.appId, e.channel);
       }),
+      // A deleted app's history goes with it: a later app that draws the same random id starts clean.
+      bus.on("app_removed", (e) => {
+        this.pending.delete(e.appId);
+        this.lastSample.delete(e.appId);
+        this.deps.db.query("DELETE FROM usage_minutes WHERE app_id = ?").run(e.appId);
+      }),
     ];
     this.timer = setInterval(() => this.tick(), SAMPLE_INTERVAL_MS);
     this.timer.unref?.(); // the rollup alone must not keep a process (a test, the CLI) alive

@@ -101,7 +101,7 @@ export const debugRoutes = (deps: DashboardDeps, log: DebugLog) => (app: Elysia<
       const target = appFor(deps, viewer, params.id!);
       // A console may stay open for hours; the heartbeat covers servers without per-request timeouts.
       server?.timeout?.(request, 0);
-      return debugStream(log, target.id, request);
+      return debugStream(log, target.id, request, viewer.caller.account.id);
     }))
     .post("/apps/:id/debug/publish", route(deps, ({ request, params, body }) => {
       const viewer = requireViewer(deps, request);
