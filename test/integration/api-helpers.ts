@@ -7,7 +7,7 @@
 import { expect } from "bun:test";
 import type PusherJS from "pusher-js";
 import type { App } from "../../src/engine/app";
-import { connected, pusherClient, waitFor, type ClientOptions } from "../support/clients";
+import { connectedClient, disconnectClients, trackedClient, waitFor } from "../support/clients";
 import { BUN, MAIN, type TestServer } from "../support/server";
 
 export { waitFor };
@@ -176,25 +176,10 @@ export async function eventually<T>(probe: () => Promise<T> | T, done: (value: T
   }
 }
 
-const openClients: PusherJS[] = [];
-
-/** A pusher-js client that `cleanup()` disconnects. */
-export function client(server: TestServer, app: App, opts: ClientOptions = {}): PusherJS {
-  const c = pusherClient(server, app, opts);
-  openClients.push(c);
-  return c;
-}
-
-export async function connectedClient(server: TestServer, app: App, opts: ClientOptions = {}): Promise<PusherJS> {
-  const c = client(server, app, opts);
-  await connected(c);
-  return c;
-}
+export { connectedClient, trackedClient as client };
 
 /** Disconnects every pusher-js client made with `client()`; register in afterEach. */
-export function cleanup(): void {
-  for (const c of openClients.splice(0)) c.disconnect();
-}
+export const cleanup = disconnectClients;
 
 /** Resolves once a pusher-js channel reports pusher:subscription_succeeded, with its data. */
 export function subscribed(channel: { bind: (e: string, cb: (d: any) => void) => void }, ms = 5000): Promise<any> {

@@ -8,12 +8,11 @@ import { createHmac, randomBytes } from "node:crypto";
 import { connect as netConnect, type Socket as NetSocket } from "node:net";
 import type PusherJS from "pusher-js";
 import type { App } from "../../src/engine/app";
-import { connected, pusherClient, RawSocket, serverSdk, waitFor, type ClientOptions } from "../support/clients";
+import { connectedClient, disconnectClients, RawSocket, serverSdk, trackedClient, waitFor } from "../support/clients";
 import type { TestServer } from "../support/server";
 
 export { serverSdk, waitFor };
 
-const openClients: PusherJS[] = [];
 const openSockets: RawSocket[] = [];
 
 /**
@@ -33,19 +32,7 @@ export class Socket extends RawSocket {
   }
 }
 
-/** A pusher-js client that `cleanup()` disconnects. */
-export function client(server: TestServer, app: App, opts: ClientOptions = {}): PusherJS {
-  const c = pusherClient(server, app, opts);
-  openClients.push(c);
-  return c;
-}
-
-/** A connected pusher-js client. */
-export async function connectedClient(server: TestServer, app: App, opts: ClientOptions = {}): Promise<PusherJS> {
-  const c = client(server, app, opts);
-  await connected(c);
-  return c;
-}
+export { connectedClient, trackedClient as client };
 
 /** A raw socket that has received its first frame (connection_established or pusher:error). */
 export async function raw(server: TestServer, key: string, query = "?protocol=7"): Promise<Socket> {
@@ -68,7 +55,7 @@ export function rawUrl(url: string): { socket: Socket; opened: Promise<boolean> 
 
 /** Disconnects every tracked client and closes every tracked socket. */
 export function cleanup(): void {
-  for (const c of openClients.splice(0)) c.disconnect();
+  disconnectClients();
   for (const s of openSockets.splice(0)) if (s.closeCode === undefined) s.close();
   cleanupBare();
 }

@@ -58,6 +58,26 @@ export function pusherClient(server: TestServer, app: App, opts: ClientOptions =
   } as any);
 }
 
+const tracked: PusherJS[] = [];
+
+/** A pusher-js client that `disconnectClients()` disconnects (register that in afterEach). */
+export function trackedClient(server: TestServer, app: App, opts: ClientOptions = {}): PusherJS {
+  const c = pusherClient(server, app, opts);
+  tracked.push(c);
+  return c;
+}
+
+/** A tracked pusher-js client, once connected. */
+export async function connectedClient(server: TestServer, app: App, opts: ClientOptions = {}): Promise<PusherJS> {
+  const c = trackedClient(server, app, opts);
+  await connected(c);
+  return c;
+}
+
+export function disconnectClients(): void {
+  for (const c of tracked.splice(0)) c.disconnect();
+}
+
 export function waitFor<T = unknown>(bind: (cb: (value: T) => void) => void, ms = 5000, what = "event"): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
