@@ -16,7 +16,10 @@ Options:
   --pong-timeout S      seconds to wait for the answer before closing with 4201 (default 30)
   --tls-cert F          PEM certificate: serve https and wss (env MAWJLY_TLS_CERT)
   --tls-key F           PEM private key (env MAWJLY_TLS_KEY)
-  --no-demo             do not create a demo app on first start (env MAWJLY_DEMO=0)`;
+  --no-demo             do not create a demo app on first start (env MAWJLY_DEMO=0)
+
+Environment only: MAWJLY_CACHE_TTL (s), MAWJLY_METRICS_TOKEN (Bearer token for /metrics),
+MAWJLY_TRUST_PROXY=1 (client address from X-Forwarded-For), MAWJLY_WEBHOOK_* (delivery; see README).`;
 
 export async function serve(argv: string[]): Promise<void> {
   const { values, positionals } = parse(
