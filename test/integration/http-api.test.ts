@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Pusher from "pusher";
 import type { App } from "../../src/engine/app";
 import { hmacHex, signChannel } from "../../src/protocol/signatures";
-import { RawSocket, serverSdk } from "../support/clients";
+import { closeSockets, serverSdk, subscribedSocket, trackedSocket } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
 
 let server: TestServer;
 let app: App;
 let sdk: Pusher;
-const sockets: RawSocket[] = [];
 
 beforeAll(async () => {
   server = await startServer();
@@ -20,33 +19,13 @@ beforeAll(async () => {
   sdk = serverSdk(server, app);
 });
 afterAll(async () => {
-  for (const s of sockets) s.close();
+  closeSockets();
   expect(await server.stop()).toBe(0);
 });
 
 /** A raw socket subscribed to `channel` (signed for private/presence); presence identity `userId`. */
-/**
- * A raw socket and its socket id. (RawSocket.connect consumes connection_established through next(),
- * so its socketId getter cannot read frames[0]; we keep the id from the frame ourselves.)
- */
-async function open(): Promise<RawSocket & { id: string }> {
-  const socket = new RawSocket(`${server.wsUrl}/app/${app.key}?protocol=7`);
-  sockets.push(socket);
-  const established = await socket.next((f) => f.event === "pusher:connection_established");
-  return Object.assign(socket, { id: JSON.parse(established.data).socket_id as string });
-}
-
-async function subscriber(channel: string, userId?: string): Promise<RawSocket & { id: string }> {
-  const socket = await open();
-  const data: Record<string, string> = { channel, auth: "" };
-  if (userId !== undefined) data.channel_data = JSON.stringify({ user_id: userId });
-  if (channel.startsWith("private-") || channel.startsWith("presence-")) {
-    data.auth = signChannel(app.key, app.secret, socket.id, channel, data.channel_data);
-  }
-  socket.send({ event: "pusher:subscribe", data });
-  await socket.next((f) => f.event === "pusher_internal:subscription_succeeded" && f.channel === channel);
-  return socket;
-}
+const open = () => trackedSocket(server, app.key);
+const subscriber = (channel: string, userId?: string, userInfo?: unknown) => subscribedSocket(server, app, channel, userId, userInfo);
 
 const json = async (res: { json(): Promise<unknown>; status: number }) => ({ status: res.status, body: await res.json() });
 
@@ -98,7 +77,7 @@ describe("POST /events via pusher.trigger", () => {
   test("socket_id: that connection does not get the event, the others do", async () => {
     const excluded = await subscriber("t-exclude");
     const other = await subscriber("t-exclude");
-    await sdk.trigger("t-exclude", "first", {}, { socket_id: excluded.id });
+    await sdk.trigger("t-exclude", "first", {}, { socket_id: excluded.socketId });
     await sdk.trigger("t-exclude", "second", {});
     // Frames on one channel arrive in publish order, so "second" arriving proves "first" was skipped.
     await excluded.next((f) => f.event === "second");
@@ -153,7 +132,7 @@ describe("users", () => {
   test("sendToUser reaches a connection signed in as that user", async () => {
     const socket = await open();
     const userData = `{"id":"user-42"}`;
-    const auth = `${app.key}:${hmacHex(app.secret, `${socket.id}::user::${userData}`)}`;
+    const auth = `${app.key}:${hmacHex(app.secret, `${socket.socketId}::user::${userData}`)}`;
     socket.send({ event: "pusher:signin", data: { auth, user_data: userData } });
     await socket.next((f) => f.event === "pusher:signin_success");
     expect(await json(await sdk.sendToUser("user-42", "notify", { a: 1 }))).toEqual({ status: 200, body: {} });
@@ -168,7 +147,7 @@ describe("users", () => {
     const signedIn = await open();
     const bystander = await subscriber("t-bystander");
     const userData = `{"id":"to-terminate"}`;
-    const auth = `${app.key}:${hmacHex(app.secret, `${signedIn.id}::user::${userData}`)}`;
+    const auth = `${app.key}:${hmacHex(app.secret, `${signedIn.socketId}::user::${userData}`)}`;
     signedIn.send({ event: "pusher:signin", data: { auth, user_data: userData } });
     await signedIn.next((f) => f.event === "pusher:signin_success");
 

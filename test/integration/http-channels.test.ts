@@ -6,14 +6,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Pusher from "pusher";
 import type { App } from "../../src/engine/app";
 import { signChannel } from "../../src/protocol/signatures";
-import { RawSocket, serverSdk } from "../support/clients";
+import { closeSockets, serverSdk, subscribedSocket, trackedSocket } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
 import { signedFetch } from "../unit/signing";
 
 let server: TestServer;
 let app: App;
 let sdk: Pusher;
-const sockets: RawSocket[] = [];
 
 beforeAll(async () => {
   server = await startServer();
@@ -21,32 +20,12 @@ beforeAll(async () => {
   sdk = serverSdk(server, app);
 });
 afterAll(async () => {
-  for (const s of sockets) s.close();
+  closeSockets();
   expect(await server.stop()).toBe(0);
 });
 
-/**
- * A raw socket and its socket id. (RawSocket.connect consumes connection_established through next(),
- * so its socketId getter cannot read frames[0]; we keep the id from the frame ourselves.)
- */
-async function open(): Promise<RawSocket & { id: string }> {
-  const socket = new RawSocket(`${server.wsUrl}/app/${app.key}?protocol=7`);
-  sockets.push(socket);
-  const established = await socket.next((f) => f.event === "pusher:connection_established");
-  return Object.assign(socket, { id: JSON.parse(established.data).socket_id as string });
-}
-
-async function subscriber(channel: string, userId?: string, userInfo?: unknown): Promise<RawSocket & { id: string }> {
-  const socket = await open();
-  const data: Record<string, string> = { channel, auth: "" };
-  if (userId !== undefined) data.channel_data = JSON.stringify({ user_id: userId, user_info: userInfo });
-  if (channel.startsWith("private-") || channel.startsWith("presence-")) {
-    data.auth = signChannel(app.key, app.secret, socket.id, channel, data.channel_data);
-  }
-  socket.send({ event: "pusher:subscribe", data });
-  await socket.next((f) => f.event === "pusher_internal:subscription_succeeded" && f.channel === channel);
-  return socket;
-}
+const open = () => trackedSocket(server, app.key);
+const subscriber = (channel: string, userId?: string, userInfo?: unknown) => subscribedSocket(server, app, channel, userId, userInfo);
 
 /** GET through the SDK; errors (status ≥ 400) come back as {status, body} too. */
 async function get(path: string, params: Record<string, string> = {}) {

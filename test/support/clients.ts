@@ -3,6 +3,7 @@
  * the official `pusher` SDK), the official `pusher` server SDK, and raw WebSockets for malformed input.
  */
 import Pusher from "pusher";
+import { signChannel } from "../../src/protocol/signatures";
 import PusherJS from "pusher-js";
 import type { App } from "../../src/engine/app";
 import type { TestServer } from "./server";
@@ -172,4 +173,30 @@ export class RawSocket {
   close(): void {
     this.ws.close();
   }
+}
+
+const trackedSockets: RawSocket[] = [];
+
+/** A raw socket past its handshake, closed by `closeSockets()`. */
+export async function trackedSocket(server: TestServer, key: string): Promise<RawSocket> {
+  const socket = await RawSocket.connect(server, key);
+  trackedSockets.push(socket);
+  return socket;
+}
+
+/** A tracked raw socket subscribed to `channel`, signed for private/presence (presence as `userId`). */
+export async function subscribedSocket(server: TestServer, app: App, channel: string, userId?: string, userInfo?: unknown): Promise<RawSocket> {
+  const socket = await trackedSocket(server, app.key);
+  const data: Record<string, string> = { channel, auth: "" };
+  if (userId !== undefined) data.channel_data = JSON.stringify({ user_id: userId, user_info: userInfo });
+  if (channel.startsWith("private-") || channel.startsWith("presence-")) {
+    data.auth = signChannel(app.key, app.secret, socket.socketId, channel, data.channel_data);
+  }
+  socket.send({ event: "pusher:subscribe", data });
+  await socket.next((f) => f.event === "pusher_internal:subscription_succeeded" && f.channel === channel);
+  return socket;
+}
+
+export function closeSockets(): void {
+  for (const s of trackedSockets.splice(0)) if (s.closeCode === undefined) s.close();
 }
