@@ -23,8 +23,10 @@ import { docs } from "./docs/openapi";
 import { safeEqual } from "./protocol/signatures";
 import { pusherHttpApi } from "./http-api";
 import { connectionsPerApp, liveApps, subscribersOf } from "./metrics/live";
+import { HttpObserver } from "./metrics/http";
 import { CONTENT_TYPE, Metrics } from "./metrics/prometheus";
 import { UsageRecorder } from "./metrics/usage";
+import { webhookBacklog } from "./metrics/webhook-backlog";
 import { openDatabase } from "./store/database";
 import { tryUpgrade, websocketHandlers, type SocketData } from "./transport/bun-websocket";
 import { loadWebhookConfig, startWebhooks, type WebhookService } from "./webhooks";
@@ -69,7 +71,13 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   });
   const subscribers = subscribersOf(engine);
   const usage = new UsageRecorder({ db, bus: engine.bus, clock, channelSubscribers: subscribers, connections: () => connectionsPerApp(engine) });
-  const metrics = new Metrics({ bus: engine.bus, channelSubscribers: subscribers, live: () => liveApps(engine) });
+  const metrics = new Metrics({
+    bus: engine.bus,
+    channelSubscribers: subscribers,
+    live: () => liveApps(engine),
+    webhookBacklog: () => webhookBacklog(db, clock.now()),
+  });
+  const httpMetrics = new HttpObserver(metrics, (id) => cache.byId(id) !== undefined);
   usage.start();
   metrics.start();
   // After a restart the daily message quota continues from what the rollups recorded today.
@@ -100,14 +108,9 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   // stripped silently (a typo like "clientEvent" must not look like success). Elysia reads it here.
   const http = new Elysia({ normalize: false })
     .onError(({ code, request }) => (code === "NOT_FOUND" ? notFound(request) : undefined))
-    // Counts by route pattern (bounded labels), with the app id where the route names one.
-    .onAfterResponse({ as: "global" }, (ctx: any) => {
-      const status =
-        ctx.code === "NOT_FOUND" ? 404 : ctx.responseValue instanceof Response ? ctx.responseValue.status : Number(ctx.set.status ?? 200);
-      const appId = appLabel(ctx.route, ctx.params);
-      // Only apps that exist become labels: unknown ids in URLs must not grow the metrics.
-      metrics.recordHttp(ctx.route || "unmatched", status, appId !== undefined && cache.byId(appId) !== undefined ? appId : undefined);
-    })
+    // Only the matched route template for the metrics labels; the status is read from the Response
+    // in fetch below (src/metrics/http.ts says why). mapResponse runs on success and error paths.
+    .mapResponse({ as: "global" }, (ctx: any) => httpMetrics.matched(ctx.request, ctx.route, ctx.params))
     .get("/health", () => ({ status: "ok" }), { detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}" } })
     .use(pusherHttpApi({ apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) }))
     .get("/metrics", ({ request }) => metricsResponse(metrics, config.metricsToken, request), {
@@ -134,7 +137,7 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
       }
       const upgraded = tryUpgrade(request, url, srv);
       if (upgraded !== false) return upgraded;
-      return http.fetch(request);
+      return httpMetrics.observe(request, () => http.fetch(request));
     },
     websocket: websocketHandlers(engine),
   });
@@ -182,11 +185,4 @@ function metricsResponse(metrics: Metrics, token: string | undefined, request: R
     return Response.json({ error: "Send Authorization: Bearer <MAWJLY_METRICS_TOKEN>" }, { status: 401 });
   }
   return new Response(metrics.render(), { headers: { "content-type": CONTENT_TYPE } });
-}
-
-/** The app a request concerns, for the metrics label: only routes whose parameter is an app id. */
-function appLabel(route: string | undefined, params: Record<string, string> | undefined): string | undefined {
-  if (params?.appId !== undefined) return params.appId;
-  if (route?.startsWith("/api/v1/apps/:id") || route?.startsWith("/dashboard/apps/:id")) return params?.id;
-  return undefined;
 }

@@ -7,12 +7,14 @@
 /** The Content-Type a scraper expects for this format. */
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-export type MetricType = "counter" | "gauge";
+export type MetricType = "counter" | "gauge" | "histogram";
 export type Labels = Readonly<Record<string, string>>;
 
 export interface Sample {
   labels: Labels;
   value: number;
+  /** Appended to the family name: a histogram's `_bucket`, `_sum` and `_count` lines. */
+  suffix?: string;
 }
 
 export interface Family {
@@ -48,7 +50,9 @@ function formatLabels(labels: Labels): string {
 
 export function renderFamily(family: Family): string {
   let text = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
-  for (const sample of family.samples) text += `${family.name}${formatLabels(sample.labels)} ${formatValue(sample.value)}\n`;
+  for (const sample of family.samples) {
+    text += `${family.name}${sample.suffix ?? ""}${formatLabels(sample.labels)} ${formatValue(sample.value)}\n`;
+  }
   return text;
 }
 

@@ -1,13 +1,20 @@
 /**
- * Prometheus metrics for /metrics: per-app counters fed by the lifecycle bus and by the HTTP layer,
- * live gauges read from the engine at scrape time, and the two standard process gauges. Labels are
- * app ids, fixed kinds, route patterns and status codes only, so the number of series stays bounded
- * by the number of apps (https://prometheus.io/docs/practices/naming/#labels).
+ * Prometheus metrics for /metrics: per-app counters fed by the lifecycle bus and by the HTTP layer
+ * (see http.ts), a request-duration histogram, live gauges read from the engine and the webhook
+ * outbox at scrape time, and the two standard process gauges. Labels are app ids, fixed kinds, route
+ * templates, methods and status codes only, so the number of series stays bounded by the number of
+ * apps (https://prometheus.io/docs/practices/naming/#labels).
+ *
+ * No gauge is named like a counter without its `_total`: OpenMetrics names the counter family
+ * `x_total` as `x`, so a gauge `x` beside it is a clash that scrapers reject. That is why the counter of
+ * opened connections is `mawjly_connections_opened_total` beside the gauge `mawjly_connections`.
  */
 import type { LifecycleBus } from "../engine/bus";
 import { Counter } from "./counter";
 import { clientEventDeliveries, type ChannelSubscribers } from "./deliveries";
 import { renderFamilies, type Family, type Sample } from "./exposition";
+import { Histogram } from "./histogram";
+import type { WebhookBacklog } from "./webhook-backlog";
 
 export { CONTENT_TYPE } from "./exposition";
 
@@ -31,6 +38,18 @@ export interface MetricsDeps {
   channelSubscribers?: ChannelSubscribers;
   /** Defaults to this process; a test passes fixed numbers. */
   processInfo?: () => ProcessInfo;
+  /** The webhook outbox backlog (webhook-backlog.ts); without it the two gauges are left out. */
+  webhookBacklog?: () => WebhookBacklog;
+}
+
+/** One HTTP answer, as http.ts saw it leave. */
+export interface HttpObservation {
+  method: string;
+  /** The route template (`/apps/:appId/events`), never the URL. */
+  route: string;
+  status: number;
+  appId?: string;
+  seconds: number;
 }
 
 function currentProcess(startTimeSeconds: number): () => ProcessInfo {
@@ -49,7 +68,7 @@ export class Metrics {
     "Messages: api = events published through the HTTP API (one per channel), client = client events, delivered = messages delivered to sockets.",
     ["app", "kind"],
   );
-  private readonly connectionsOpened = new Counter("mawjly_connections_total", "WebSocket connections opened.", ["app"]);
+  private readonly connectionsOpened = new Counter("mawjly_connections_opened_total", "WebSocket connections opened.", ["app"]);
   private readonly webhooks = new Counter(
     "mawjly_webhook_deliveries_total",
     "Webhook requests by result; every failed try counts, including those that will be retried.",
@@ -57,8 +76,14 @@ export class Metrics {
   );
   private readonly http = new Counter(
     "mawjly_http_requests_total",
-    "HTTP requests by route pattern and status code.",
-    ["app", "route", "status"],
+    "HTTP requests by method, route template and the status code sent.",
+    ["app", "method", "route", "status"],
+  );
+  // No app label: 14 series per label set is too many to multiply by the number of apps.
+  private readonly httpDuration = new Histogram(
+    "mawjly_http_request_duration_seconds",
+    "Time from receiving an HTTP request to its response headers, by method, route template and status code.",
+    ["method", "route", "status"],
   );
   private readonly processInfo: () => ProcessInfo;
   private unsubscribe: Array<() => void> = [];
@@ -90,9 +115,11 @@ export class Metrics {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  /** One HTTP response. `route` is the route pattern (`/apps/:id/events`), never the URL. */
-  recordHttp(route: string, status: number, appId?: string): void {
-    this.http.inc({ app: appId, route, status: String(status) });
+  /** One HTTP response. */
+  recordHttp({ method, route, status, appId, seconds }: HttpObservation): void {
+    const labels = { app: appId, method, route, status: String(status) };
+    this.http.inc(labels);
+    this.httpDuration.observe(labels, seconds);
   }
 
   /** The whole exposition; serve it with CONTENT_TYPE. */
@@ -110,7 +137,9 @@ export class Metrics {
       this.connectionsOpened.family(),
       this.webhooks.family(),
       this.http.family(),
+      this.httpDuration.family(),
       ...gauges,
+      ...this.backlogGauges(),
       {
         name: "process_resident_memory_bytes",
         help: "Resident memory size in bytes.",
@@ -124,5 +153,24 @@ export class Metrics {
         samples: [{ labels: {}, value: proc.startTimeSeconds }],
       },
     ]);
+  }
+
+  private backlogGauges(): Family[] {
+    if (this.deps.webhookBacklog === undefined) return [];
+    const backlog = this.deps.webhookBacklog();
+    return [
+      {
+        name: "mawjly_webhook_outbox_pending",
+        help: "Webhook outbox rows due and not yet delivered or given up (retries included, held removals not yet due left out).",
+        type: "gauge",
+        samples: [{ labels: {}, value: backlog.pending }],
+      },
+      {
+        name: "mawjly_webhook_outbox_oldest_age_seconds",
+        help: "Age of the oldest pending webhook outbox row in seconds; 0 when nothing is pending.",
+        type: "gauge",
+        samples: [{ labels: {}, value: backlog.oldestAgeSeconds }],
+      },
+    ];
   }
 }

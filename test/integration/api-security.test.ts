@@ -90,7 +90,7 @@ test("unknown app ids in URLs never become metrics labels", async () => {
   for (let i = 0; i < 5; i++) await fetch(`${server.url}/apps/junk-${i}/channels`);
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   expect(metrics).not.toContain("junk-");
-  expect(metrics).toContain('mawjly_http_requests_total{route="/apps/:appId/channels",status="404"} 5');
+  expect(metrics).toContain('mawjly_http_requests_total{method="GET",route="/apps/:appId/channels",status="404"} 5');
 });
 
 test("one socket may join at most maxChannelsPerConnection channels", async () => {

@@ -1,0 +1,82 @@
+/**
+ * HTTP request metrics, taken at the one place where the answer is certain: the Response the server
+ * hands to Bun. Elysia's own afterResponse context cannot be trusted for the status: when a plugin's
+ * onError returns a Response, the context still holds the status Elysia guessed before the error
+ * handler ran (500 for a thrown error, 422 for a schema violation), so a 401 was counted as 500 and a
+ * 400 as 422. The route template is the only thing taken from the framework: a hook reports the
+ * matched route for the request (`matched`), and `observe` joins it with the Response.
+ *
+ * Labels stay bounded: route templates (never raw paths; "unmatched" for anything the router did
+ * not match), a fixed set of methods, status codes, and app ids only for apps that exist.
+ */
+import type { Metrics } from "./prometheus";
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** Any other method (HTTP allows arbitrary tokens) is "other", so a client cannot invent series. */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : "other";
+}
+
+/** The app a request concerns: only routes whose parameter is an app id. */
+export function appOfRoute(route: string, params: Readonly<Record<string, string>> | undefined): string | undefined {
+  if (params?.appId !== undefined) return params.appId;
+  if (route.startsWith("/api/v1/apps/:id") || route.startsWith("/dashboard/apps/:id")) return params?.id;
+  return undefined;
+}
+
+export class HttpObserver {
+  private readonly routes = new WeakMap<Request, { route: string; appId: string | undefined }>();
+
+  constructor(
+    private readonly metrics: Metrics,
+    /** Unknown app ids in URLs must not grow the metrics: only existing apps become labels. */
+    private readonly appExists: (appId: string) => boolean,
+  ) {}
+
+  /** Called by the router hook with the matched route template (not the URL) and its parameters. */
+  matched(request: Request, route: string | undefined, params: Readonly<Record<string, string>> | undefined): void {
+    if (route === undefined || route === "") return;
+    const appId = appOfRoute(route, params);
+    this.routes.set(request, { route, appId: appId !== undefined && this.appExists(appId) ? appId : undefined });
+  }
+
+  /**
+   * Runs `handle` and records the status of the Response it produced and the time until then (time to
+   * headers: a streamed body, such as the dashboard's event stream, is not waited for).
+   */
+  observe(request: Request, handle: () => Response | Promise<Response>): Response | Promise<Response> {
+    const started = performance.now();
+    const record = (status: number) => {
+      const seen = this.routes.get(request);
+      this.metrics.recordHttp({
+        method: methodLabel(request.method),
+        route: seen?.route ?? "unmatched",
+        status,
+        appId: seen?.appId,
+        seconds: (performance.now() - started) / 1000,
+      });
+    };
+    let result: Response | Promise<Response>;
+    try {
+      result = handle();
+    } catch (err) {
+      record(500);
+      throw err;
+    }
+    if (result instanceof Response) {
+      record(result.status);
+      return result;
+    }
+    return result.then(
+      (response) => {
+        record(response.status);
+        return response;
+      },
+      (err: unknown) => {
+        record(500);
+        throw err;
+      },
+    );
+  }
+}
