@@ -80,9 +80,9 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   const httpMetrics = new HttpObserver(metrics, (id) => cache.byId(id) !== undefined);
   usage.start();
   metrics.start();
-  // After a restart the daily message quota continues from what the rollups recorded today.
+  // After a restart the daily message quota (deliveries) continues from what the rollups recorded today.
   for (const account of accounts.list(10_000, 0).items) {
-    quotas.seedMessagesToday(account.id, usage.today(apps.list(account.id).map((a) => a.id)).messages);
+    quotas.seedMessagesToday(account.id, usage.today(apps.list(account.id).map((a) => a.id)).delivered);
   }
 
   // Settings from MAWJLY_WEBHOOK_* (src/webhooks/config.ts); resumes deliveries left by the last run.

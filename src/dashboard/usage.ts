@@ -1,7 +1,9 @@
 /**
- * "Messages today" for an account. Plan quotas only count while a plan has a daily cap (an unlimited
- * plan never touches the counter), so when the usage recorder runs its rollup is the better figure;
- * the larger of the two also covers a recorder that started after midnight.
+ * Messages delivered today for an account: what the daily plan quota counts (src/accounts/quotas.ts),
+ * not Pusher's total (published + delivered) that the overview shows beside it. Plan quotas only count
+ * while a plan has a daily cap (an unlimited plan never touches the counter), so when the usage
+ * recorder runs its rollup is the better figure; the larger of the two also covers a recorder that
+ * started after midnight.
  */
 import type { DashboardDeps } from "./deps";
 
@@ -9,5 +11,5 @@ export function accountMessagesToday(deps: DashboardDeps, accountId: string): nu
   const counted = deps.quotas.messagesToday(accountId);
   if (deps.usage === undefined) return counted;
   const ids = deps.apps.list(accountId).map((a) => a.id);
-  return Math.max(counted, ids.length === 0 ? 0 : deps.usage.today(ids).messages);
+  return Math.max(counted, ids.length === 0 ? 0 : deps.usage.today(ids).delivered);
 }

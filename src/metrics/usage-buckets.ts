@@ -34,6 +34,11 @@ export function minuteOf(ms: number): number {
   return Math.floor(ms / MINUTE_MS);
 }
 
+/** Raises the minute's peak to `connections` open at once (at a connect or a disconnect). */
+export function notePeak(counts: MinuteCounts, connections: number): void {
+  counts.connectionsPeak = Math.max(counts.connectionsPeak, connections);
+}
+
 export function addSample(counts: MinuteCounts, connections: number): void {
   counts.connectionsPeak = Math.max(counts.connectionsPeak, connections);
   counts.connectionsSum += connections;
@@ -148,6 +153,7 @@ export function seriesPoints(window: UsageWindow, totals: ReadonlyMap<number, Bu
       apiMessages: t.apiMessages,
       clientMessages: t.clientMessages,
       delivered: t.delivered,
+      partial: start + window.bucketMinutes > window.nowMinute,
     });
   }
   return points;

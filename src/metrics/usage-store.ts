@@ -39,7 +39,7 @@ const MINUTE = `SELECT connections_peak AS connectionsPeak, connections_sum AS c
   FROM usage_minutes WHERE app_id = ?1 AND minute = ?2`;
 
 // Concurrent connections of several apps add up within one minute; the day's peak is the largest sum.
-const DAY = `SELECT minute, SUM(connections_peak) AS peak, SUM(delivered) AS delivered
+const DAY = `SELECT minute, SUM(connections_peak) AS peak, SUM(api_messages + client_messages) AS published, SUM(delivered) AS delivered
   FROM usage_minutes WHERE app_id IN (SELECT value FROM json_each(?1)) AND minute >= ?2 AND minute < ?3
   GROUP BY minute`;
 
@@ -69,20 +69,23 @@ export class UsageStore {
     return (this.db.query(MINUTE).get(appId, minute) as MinuteCounts | null) ?? emptyCounts();
   }
 
-  /** Per minute of [from, to): the summed peaks of the apps, and the messages delivered over the range. */
-  day(appIds: readonly string[], fromMinute: number, toMinute: number): { peaks: Map<number, number>; delivered: number } {
+  /** Per minute of [from, to): the summed peaks of the apps; and the messages published and delivered over the range. */
+  day(appIds: readonly string[], fromMinute: number, toMinute: number): { peaks: Map<number, number>; published: number; delivered: number } {
     const rows = this.db.query(DAY).all(JSON.stringify(appIds), fromMinute, toMinute) as Array<{
       minute: number;
       peak: number;
+      published: number;
       delivered: number;
     }>;
+    let published = 0;
     let delivered = 0;
     const peaks = new Map<number, number>();
     for (const row of rows) {
       peaks.set(row.minute, row.peak);
+      published += row.published;
       delivered += row.delivered;
     }
-    return { peaks, delivered };
+    return { peaks, published, delivered };
   }
 
   /** Deletes every minute before `minute`; returns how many rows went. */

@@ -3,6 +3,11 @@
  * every 10 s go into per-app per-minute buckets in memory, which are added to usage_minutes every
  * 10 s and on stop. The dashboard's charts and the account's "today" read the table plus whatever is
  * still in memory, so a message shows up at once rather than after the next flush.
+ *
+ * The peak is exact, not sampled: every connect and disconnect raises the minute's peak to the number
+ * of connections open at that moment (a count kept from the bus and re-synced with the engine at each
+ * sample), so connections shorter than the 10 s sampling interval are in it. The samples still give
+ * the averages, and the peak of minutes without any connect or disconnect.
  */
 import type { Database } from "bun:sqlite";
 import type { LifecycleBus } from "../engine/bus";
@@ -17,6 +22,7 @@ import {
   MINUTES_PER_DAY,
   mergeCounts,
   minuteOf,
+  notePeak,
   replaceMinute,
   seriesPoints,
   usageWindow,
@@ -46,6 +52,8 @@ export class UsageRecorder {
   private pending = new Map<string, Map<number, MinuteCounts>>();
   /** Last sample of every app that had connections lately; decides which zero samples to record. */
   private readonly lastSample = new Map<string, { minute: number; count: number }>();
+  /** Connections open now per app, from the bus, for the exact peak. */
+  private readonly open = new Map<string, number>();
   private unsubscribe: Array<() => void> = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastPruneMs = Number.NEGATIVE_INFINITY;
@@ -59,6 +67,20 @@ export class UsageRecorder {
     if (this.timer !== undefined) return;
     const { bus, channelSubscribers } = this.deps;
     this.unsubscribe = [
+      bus.on("connected", (e) => {
+        const open = (this.open.get(e.appId) ?? 0) + 1;
+        this.open.set(e.appId, open);
+        notePeak(this.current(e.appId), open);
+      }),
+      // The one leaving was still open in this minute: a minute entered with connections already open
+      // and left by a disconnect before the next sample gets its peak from here.
+      bus.on("disconnected", (e) => {
+        const open = this.open.get(e.appId) ?? 0;
+        if (open === 0) return; // opened before this recorder started; the samples know about it
+        notePeak(this.current(e.appId), open);
+        if (open === 1) this.open.delete(e.appId);
+        else this.open.set(e.appId, open - 1);
+      }),
       bus.on("api_message", (e) => {
         const counts = this.current(e.appId);
         counts.apiMessages += 1;
@@ -73,6 +95,7 @@ export class UsageRecorder {
       bus.on("app_removed", (e) => {
         this.pending.delete(e.appId);
         this.lastSample.delete(e.appId);
+        this.open.delete(e.appId);
         this.deps.db.query("DELETE FROM usage_minutes WHERE app_id = ?").run(e.appId);
       }),
     ];
@@ -109,6 +132,9 @@ export class UsageRecorder {
   }
 
   private sampleApp(appId: string, minute: number, count: number): void {
+    // The engine's count is the truth; the bus count only fills in between samples.
+    if (count > 0) this.open.set(appId, count);
+    else this.open.delete(appId);
     const last = this.lastSample.get(appId);
     if (count === 0 && (last === undefined || (last.count === 0 && last.minute !== minute))) {
       this.lastSample.delete(appId);
@@ -151,26 +177,29 @@ export class UsageRecorder {
   }
 
   /**
-   * Messages delivered since 00:00 UTC and the day's peak of concurrent connections, over several apps
-   * (an account's). The peak is the largest per-minute sum of the apps' peaks: apps peaking in the same
-   * minute add up, apps peaking hours apart do not.
+   * Messages since 00:00 UTC (published, delivered, and their sum, which is Pusher's count) and the
+   * day's peak of concurrent connections, over several apps (an account's). The peak is the largest
+   * per-minute sum of the apps' peaks: apps peaking in the same minute add up, apps peaking hours
+   * apart do not.
    */
   today(appIds: string[]): UsageToday {
-    if (appIds.length === 0) return { messages: 0, connectionsPeak: 0 };
+    if (appIds.length === 0) return { messages: 0, published: 0, delivered: 0, connectionsPeak: 0 };
     const { fromMinute, toMinute } = dayOf(this.deps.clock.now());
-    const { peaks, delivered } = this.store.day(appIds, fromMinute, toMinute);
-    let messages = delivered;
+    const day = this.store.day(appIds, fromMinute, toMinute);
+    const peaks = day.peaks;
+    let { published, delivered } = day;
     for (const appId of new Set(appIds)) {
       for (const [minute, unflushed] of this.pending.get(appId) ?? []) {
         if (minute < fromMinute || minute >= toMinute) continue;
-        messages += unflushed.delivered;
+        published += unflushed.apiMessages + unflushed.clientMessages;
+        delivered += unflushed.delivered;
         const stored = this.store.minute(appId, minute).connectionsPeak;
         peaks.set(minute, (peaks.get(minute) ?? 0) + Math.max(0, unflushed.connectionsPeak - stored));
       }
     }
     let connectionsPeak = 0;
     for (const peak of peaks.values()) connectionsPeak = Math.max(connectionsPeak, peak);
-    return { messages, connectionsPeak };
+    return { messages: published + delivered, published, delivered, connectionsPeak };
   }
 
   /** Deletes minute rows older than `days` days; returns how many. */

@@ -204,7 +204,7 @@ test("GET /apps/:id/usage: today's totals and a series per period; the period is
   const app = await alice.createApp();
   expectError(await alice.get(`/apps/${app.id}/usage?period=week`), 400, "invalid", "period must be hour, day or month");
   const fresh = await alice.get(`/apps/${app.id}/usage`);
-  expect({ status: fresh.status, today: fresh.body.today, period: fresh.body.period }).toEqual({ status: 200, today: { messages: 0, connectionsPeak: 0 }, period: "hour" });
+  expect({ status: fresh.status, today: fresh.body.today, period: fresh.body.period }).toEqual({ status: 200, today: { messages: 0, published: 0, delivered: 0, connectionsPeak: 0 }, period: "hour" });
 
   const c = await connectedClient(server, app);
   const channel = c.subscribe("metered");
@@ -212,12 +212,14 @@ test("GET /apps/:id/usage: today's totals and a series per period; the period is
   const got = waitFor((cb) => channel.bind("tick", cb));
   expect((await alice.post(`/apps/${app.id}/events`, { name: "tick", data: "1", channel: "metered" })).status).toBe(200);
   await got;
-  const after = await eventually(() => alice.get(`/apps/${app.id}/usage?period=hour`), (r) => r.body.today?.messages === 1);
+  const after = await eventually(() => alice.get(`/apps/${app.id}/usage?period=hour`), (r) => r.body.today?.messages === 2);
+  // Counted like Pusher: the event published once, plus its one delivery.
+  expect(after.body.today).toEqual({ messages: 2, published: 1, delivered: 1, connectionsPeak: 1 });
   expect(after.body.bucketSeconds).toBe(60);
   expect(after.body.points).toHaveLength(60);
   expect(after.body.points.at(-1)).toMatchObject({ apiMessages: 1, delivered: 1 });
   for (const [period, bucketSeconds, length] of [["day", 3600, 24], ["month", 86400, 30]] as const) {
     const usage = (await alice.get(`/apps/${app.id}/usage?period=${period}`)).body;
-    expect({ period: usage.period, bucketSeconds: usage.bucketSeconds, points: usage.points.length, messages: usage.today.messages }).toEqual({ period, bucketSeconds, points: length, messages: 1 });
+    expect({ period: usage.period, bucketSeconds: usage.bucketSeconds, points: usage.points.length, messages: usage.today.messages }).toEqual({ period, bucketSeconds, points: length, messages: 2 });
   }
 });

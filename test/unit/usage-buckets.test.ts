@@ -91,7 +91,7 @@ describe("seriesPoints", () => {
     expect(points).toHaveLength(60);
     expect(points[0]!.t).toBe((NOW_MIN - 59) * 60);
     expect(points.at(-1)!.t).toBe(NOW_MIN * 60);
-    expect(points[57]).toEqual({ t: (NOW_MIN - 2) * 60, connectionsPeak: 4, connectionsAvg: 2, apiMessages: 2, clientMessages: 0, delivered: 8 });
+    expect(points[57]).toEqual({ t: (NOW_MIN - 2) * 60, connectionsPeak: 4, connectionsAvg: 2, apiMessages: 2, clientMessages: 0, delivered: 8, partial: false });
     const zero = { connectionsPeak: 0, connectionsAvg: 0, apiMessages: 0, clientMessages: 0, delivered: 0 };
     for (const p of points) if (p.t !== (NOW_MIN - 2) * 60) expect(p).toMatchObject(zero);
   });
@@ -106,6 +106,15 @@ describe("seriesPoints", () => {
     const points = seriesPoints(w, new Map<number, BucketTotals>([[hour11, past], [hour11 + 1, current]]));
     expect(points.at(-2)).toMatchObject({ t: hour11 * 3600, connectionsPeak: 60, connectionsAvg: 1 });
     expect(points.at(-1)).toMatchObject({ t: (hour11 + 1) * 3600, connectionsPeak: 31, connectionsAvg: 1 });
+  });
+
+  test("only the bucket that holds now is partial, in every period, even at its first minute", () => {
+    for (const period of ["hour", "day", "month"] as const) {
+      for (const now of [NOW, Date.UTC(2024, 0, 15, 0, 0, 0)]) {
+        const points = seriesPoints(usageWindow(period, now), new Map());
+        expect(points.map((p) => p.partial)).toEqual([...new Array(points.length - 1).fill(false), true]);
+      }
+    }
   });
 
   test("averages are rounded to two decimals", () => {

@@ -226,7 +226,7 @@ describe("series", () => {
     expect(s.period).toBe("hour");
     expect(s.bucketSeconds).toBe(60);
     expect(s.points).toHaveLength(60);
-    expect(s.points.at(-1)).toEqual({ t: MIN0 * 60, connectionsPeak: 20, connectionsAvg: 15, apiMessages: 2, clientMessages: 0, delivered: 30 });
+    expect(s.points.at(-1)).toEqual({ t: MIN0 * 60, connectionsPeak: 20, connectionsAvg: 15, apiMessages: 2, clientMessages: 0, delivered: 30, partial: true });
     for (const p of s.points.slice(0, -1)) expect(p).toMatchObject({ connectionsPeak: 0, apiMessages: 0, delivered: 0 });
     usage.flush(); // the same numbers once everything is stored
     expect(usage.series("a", "hour")).toEqual(s);
@@ -258,6 +258,7 @@ describe("series", () => {
       apiMessages: 2,
       clientMessages: 0,
       delivered: 61,
+      partial: false,
     });
     expect(s.points.at(-1)).toMatchObject({ t: Date.UTC(2024, 0, 15, 12) / 1000, apiMessages: 0 });
   });
@@ -281,8 +282,62 @@ describe("series", () => {
   });
 });
 
+describe("exact peak", () => {
+  const connect = (bus: LifecycleBus, appId: string, socketId: string) => bus.emit("connected", { appId, socketId });
+  const disconnect = (bus: LifecycleBus, appId: string, socketId: string) => bus.emit("disconnected", { appId, socketId });
+
+  test("11 connections shorter than the sampling interval make a peak of 1, not 0", () => {
+    const { bus, usage, clock } = setup();
+    for (let i = 0; i < 11; i++) {
+      connect(bus, "a", `1.${i}`);
+      clock.advance(500);
+      disconnect(bus, "a", `1.${i}`);
+    }
+    usage.sample(); // nobody connected at sample time
+    expect(usage.today(["a"]).connectionsPeak).toBe(1);
+    expect(usage.series("a", "hour").points.at(-1)).toMatchObject({ connectionsPeak: 1, connectionsAvg: 0 });
+    usage.flush();
+    expect(usage.today(["a"]).connectionsPeak).toBe(1);
+  });
+
+  test("overlapping connections between samples count at their highest; other apps apart", () => {
+    const { bus, usage } = setup();
+    connect(bus, "a", "1.1");
+    connect(bus, "a", "1.2");
+    connect(bus, "b", "2.1");
+    connect(bus, "a", "1.3");
+    for (const id of ["1.1", "1.2", "1.3"]) disconnect(bus, "a", id);
+    connect(bus, "a", "1.4");
+    expect(usage.today(["a"]).connectionsPeak).toBe(3);
+    expect(usage.today(["a", "b"]).connectionsPeak).toBe(4);
+  });
+
+  test("a connection still open in a new minute counts there when it leaves before the next sample", () => {
+    const { bus, usage, live, clock } = setup();
+    connect(bus, "a", "1.1");
+    connect(bus, "a", "1.2");
+    live.set("a", 2);
+    usage.sample(); // 12:30:05
+    clock.ms = (MIN0 + 1) * 60_000 + 1_000; // 12:31:01, before the next sample
+    disconnect(bus, "a", "1.1");
+    usage.flush();
+    expect(usage.series("a", "hour").points.slice(-2).map((p) => p.connectionsPeak)).toEqual([2, 2]);
+  });
+
+  test("the count is re-synced with the engine at each sample, so a missed event cannot inflate it", () => {
+    const { bus, usage, live, clock } = setup();
+    connect(bus, "a", "1.1");
+    connect(bus, "a", "1.2"); // pretend 1.2's disconnect was never seen
+    live.set("a", 1);
+    usage.sample();
+    clock.advance(60_000);
+    connect(bus, "a", "1.3");
+    expect(usage.series("a", "hour").points.at(-1)!.connectionsPeak).toBe(2);
+  });
+});
+
 describe("today", () => {
-  test("sums delivered messages of the apps since 00:00 UTC, stored and unflushed", () => {
+  test("counts like Pusher: messages published plus delivered, of the apps since 00:00 UTC, stored and unflushed", () => {
     const { api, client, usage, clock } = setup();
     clock.ms = Date.UTC(2024, 0, 14, 23, 59, 59);
     api("a", 1000); // yesterday
@@ -293,9 +348,10 @@ describe("today", () => {
     usage.flush();
     clock.ms = T0;
     client("b");
-    expect(usage.today(["a", "b"])).toEqual({ messages: 13, connectionsPeak: 0 });
-    expect(usage.today(["a", "a"])).toEqual({ messages: 5, connectionsPeak: 0 });
-    expect(usage.today([])).toEqual({ messages: 0, connectionsPeak: 0 });
+    // a: 1 published, 5 delivered; b: 1 API event (7 delivered) and 1 client event (1 delivered) published.
+    expect(usage.today(["a", "b"])).toEqual({ messages: 16, published: 3, delivered: 13, connectionsPeak: 0 });
+    expect(usage.today(["a", "a"])).toEqual({ messages: 6, published: 1, delivered: 5, connectionsPeak: 0 });
+    expect(usage.today([])).toEqual({ messages: 0, published: 0, delivered: 0, connectionsPeak: 0 });
   });
 
   test("the peak is the largest per-minute sum over the apps, unflushed samples included", () => {

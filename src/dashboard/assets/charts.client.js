@@ -1,5 +1,7 @@
 // Usage charts on the app overview, drawn with the embedded uPlot. Reads /usage.json for the chosen
 // period, redraws on resize and in the current color scheme, and refreshes the table beside them.
+// The current bucket (partial: true) is still filling: drawn, it would look like a drop at the end of
+// every chart, so the charts stop at the last complete bucket and the table marks it "so far".
 (function () {
   "use strict";
 
@@ -11,7 +13,13 @@
     return new Date(t * 1000).toISOString().replace("T", " ").slice(0, period === "month" ? 10 : 16);
   }
 
+  // Same words as bucketName() in routes/overview.tsx.
+  function bucketName(seconds) {
+    return seconds >= 86400 ? "day" : seconds >= 3600 ? "hour" : "minute";
+  }
+
   function fillTable(series) {
+    document.querySelectorAll("[data-bucket-name]").forEach(function (el) { el.textContent = bucketName(series.bucketSeconds); });
     var body = document.querySelector("#usage-table tbody");
     if (!body) return;
     body.textContent = "";
@@ -19,7 +27,7 @@
       var tr = document.createElement("tr");
       var th = document.createElement("th");
       th.scope = "row";
-      th.textContent = stampOf(p.t, series.period);
+      th.textContent = stampOf(p.t, series.period) + (p.partial ? " (so far)" : "");
       tr.appendChild(th);
       [p.connectionsPeak, Math.round(p.connectionsAvg * 10) / 10, p.apiMessages, p.clientMessages, p.delivered].forEach(function (v) {
         var td = document.createElement("td");
@@ -53,8 +61,9 @@
     function draw(data) {
       charts.forEach(function (c) { c.destroy(); });
       charts = [];
-      var x = data.points.map(function (p) { return p.t; });
-      var pick = function (k) { return data.points.map(function (p) { return p[k]; }); };
+      var complete = data.points.filter(function (p) { return !p.partial; });
+      var x = complete.map(function (p) { return p.t; });
+      var pick = function (k) { return complete.map(function (p) { return p[k]; }); };
       var accent = css("--accent"), ok = css("--ok"), danger = css("--danger"), muted = css("--muted");
       var conn = document.getElementById("chart-connections");
       var msgs = document.getElementById("chart-messages");
@@ -65,10 +74,13 @@
         { label: "Average connections", stroke: muted, width: 2, dash: [6, 4] },
       ]), [x, pick("connectionsPeak"), pick("connectionsAvg")], conn));
       charts.push(new uPlot(options(msgs, [
-        { label: "API messages", stroke: accent, width: 2 },
-        { label: "Client messages", stroke: danger, width: 2 },
+        { label: "Published: API", stroke: accent, width: 2 },
+        { label: "Published: client", stroke: danger, width: 2 },
         { label: "Delivered", stroke: ok, width: 2 },
       ]), [x, pick("apiMessages"), pick("clientMessages"), pick("delivered")], msgs));
+      // What is drawn, for readers of the page source and the browser tests: complete buckets only.
+      conn.setAttribute("data-points", String(x.length));
+      msgs.setAttribute("data-points", String(x.length));
       fillTable(data);
     }
 

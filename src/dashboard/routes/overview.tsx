@@ -23,32 +23,39 @@ function liveNumbers(deps: DashboardDeps, app: App) {
   const connections = deps.engine.peekState(app.id)?.sessions.size ?? 0;
   return {
     connections,
-    // The rollup samples every 10 s, so a connection opened since then is not in its peak yet.
+    // The rollup's peak is counted at every connect; the live count still covers a recorder that started late.
     peakToday: today === undefined ? null : Math.max(today.connectionsPeak, connections),
     appMessagesToday: today?.messages ?? null,
+    appPublishedToday: today?.published ?? null,
+    appDeliveredToday: today?.delivered ?? null,
     accountMessagesToday: app.accountId === null ? null : accountMessagesToday(deps, app.accountId),
   };
+}
+
+/** "minute", "hour" or "day": the bucket of a series, for captions (charts.client.js has the same). */
+export function bucketName(bucketSeconds: number): string {
+  return bucketSeconds >= 86400 ? "day" : bucketSeconds >= 3600 ? "hour" : "minute";
 }
 
 export function UsageTable(props: { series: UsageSeries }) {
   const stamp = (t: number) => new Date(t * 1000).toISOString().replace("T", " ").slice(0, props.series.period === "month" ? 10 : 16);
   return (
     <table id="usage-table">
-      <caption>Usage per {props.series.bucketSeconds >= 86400 ? "day" : props.series.bucketSeconds >= 3600 ? "hour" : "minute"} (UTC)</caption>
+      <caption>Usage per <span data-bucket-name>{bucketName(props.series.bucketSeconds)}</span> (UTC); the last row is the current <span data-bucket-name>{bucketName(props.series.bucketSeconds)}</span>, still counting</caption>
       <thead>
         <tr>
           <th scope="col">Time</th>
           <th scope="col" class="num">Peak connections</th>
           <th scope="col" class="num">Average connections</th>
-          <th scope="col" class="num">API messages</th>
-          <th scope="col" class="num">Client messages</th>
+          <th scope="col" class="num">Published: API</th>
+          <th scope="col" class="num">Published: client</th>
           <th scope="col" class="num">Delivered</th>
         </tr>
       </thead>
       <tbody>
         {props.series.points.map((p) => (
           <tr>
-            <th scope="row">{stamp(p.t)}</th>
+            <th scope="row">{stamp(p.t)}{p.partial ? " (so far)" : ""}</th>
             <td class="num">{p.connectionsPeak}</td>
             <td class="num">{Math.round(p.connectionsAvg * 10) / 10}</td>
             <td class="num">{p.apiMessages}</td>
@@ -84,8 +91,14 @@ function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App }) 
             <dd data-live="appMessagesToday">{n.appMessagesToday ?? "—"}</dd>
           </div>
         </dl>
+        {n.appMessagesToday !== null && (
+          <p class="hint">
+            Counted like Pusher: <span data-live="appPublishedToday">{n.appPublishedToday}</span> published (API events, once per
+            channel, and client events) + <span data-live="appDeliveredToday">{n.appDeliveredToday}</span> delivered to connections.
+          </p>
+        )}
         {n.accountMessagesToday !== null && (
-          <Usage label="Messages today, whole account" used={n.accountMessagesToday} max={plan?.maxMessagesPerDay ?? 0} live="accountMessagesToday" />
+          <Usage label="Messages delivered today, whole account (the daily quota counts deliveries)" used={n.accountMessagesToday} max={plan?.maxMessagesPerDay ?? 0} live="accountMessagesToday" />
         )}
         {app.accountId === null && <p class="hint">An operator app (created from the CLI): no plan quota applies.</p>}
       </section>
@@ -100,13 +113,14 @@ function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App }) 
                 <button type="button" data-period={p} aria-pressed={p === "hour" ? "true" : "false"}>{label}</button>
               ))}
             </div>
+            <p class="hint">One point per <span data-bucket-name>minute</span> (UTC). The current <span data-bucket-name>minute</span> is still counting, so it is left out of the charts and marked "so far" in the table.</p>
             <figure>
-              <figcaption>Connections: peak and average</figcaption>
+              <figcaption>Connections per <span data-bucket-name>minute</span>: peak and average</figcaption>
               <div class="chart" id="chart-connections" role="img" aria-label="Chart of peak and average connections; the numbers are in the table below"></div>
             </figure>
             <figure>
-              <figcaption>Messages by kind: API, client, delivered</figcaption>
-              <div class="chart" id="chart-messages" role="img" aria-label="Chart of API messages, client messages and delivered messages; the numbers are in the table below"></div>
+              <figcaption>Messages per <span data-bucket-name>minute</span>: published (API, client) and delivered; Pusher's message count is their sum</figcaption>
+              <div class="chart" id="chart-messages" role="img" aria-label="Chart of messages published through the API, client events, and messages delivered; the numbers are in the table below"></div>
             </figure>
             <details>
               <summary>Numbers as a table</summary>
