@@ -10,9 +10,9 @@ import { CONTENT_TYPE, Metrics, type LiveApp } from "../../src/metrics/prometheu
 
 const PROCESS = () => ({ residentMemoryBytes: 52_428_800, startTimeSeconds: 1_705_321_805 });
 
-function setup(live: LiveApp[] = [], channelSubscribers?: (appId: string, channel: string) => number) {
+function setup(live: LiveApp[] = []) {
   const bus = new LifecycleBus();
-  const metrics = new Metrics({ bus, live: () => live, processInfo: PROCESS, channelSubscribers });
+  const metrics = new Metrics({ bus, live: () => live, processInfo: PROCESS });
   metrics.start();
   return { bus, metrics };
 }
@@ -63,7 +63,7 @@ test("a small scenario renders exactly these lines", () => {
   bus.emit("connected", { appId: "3", socketId: "1.1" });
   bus.emit("connected", { appId: "3", socketId: "1.2" });
   bus.emit("api_message", { appId: "3", channel: "c", event: "e", data: "{}", recipients: 2 });
-  bus.emit("client_event", { appId: "3", channel: "private-c", event: "client-e", data: "{}", socketId: "1.1" });
+  bus.emit("client_event", { appId: "3", channel: "private-c", event: "client-e", data: "{}", socketId: "1.1", recipients: 1 });
   bus.emit("webhook_sent", { appId: "3", ...webhook });
   bus.emit("webhook_failed", { appId: "3", ...webhook, status: 500, error: "HTTP 500", willRetry: true });
   metrics.recordHttp("/apps/:appId/events", 200, "3");
@@ -119,9 +119,9 @@ test("gauges are read from live() at each render", () => {
   expect(metrics.render()).toContain('mawjly_connections{app="9"} 5\n');
 });
 
-test("with a subscriber lookup, a client event's deliveries are the subscribers minus the sender", () => {
-  const { bus, metrics } = setup([], () => 4);
-  bus.emit("client_event", { appId: "3", channel: "private-c", event: "client-e", data: "{}", socketId: "1.1" });
+test("a client event's deliveries are its recipients (the subscribers minus the sender)", () => {
+  const { bus, metrics } = setup([]);
+  bus.emit("client_event", { appId: "3", channel: "private-c", event: "client-e", data: "{}", socketId: "1.1", recipients: 3 });
   expect(metrics.render()).toContain('mawjly_messages_total{app="3",kind="delivered"} 3\n');
 });
 

@@ -18,15 +18,15 @@ const PERIODS: Array<[UsagePeriod, string]> = [
   ["month", "Last 30 days"],
 ];
 
-function liveNumbers(deps: DashboardDeps, app: App) {
+async function liveNumbers(deps: DashboardDeps, app: App) {
   const today = deps.usage?.today([app.id]);
-  const connections = deps.engine.peekState(app.id)?.sessions.size ?? 0;
+  const connections = await deps.engine.live.connections(app.id);
   return {
     connections,
     // The rollup samples every 10 s, so a connection opened since then is not in its peak yet.
     peakToday: today === undefined ? null : Math.max(today.connectionsPeak, connections),
     appMessagesToday: today?.messages ?? null,
-    accountMessagesToday: app.accountId === null ? null : accountMessagesToday(deps, app.accountId),
+    accountMessagesToday: app.accountId === null ? null : await accountMessagesToday(deps, app.accountId),
   };
 }
 
@@ -61,9 +61,8 @@ export function UsageTable(props: { series: UsageSeries }) {
   );
 }
 
-function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App }) {
-  const { deps, app } = props;
-  const n = liveNumbers(deps, app);
+function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; n: Awaited<ReturnType<typeof liveNumbers>> }) {
+  const { deps, app, n } = props;
   const plan = app.accountId === null ? undefined : deps.accounts.planOf(app.accountId);
   const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
   return (
@@ -123,13 +122,14 @@ function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App }) 
 
 export const overviewRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/apps/:id", route(deps, ({ request, params }) => {
+    .get("/apps/:id", route(deps, async ({ request, params }) => {
       const viewer = requireViewer(deps, request);
-      return htmlResponse(OverviewPage({ deps, viewer, app: appFor(deps, viewer, params.id!) }));
+      const app = appFor(deps, viewer, params.id!);
+      return htmlResponse(OverviewPage({ deps, viewer, app, n: await liveNumbers(deps, app) }));
     }))
-    .get("/apps/:id/live.json", route(deps, ({ request, params }) => {
+    .get("/apps/:id/live.json", route(deps, async ({ request, params }) => {
       const viewer = requireViewer(deps, request);
-      return jsonResponse(liveNumbers(deps, appFor(deps, viewer, params.id!)));
+      return jsonResponse(await liveNumbers(deps, appFor(deps, viewer, params.id!)));
     }))
     .get("/apps/:id/usage.json", route(deps, ({ request, params, query }) => {
       const viewer = requireViewer(deps, request);
