@@ -16,6 +16,11 @@ import { fmt } from "./lib/stats";
 const src = (p: string) => import(join(MAWJLY_ROOT, "src", p));
 const { Elysia } = await import("elysia");
 const { Engine } = await src("engine/engine.ts");
+const { MemoryChannelRegistry } = await src("adapters/registry/memory.ts");
+const { MemoryUserRegistry } = await src("adapters/users/memory.ts");
+const { MemoryChannelCache } = await src("adapters/cache/memory.ts");
+const { MemoryCounters } = await src("adapters/counters/memory.ts");
+const { MemoryControlChannel } = await src("adapters/control/memory.ts");
 const { pusherHttpApi } = await src("http-api/index.ts");
 const { verifySignedRequest } = await src("protocol/http-signature.ts");
 
@@ -29,7 +34,13 @@ const apps = { byKey: () => app, byId: () => app };
 const newEngine = () =>
   new Engine({
     apps,
-    broker: { publish() {} },
+    broker: { publish() {}, subscribe() {}, unsubscribe() {} },
+    registry: new MemoryChannelRegistry(),
+    users: new MemoryUserRegistry(),
+    cache: new MemoryChannelCache(),
+    counters: new MemoryCounters({ now: () => Date.now() }),
+    control: new MemoryControlChannel(),
+    quotas: { admitConnection: () => null, connectionClosed() {}, admitMessages: () => true },
     clock: { now: () => Date.now() },
     config: { activityTimeout: 120, pongTimeout: 30, cacheTtlMs: 60_000, protocols: [5, 6, 7] },
   });

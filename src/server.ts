@@ -5,7 +5,12 @@
  */
 import type { Server } from "bun";
 import { Elysia } from "elysia";
+import { LocalBroker } from "./adapters/broker/memory";
+import { MemoryChannelCache } from "./adapters/cache/memory";
+import { MemoryControlChannel } from "./adapters/control/memory";
 import { MemoryCounters } from "./adapters/counters/memory";
+import { MemoryChannelRegistry } from "./adapters/registry/memory";
+import { MemoryUserRegistry } from "./adapters/users/memory";
 import { AuthService } from "./accounts/auth";
 import { PlanQuotas } from "./accounts/quotas";
 import { AccountService } from "./accounts/service";
@@ -17,12 +22,12 @@ import { SqliteAppStore } from "./apps/sqlite-store";
 import { AppChangeWatcher } from "./apps/watcher";
 import type { ServerConfig } from "./config/config";
 import { Engine } from "./engine/engine";
-import { systemClock, type Broker, type Clock } from "./engine/ports";
+import { systemClock, type Clock } from "./engine/ports";
 import { dashboard } from "./dashboard";
 import { docs } from "./docs/openapi";
 import { safeEqual } from "./protocol/signatures";
 import { pusherHttpApi } from "./http-api";
-import { connectionsPerApp, liveApps, subscribersOf } from "./metrics/live";
+import { connectionsPerApp, liveApps } from "./metrics/live";
 import { HttpObserver } from "./metrics/http";
 import { CONTENT_TYPE, Metrics } from "./metrics/prometheus";
 import { UsageRecorder } from "./metrics/usage";
@@ -56,10 +61,20 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   const auth = new AuthService(accounts, counters);
 
   let server: Server<SocketData> | undefined;
-  const broker: Broker = { publish: (topic, frame) => void server?.publish(topic, frame) };
-  const engine = new Engine({
+  // One node: memory adapters behind every port (ARCHITECTURE.md "Several nodes").
+  const broker = new LocalBroker(
+    (topic, frame) => void server?.publish(topic, frame),
+    (topic, socketId) => engine.connection(topic, socketId),
+  );
+  const control = new MemoryControlChannel();
+  const engine: Engine = new Engine({
     apps: cache,
     broker,
+    registry: new MemoryChannelRegistry(),
+    users: new MemoryUserRegistry(),
+    cache: new MemoryChannelCache(),
+    counters,
+    control,
     clock,
     quotas,
     config: {
@@ -69,11 +84,9 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
       protocols: [5, 6, 7],
     },
   });
-  const subscribers = subscribersOf(engine);
-  const usage = new UsageRecorder({ db, bus: engine.bus, clock, channelSubscribers: subscribers, connections: () => connectionsPerApp(engine) });
+  const usage = new UsageRecorder({ db, bus: engine.bus, clock, connections: () => connectionsPerApp(engine) });
   const metrics = new Metrics({
     bus: engine.bus,
-    channelSubscribers: subscribers,
     live: () => liveApps(engine),
     webhookBacklog: () => webhookBacklog(db, clock.now()),
   });
@@ -89,11 +102,13 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   const webhooks = startWebhooks({ db, bus: engine.bus, apps: cache, clock, config: loadWebhookConfig() });
 
   // Changes from this process apply at once; changes from another process (the CLI) within 250 ms.
-  const changed = (id: string) => {
-    cache.invalidate(id);
-    engine.reload(id);
-  };
-  const watcher = new AppChangeWatcher(db, store, changed, () => [...engine.appStates()].map((state) => state.id));
+  // Every node applies them through the control channel (the cache first, so reload reads the new app).
+  control.onMessage((message) => {
+    if (message.kind === "app_changed") cache.invalidate(message.appId);
+    engine.applyControl(message);
+  });
+  const changed = (id: string) => engine.appChanged(id);
+  const watcher = new AppChangeWatcher(db, store, changed, () => engine.liveAppIds());
   apps.onChange = (id) => {
     changed(id);
     watcher.sync();

@@ -5,7 +5,7 @@
  * same Origin and the session's CSRF token.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Counters } from "../adapters/counters/counters";
+import type { Counters } from "../engine/ports";
 import { RateLimiter } from "../adapters/rate-limit/rate-limit";
 import { ServiceError } from "../errors";
 import { safeEqual } from "../protocol/signatures";
@@ -50,19 +50,17 @@ export class AuthService {
     const email_ = String(email).trim().toLowerCase();
     // Per email *and* address: a stranger's failures must not lock the owner out of their account.
     const key = `${email_}|${ip}`;
-    if (this.byEmail.blocked(key) || this.byIp.blocked(ip)) {
+    if ((await this.byEmail.blocked(key)) || (await this.byIp.blocked(ip))) {
       throw new ServiceError("forbidden", "Too many failed sign-in attempts; wait 15 minutes and try again");
     }
     // Counted before the (slow) verification, so parallel attempts cannot all slip under the limit;
     // given back on success.
-    this.byEmail.hit(key);
-    this.byIp.hit(ip);
+    await Promise.all([this.byEmail.hit(key), this.byIp.hit(ip)]);
     const account = this.store.accountByEmail(email_);
     // Verify against a dummy hash when the account does not exist, so timing does not reveal it.
     const ok = await Bun.password.verify(String(password), account?.passwordHash ?? dummyHash());
     if (account === undefined || !ok) throw new LoginRefused("invalid", "Wrong email or password");
-    this.byEmail.forgive(key);
-    this.byIp.forgive(ip);
+    await Promise.all([this.byEmail.forgive(key), this.byIp.forgive(ip)]);
     return this.openSession(account);
   }
 

@@ -4,8 +4,8 @@
  * that several nodes can share them. Plans are cached for a second: plan changes apply within one.
  * Operator apps (no account) are not limited by any plan.
  */
-import type { Counters } from "../adapters/counters/counters";
-import type { Clock, Quotas } from "../engine/ports";
+import { then, type MaybePromise } from "../engine/maybe";
+import type { Clock, Counters, Quotas } from "../engine/ports";
 import type { Plan } from "./schemas";
 
 type AppRef = { id: string; accountId: string | null };
@@ -34,50 +34,52 @@ export class PlanQuotas implements Quotas {
     this.plans.clear();
   }
 
-  admitConnection(app: AppRef): string | null {
+  admitConnection(app: AppRef): MaybePromise<string | null> {
     if (app.accountId === null) return null;
     const plan = this.plan(app.accountId);
-    const account = this.counters.add(`conn:${app.accountId}`, 1);
-    const perApp = this.counters.add(`conn-app:${app.id}`, 1);
-    if (plan === undefined) return null;
-    if (plan.maxConnections > 0 && account > plan.maxConnections) {
-      this.connectionClosed(app);
-      return `Over connection quota: the ${plan.name} plan allows ${plan.maxConnections} concurrent connections`;
-    }
-    if (plan.maxAppConnections > 0 && perApp > plan.maxAppConnections) {
-      this.connectionClosed(app);
-      return `Over connection quota: the ${plan.name} plan allows ${plan.maxAppConnections} connections per app`;
-    }
-    return null;
+    // Limits reserve atomically (addIfBelow), so that nodes admitting at the same time cannot overshoot.
+    const accountLimit = plan !== undefined && plan.maxConnections > 0 ? plan.maxConnections : Infinity;
+    const appLimit = plan !== undefined && plan.maxAppConnections > 0 ? plan.maxAppConnections : Infinity;
+    return then(this.counters.addIfBelow(`conn:${app.accountId}`, 1, accountLimit), (account) => {
+      if (account === null) {
+        return `Over connection quota: the ${plan!.name} plan allows ${plan!.maxConnections} concurrent connections`;
+      }
+      return then(this.counters.addIfBelow(`conn-app:${app.id}`, 1, appLimit), (perApp) => {
+        if (perApp !== null) return null;
+        return then(this.counters.add(`conn:${app.accountId}`, -1), () => {
+          return `Over connection quota: the ${plan!.name} plan allows ${plan!.maxAppConnections} connections per app`;
+        });
+      });
+    });
   }
 
   connectionClosed(app: AppRef): void {
     if (app.accountId === null) return;
-    this.counters.add(`conn:${app.accountId}`, -1);
-    this.counters.add(`conn-app:${app.id}`, -1);
+    void this.counters.add(`conn:${app.accountId}`, -1);
+    void this.counters.add(`conn-app:${app.id}`, -1);
   }
 
-  admitMessages(app: AppRef, count: number): boolean {
+  admitMessages(app: AppRef, count: number): MaybePromise<boolean> {
     if (app.accountId === null || count <= 0) return true;
     const plan = this.plan(app.accountId);
     if (plan === undefined || plan.maxMessagesPerDay === 0) return true;
-    const name = this.dayCounter(app.accountId);
-    if (this.counters.get(name) + count > plan.maxMessagesPerDay) return false;
-    this.counters.add(name, count, this.msUntilMidnight());
-    return true;
+    return then(
+      this.counters.addIfBelow(this.dayCounter(app.accountId), count, plan.maxMessagesPerDay, this.msUntilMidnight()),
+      (value) => value !== null,
+    );
   }
 
   /** Messages counted today for an account (usage display). */
-  messagesToday(accountId: string): number {
+  messagesToday(accountId: string): MaybePromise<number> {
     return this.counters.get(this.dayCounter(accountId));
   }
 
   /** Seeds today's count after a restart, from the usage rollups. */
   seedMessagesToday(accountId: string, count: number): void {
-    if (count > 0) this.counters.add(this.dayCounter(accountId), count, this.msUntilMidnight());
+    if (count > 0) void this.counters.add(this.dayCounter(accountId), count, this.msUntilMidnight());
   }
 
-  connections(accountId: string): number {
+  connections(accountId: string): MaybePromise<number> {
     return this.counters.get(`conn:${accountId}`);
   }
 

@@ -76,3 +76,9 @@ export interface AppDirectory {
   byKey(key: string): App | undefined;
   byId(id: string): App | undefined;
 }
+
+/** The secret of one of the app's active key pairs, or undefined (§5.2 step 3: any active pair may sign). */
+export function appSecret(app: App, key: string): string | undefined {
+  for (const pair of app.keys) if (pair.key === key) return pair.secret;
+  return undefined;
+}

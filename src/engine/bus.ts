@@ -13,7 +13,8 @@ export interface LifecycleEvents {
   member_added: { appId: string; channel: string; userId: string };
   member_removed: { appId: string; channel: string; userId: string };
   api_message: { appId: string; channel: string; event: string; data: string; recipients: number };
-  client_event: { appId: string; channel: string; event: string; data: string; socketId: string; userId?: string };
+  /** `recipients`: subscribers the event was sent to, the sender excluded (usage and metrics count them). */
+  client_event: { appId: string; channel: string; event: string; data: string; socketId: string; userId?: string; recipients: number };
   cache_miss: { appId: string; channel: string };
   subscription_count: { appId: string; channel: string; count: number };
   signed_in: { appId: string; socketId: string; userId: string };

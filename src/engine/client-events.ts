@@ -4,11 +4,12 @@
  * data size and a per-connection rate limit. Every refusal is a pusher:error 4301 frame carrying the
  * channel, never a close (§1.5).
  */
-import { allowsClientEvents } from "../protocol/channels";
+import { allowsClientEvents, channelType } from "../protocol/channels";
 import { Code, PusherError } from "../protocol/errors";
 import { eventFrame, type InboundFrame } from "../protocol/frames";
-import type { Engine } from "./engine";
+import type { EngineContext } from "./context";
 import { validateEventName } from "./event-names";
+import { then, type MaybePromise } from "./maybe";
 import { topicOf } from "./ports";
 import type { Session } from "./session";
 
@@ -16,7 +17,7 @@ function reject(message: string, channel?: string): never {
   throw new PusherError(Code.CLIENT_EVENT_REJECTED, message, channel);
 }
 
-export function clientEvent(engine: Engine, session: Session, frame: InboundFrame): void {
+export function clientEvent(ctx: EngineContext, session: Session, frame: InboundFrame): MaybePromise<void> {
   const app = session.app.app;
   const name = frame.event;
   const channel = frame.channel;
@@ -28,10 +29,10 @@ export function clientEvent(engine: Engine, session: Session, frame: InboundFram
   if (subscription === undefined) {
     reject(`Client event ${name} rejected: not subscribed to channel ${channel}`, channel);
   }
-  const state = session.app.channel(channel);
-  if (state === undefined || !allowsClientEvents(state.type.kind)) {
+  const kind = channelType(channel).kind;
+  if (!allowsClientEvents(kind)) {
     const why =
-      state?.type.kind === "encrypted"
+      kind === "encrypted"
         ? "client events are not supported on encrypted channels"
         : "client events are only allowed on private and presence channels";
     reject(`Client event ${name} rejected: ${why}`, channel);
@@ -41,20 +42,17 @@ export function clientEvent(engine: Engine, session: Session, frame: InboundFram
   if (bytes > app.limits.maxMessageBytes) {
     reject(`Client event ${name} rejected: data is ${bytes} bytes, the limit is ${app.limits.maxMessageBytes}`, channel);
   }
-  if (!withinRate(session, engine.clock.now(), app.limits.clientEventsPerSecond)) {
+  if (!withinRate(session, ctx.clock.now(), app.limits.clientEventsPerSecond)) {
     reject(`Client event rejected due to rate limit: at most ${app.limits.clientEventsPerSecond} per second`, channel);
   }
-  if (!engine.quotas.admitMessages(app, state.subscriberCount - 1)) {
-    reject(`Client event ${name} rejected: the account's daily message quota is used up`, channel);
-  }
-  session.conn.publishExceptSelf(topicOf(session.app.id, channel), eventFrame(name, channel, data, subscription.userId));
-  engine.bus.emit("client_event", {
-    appId: session.app.id,
-    channel,
-    event: name,
-    data,
-    socketId: session.socketId,
-    userId: subscription.userId,
+  const appId = session.app.id;
+  return then(ctx.registry.count(appId, channel), (subscribers) => {
+    const recipients = subscribers - 1; // never echoed to the sender (§4 rule 5)
+    return then(ctx.quotas.admitMessages(app, recipients), (admitted) => {
+      if (!admitted) reject(`Client event ${name} rejected: the account's daily message quota is used up`, channel);
+      ctx.broker.publish(topicOf(appId, channel), eventFrame(name, channel, data, subscription.userId), session.socketId);
+      ctx.bus.emit("client_event", { appId, channel, event: name, data, socketId: session.socketId, userId: subscription.userId, recipients });
+    });
   });
 }
 

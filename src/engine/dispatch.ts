@@ -5,12 +5,13 @@
 import { PusherError, quoted } from "../protocol/errors";
 import { commandData, PONG, type InboundFrame } from "../protocol/frames";
 import { clientEvent } from "./client-events";
-import type { Engine } from "./engine";
+import type { EngineContext } from "./context";
+import type { MaybePromise } from "./maybe";
 import type { Session } from "./session";
 import { signin } from "./signin";
 import { subscribe, unsubscribe } from "./subscriptions";
 
-type Handler = (engine: Engine, session: Session, frame: InboundFrame) => void;
+type Handler = (ctx: EngineContext, session: Session, frame: InboundFrame) => MaybePromise<void>;
 
 const COMMANDS: Record<string, Handler> = {
   "pusher:ping": (_engine, session) => session.send(PONG),
@@ -21,7 +22,7 @@ const COMMANDS: Record<string, Handler> = {
   "pusher:signin": (engine, session, frame) => signin(engine, session, commandData(frame)),
 };
 
-export function dispatch(engine: Engine, session: Session, frame: InboundFrame): void {
+export function dispatch(engine: EngineContext, session: Session, frame: InboundFrame): MaybePromise<void> {
   const handler = Object.hasOwn(COMMANDS, frame.event) ? COMMANDS[frame.event] : undefined;
   if (handler !== undefined) return handler(engine, session, frame);
   if (frame.event.startsWith("client-")) return clientEvent(engine, session, frame);

@@ -1,7 +1,8 @@
 /**
  * The transport-agnostic core: connects sockets to apps, dispatches their frames, runs the activity
- * check, and owns the live per-app state. The transport calls open/message/closed; the HTTP API calls
- * publish and the queries. Errors are values: PusherError becomes a frame or close code in `fail`.
+ * check, and keeps this node's sockets. Everything shared by a cluster goes through the ports
+ * (context.ts); the edges read live state through `live` (queries.ts), never through the maps here.
+ * Errors are values: PusherError becomes a frame or close code in `fail`.
  */
 import { Code, closeReason, PusherError, SubscriptionError } from "../protocol/errors";
 import { connectionEstablished, errorFrame, parseFrame, subscriptionErrorFrame } from "../protocol/frames";
@@ -9,63 +10,63 @@ import { newSocketId } from "../protocol/socket-id";
 import type { App, AppDirectory } from "./app";
 import { AppState } from "./app-state";
 import { LifecycleBus } from "./bus";
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext, type EnginePorts } from "./context";
+import { applyControl } from "./control";
 import { dispatch } from "./dispatch";
 import { sweep } from "./heartbeat";
-import { NO_QUOTAS, type Broker, type Clock, type Connection, type Quotas } from "./ports";
+import { then, type MaybePromise } from "./maybe";
+import type { Clock, Connection, ControlMessage } from "./ports";
 import { publish, type PublishRequest } from "./publisher";
+import { LiveQueries } from "./queries";
 import { Session } from "./session";
 import { signout } from "./signin";
 import { SubscriptionCounts } from "./subscription-counts";
-import { leave } from "./subscriptions";
+import { leaveAll } from "./subscriptions";
 
-export interface EngineConfig {
-  /** Seconds advertised in connection_established and used for the server's own check (§1.4). */
-  activityTimeout: number;
-  /** Seconds to wait for any frame after the server pinged, before closing with 4201. */
-  pongTimeout: number;
-  cacheTtlMs: number;
-  /** Protocol versions accepted; others close with 4007 (§1.1 [REC]). */
-  protocols: readonly number[];
-}
+export { DEFAULT_ENGINE_CONFIG, type EngineConfig };
 
-export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
-  activityTimeout: 120,
-  pongTimeout: 30,
-  cacheTtlMs: 30 * 60 * 1000,
-  protocols: [5, 6, 7],
-};
-
-export interface EngineDeps {
+export interface EngineDeps extends EnginePorts {
   apps: AppDirectory;
-  broker: Broker;
   clock: Clock;
   config: EngineConfig;
   bus?: LifecycleBus;
-  quotas?: Quotas;
 }
 
-export class Engine {
+export class Engine implements EngineContext {
   readonly bus: LifecycleBus;
-  readonly broker: Broker;
   readonly clock: Clock;
   readonly config: EngineConfig;
   readonly counts: SubscriptionCounts;
-  readonly quotas: Quotas;
+  readonly broker;
+  readonly registry;
+  readonly users;
+  readonly cache;
+  readonly counters;
+  readonly control;
+  readonly quotas;
+  /** Live figures for the edges (HTTP API, management API, dashboard, metrics). */
+  readonly live: LiveQueries;
   private readonly apps: AppDirectory;
   private readonly states = new Map<string, AppState>();
 
   constructor(deps: EngineDeps) {
     this.apps = deps.apps;
-    this.broker = deps.broker;
     this.clock = deps.clock;
     this.config = deps.config;
     this.bus = deps.bus ?? new LifecycleBus();
-    this.quotas = deps.quotas ?? NO_QUOTAS;
-    this.counts = new SubscriptionCounts(this.broker, this.bus, this.clock);
+    this.broker = deps.broker;
+    this.registry = deps.registry;
+    this.users = deps.users;
+    this.cache = deps.cache;
+    this.counters = deps.counters;
+    this.control = deps.control;
+    this.quotas = deps.quotas;
+    this.counts = new SubscriptionCounts(this.broker, this.registry, this.bus, this.clock);
+    this.live = new LiveQueries(this, () => this.states.values());
   }
 
-  /** Live state of an app, created on first use. */
-  state(app: App): AppState {
+  /** Live state of an app on this node, created on first use. */
+  private state(app: App): AppState {
     let state = this.states.get(app.id);
     if (state === undefined) {
       state = new AppState(app);
@@ -74,13 +75,15 @@ export class Engine {
     return state;
   }
 
-  peekState(appId: string): AppState | undefined {
-    return this.states.get(appId);
+  /** The local socket with this id on a topic's app (the broker excludes a sender through it). */
+  connection(topic: string, socketId: string): Connection | undefined {
+    return this.states.get(topic.slice(0, topic.indexOf(":")))?.sessions.get(socketId)?.conn;
   }
 
   /**
    * Handshake for a socket whose upgrade completed (§1.1: always upgrade, then close with 4xxx).
-   * Returns the session, or undefined after sending the error and closing.
+   * Returns the session, or undefined after sending the error and closing. connection_established
+   * follows once the connection limits admitted the socket; its frames wait until then.
    */
   open(conn: Connection, key: string, protocol: string | null): Session | undefined {
     const app = this.apps.byKey(key);
@@ -97,9 +100,9 @@ export class Engine {
     const sharedKey = app!.keys.find((pair) => pair.key === key)?.key ?? key;
     const session = new Session(socketId, state, conn, this.clock.now(), sharedKey);
     state.sessions.set(socketId, session);
-    conn.send(connectionEstablished(socketId, this.config.activityTimeout));
-    this.bus.emit("connected", { appId: state.id, socketId });
-    return session;
+    this.run(session, () => this.admit(session));
+    // Refused at once by the limits: the transport keeps no session for the closing socket.
+    return session.closed ? undefined : session;
   }
 
   private refusal(app: App | undefined, protocol: string | null): PusherError | undefined {
@@ -109,29 +112,78 @@ export class Engine {
     if (protocol !== null && !this.config.protocols.includes(Number(protocol))) {
       return new PusherError(Code.UNSUPPORTED_PROTOCOL, `Unsupported protocol version: ${protocol}`);
     }
-    const max = app.limits.maxConnections;
-    if (max > 0 && (this.states.get(app.id)?.sessions.size ?? 0) >= max) {
-      return new PusherError(Code.OVER_CONNECTION_QUOTA, `Over connection quota: the app allows ${max} connections`);
-    }
-    // Last, because admitting reserves a connection in the account's count.
-    const refused = this.quotas.admitConnection(app);
-    if (refused !== null) return new PusherError(Code.OVER_CONNECTION_QUOTA, refused);
     return undefined;
+  }
+
+  /** The app's connection limit, then the plan's (which reserves in the account's count). */
+  private admit(session: Session): MaybePromise<void> {
+    const app = session.app.app;
+    const max = app.limits.maxConnections;
+    return then(this.registry.connect(app.id, session.socketId, max), (admitted) => {
+      if (!admitted) return this.refuse(session, `Over connection quota: the app allows ${max} connections`);
+      return then(this.quotas.admitConnection(app), (refused) => {
+        if (refused !== null) {
+          void this.registry.disconnect(app.id, session.socketId);
+          return this.refuse(session, refused);
+        }
+        session.send(connectionEstablished(session.socketId, this.config.activityTimeout));
+        this.bus.emit("connected", { appId: app.id, socketId: session.socketId });
+      });
+    });
+  }
+
+  /** A socket the limits refused: it never counted, so closing it must not uncount anything. */
+  private refuse(session: Session, message: string): void {
+    const err = new PusherError(Code.OVER_CONNECTION_QUOTA, message);
+    session.send(errorFrame(err));
+    session.closed = true;
+    session.app.sessions.delete(session.socketId);
+    session.conn.close(err.code!, err.message);
+  }
+
+  /**
+   * Runs one step of a socket after the steps before it: a port may answer later (a shared store), and
+   * a socket's frames must still take effect and be answered in the order they arrived. With the memory
+   * adapters every step completes at once and nothing is queued.
+   */
+  private run(session: Session, step: () => MaybePromise<void>): void {
+    const onError = (err: unknown) => this.fail(session, err);
+    if (session.pending !== undefined) {
+      const next: Promise<void> = session.pending
+        .then(step)
+        .catch(onError)
+        .then(() => {
+          if (session.pending === next) session.pending = undefined;
+        });
+      session.pending = next;
+      return;
+    }
+    let result: MaybePromise<void>;
+    try {
+      result = step();
+    } catch (err) {
+      return onError(err);
+    }
+    if (result instanceof Promise) {
+      const next: Promise<void> = result.catch(onError).then(() => {
+        if (session.pending === next) session.pending = undefined;
+      });
+      session.pending = next;
+    }
   }
 
   /** One inbound text frame. Any frame counts as activity (§1.4). */
   message(session: Session, text: string): void {
     session.lastSeen = this.clock.now();
     session.pingSentAt = 0;
-    try {
+    this.run(session, () => {
+      if (session.closed) return;
       const limit = session.app.app.limits.maxMessageBytes * 2 + 4096; // data plus envelope and auth
       if (text.length > limit) {
         throw new PusherError(null, `Message too large: ${text.length} characters, the limit is ${limit}`);
       }
-      dispatch(this, session, parseFrame(text));
-    } catch (err) {
-      this.fail(session, err);
-    }
+      return dispatch(this, session, parseFrame(text));
+    });
   }
 
   /** Any other sign of life from the socket (protocol pong, binary frame). */
@@ -156,27 +208,64 @@ export class Engine {
     this.bus.emit("error", { appId: session.app.id, socketId: session.socketId, code: err.code, message: err.message });
   }
 
-  /** The socket closed (by either side): leave every channel, forget the session. */
+  /** The socket closed (by either side): leave every channel, sign out, forget the session. */
   closed(session: Session, code?: number): void {
     if (session.closed) return;
     session.closed = true;
-    for (const name of [...session.channels.keys()]) leave(this, session, name);
-    signout(session);
-    session.app.sessions.delete(session.socketId);
-    this.quotas.connectionClosed(session.app.app);
-    this.bus.emit("disconnected", { appId: session.app.id, socketId: session.socketId, code });
+    this.run(session, () => {
+      // Refused by the connection limits while its admission was on the way: it never counted.
+      if (session.app.sessions.get(session.socketId) !== session) return;
+      return then(leaveAll(this, session), () =>
+        then(signout(this, session), () => {
+          session.app.sessions.delete(session.socketId);
+          void this.registry.disconnect(session.app.id, session.socketId);
+          this.quotas.connectionClosed(session.app.app);
+          this.bus.emit("disconnected", { appId: session.app.id, socketId: session.socketId, code });
+        }),
+      );
+    });
   }
 
-  publish(app: App, req: PublishRequest): number {
+  /** Publishes an event (HTTP API, dashboard); answers with the number of recipients. */
+  publish(app: App, req: PublishRequest): MaybePromise<number> {
     return publish(this, this.state(app), req);
   }
 
-  /** Periodic checks: activity/pong (§1.4) and authorized connections (§3.8). */
-  sweep(): void {
-    sweep(this.states.values(), this.clock.now(), this.config);
+  /** Closes every connection signed in as the user, on every node (§5.8, §3.7). */
+  terminateUser(appId: string, userId: string): void {
+    this.control.publish({ kind: "terminate_user", appId, userId });
   }
 
-  /** An app was created, changed or deleted elsewhere (CLI, dashboard): apply it to live sockets. */
+  /** An app was created, changed or deleted (CLI, dashboard, API): every node applies it. */
+  appChanged(appId: string): void {
+    this.control.publish({ kind: "app_changed", appId });
+  }
+
+  /**
+   * Per-app HTTP API requests per second (0 = unlimited): false when over. The window opens with its
+   * first request and lasts one second (a counter with a one-second TTL), shared by the cluster.
+   */
+  admitApiRequest(app: App): MaybePromise<boolean> {
+    const limit = app.limits.apiRequestsPerSecond;
+    if (limit === 0) return true;
+    return then(this.counters.addIfBelow(`api:${app.id}`, 1, limit, 1000), (count) => count !== null);
+  }
+
+  /** Periodic checks: activity/pong (§1.4), authorized connections (§3.8), cache expiry. */
+  sweep(): void {
+    const now = this.clock.now();
+    this.cache.prune(now);
+    sweep(this.states.values(), now, this.config);
+  }
+
+  /** A control command from any node (ControlChannel). */
+  applyControl(message: ControlMessage): void {
+    if (message.kind === "app_changed") return this.reload(message.appId);
+    const state = this.states.get(message.appId);
+    if (state !== undefined) applyControl(state, message);
+  }
+
+  /** Applies a changed or deleted app to this node's live sockets. */
   reload(appId: string): void {
     const app = this.apps.byId(appId);
     if (app === undefined) this.bus.emit("app_removed", { appId });
@@ -202,7 +291,8 @@ export class Engine {
     for (const state of this.states.values()) this.closeAll(state, Code.RECONNECT, closeReason[Code.RECONNECT]);
   }
 
-  appStates(): IterableIterator<AppState> {
-    return this.states.values();
+  /** Ids of the apps with live state on this node (the app-change watcher polls these). */
+  liveAppIds(): string[] {
+    return [...this.states.keys()];
   }
 }

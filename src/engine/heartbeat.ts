@@ -20,7 +20,6 @@ export function sweep(
   const idleMs = config.activityTimeout * 1000;
   const pongMs = config.pongTimeout * 1000;
   for (const state of states) {
-    state.pruneCache(now);
     const requireAuth = state.app.userAuth;
     const authMs = state.app.limits.userAuthTimeout * 1000;
     for (const session of state.sessions.values()) {

@@ -3,6 +3,7 @@
  * user. Limits: user_id ≤ 128 characters, user_info ≤ 1 KB (per-app settings).
  */
 import { PusherError } from "../protocol/errors";
+import type { PresenceMember, PresenceSnapshot } from "./ports";
 import type { Session } from "./session";
 
 export interface PresenceIdentity {
@@ -58,4 +59,16 @@ export function presenceIdentity(session: Session, channel: string, channelData:
     }
   }
   return { userId, info: info ?? null };
+}
+
+/** The `presence` object of subscription_succeeded: every member is a key of `hash` (§2.4). */
+export function snapshotOf(members: Iterable<PresenceMember>): PresenceSnapshot {
+  const ids: string[] = [];
+  // No prototype: a user id such as "__proto__" must become a key like any other (§2.4).
+  const hash: Record<string, unknown> = Object.create(null);
+  for (const member of members) {
+    ids.push(member.id);
+    hash[member.id] = member.info ?? null;
+  }
+  return { ids, hash, count: ids.length };
 }

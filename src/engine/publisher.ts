@@ -1,13 +1,15 @@
 /**
- * The one publish path (ARCHITECTURE.md), used by the HTTP API and later the dashboard: builds the
- * frame once per channel, stores it for cache channels, and fans out through the broker. Data is the
- * string the publisher sent, delivered byte-for-byte inside the frame (§1.2).
+ * The one publish path (ARCHITECTURE.md), used by the HTTP API and the dashboard: counts the messages
+ * against the quota, builds the frame once per channel, stores it for cache channels, and fans out
+ * through the broker (which excludes `socket_id` wherever that socket lives). Data is the string the
+ * publisher sent, delivered byte-for-byte inside the frame (§1.2).
  */
 import { channelType } from "../protocol/channels";
 import { QuotaExceededError } from "../protocol/errors";
 import { eventFrame } from "../protocol/frames";
 import type { AppState } from "./app-state";
-import type { Engine } from "./engine";
+import type { EngineContext } from "./context";
+import { all, then, type MaybePromise } from "./maybe";
 import { topicOf } from "./ports";
 
 export interface PublishRequest {
@@ -18,31 +20,37 @@ export interface PublishRequest {
   excludeSocketId?: string;
 }
 
-/** Returns the number of local sockets the event was addressed to (for metrics and the debug log). */
-export function publish(engine: Engine, app: AppState, req: PublishRequest): number {
+/** Answers with the number of sockets the event was addressed to (for metrics and the debug log). */
+export function publish(ctx: EngineContext, app: AppState, req: PublishRequest): MaybePromise<number> {
+  // An excluded socket on this node is not counted as a recipient; on another node it is excluded there.
   const excluded = req.excludeSocketId === undefined ? undefined : app.sessions.get(req.excludeSocketId);
-  // Counted up front, per delivered message as Pusher counts them, so a refused publish sends nothing.
-  let deliveries = 0;
-  for (const channel of req.channels) {
-    deliveries += app.subscriptionCount(channel) - (excluded?.channels.has(channel) ? 1 : 0);
-    // A cache write is stored even with nobody subscribed, so it counts as a message too.
-    if (channelType(channel).cache) deliveries++;
-  }
-  if (!engine.quotas.admitMessages(app.app, deliveries)) throw new QuotaExceededError();
-  let recipients = 0;
-  for (const channel of req.channels) {
-    const frame = eventFrame(req.event, channel, req.data);
-    if (channelType(channel).cache) {
-      // Cached even with nobody subscribed and regardless of socket_id exclusion (§2.8 [REC]).
-      app.remember(channel, { event: req.event, data: req.data, expiresAt: engine.clock.now() + engine.config.cacheTtlMs });
-      app.missReported.delete(channel);
+  return then(all(req.channels.map((channel) => ctx.registry.count(app.id, channel))), (counts) => {
+    // Counted up front, per delivered message as Pusher counts them, so a refused publish sends nothing.
+    let deliveries = 0;
+    for (let i = 0; i < counts.length; i++) {
+      const channel = req.channels[i]!;
+      counts[i]! -= excluded?.channels.has(channel) ? 1 : 0;
+      deliveries += counts[i]!;
+      // A cache write is stored even with nobody subscribed, so it counts as a message too.
+      if (channelType(channel).cache) deliveries++;
     }
-    const topic = topicOf(app.id, channel);
-    if (excluded !== undefined) excluded.conn.publishExceptSelf(topic, frame);
-    else engine.broker.publish(topic, frame);
-    const count = app.subscriptionCount(channel) - (excluded?.channels.has(channel) ? 1 : 0);
-    recipients += count;
-    engine.bus.emit("api_message", { appId: app.id, channel, event: req.event, data: req.data, recipients: count });
-  }
-  return recipients;
+    return then(ctx.quotas.admitMessages(app.app, deliveries), (admitted) => {
+      if (!admitted) throw new QuotaExceededError();
+      let recipients = 0;
+      const stored: MaybePromise<void>[] = [];
+      for (let i = 0; i < counts.length; i++) {
+        const channel = req.channels[i]!;
+        const frame = eventFrame(req.event, channel, req.data);
+        if (channelType(channel).cache) {
+          // Cached even with nobody subscribed and regardless of socket_id exclusion (§2.8 [REC]).
+          const expiresAt = ctx.clock.now() + ctx.config.cacheTtlMs;
+          stored.push(ctx.cache.put(app.id, channel, { event: req.event, data: req.data, expiresAt }));
+        }
+        ctx.broker.publish(topicOf(app.id, channel), frame, req.excludeSocketId);
+        recipients += counts[i]!;
+        ctx.bus.emit("api_message", { appId: app.id, channel, event: req.event, data: req.data, recipients: counts[i]! });
+      }
+      return then(all(stored), () => recipients);
+    });
+  });
 }

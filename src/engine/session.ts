@@ -33,6 +33,8 @@ export class Session {
   authorized = false;
   readonly connectedAt: number;
   closed = false;
+  /** The frames of this socket still waiting for a port's answer, in order (Engine.run). */
+  pending: Promise<void> | undefined = undefined;
 
   constructor(
     readonly socketId: string,

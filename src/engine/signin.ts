@@ -7,7 +7,8 @@
 import { USER_CHANNEL_PREFIX } from "../protocol/channels";
 import { Code, PusherError } from "../protocol/errors";
 import { signinStringToSign, verifyAuth } from "../protocol/signatures";
-import type { Engine } from "./engine";
+import type { EngineContext } from "./context";
+import { then, type MaybePromise } from "./maybe";
 import { topicOf } from "./ports";
 import type { Session, SignedInUser } from "./session";
 import { watchlistSignedIn, watchlistSignedOut } from "./watchlist";
@@ -16,7 +17,7 @@ function fail(message: string): never {
   throw new PusherError(Code.UNAUTHORIZED, message);
 }
 
-export function signin(engine: Engine, session: Session, data: Record<string, unknown>): void {
+export function signin(ctx: EngineContext, session: Session, data: Record<string, unknown>): MaybePromise<void> {
   const userData = data.user_data;
   if (typeof userData !== "string") fail("Sign-in failed: 'user_data' must be a JSON string");
   const problem = verifyAuth(data.auth, signinStringToSign(session.socketId, userData), session.app.secretFor);
@@ -36,10 +37,13 @@ export function signin(engine: Engine, session: Session, data: Record<string, un
   const sockets = app.users.get(user.id) ?? new Set();
   sockets.add(session);
   app.users.set(user.id, sockets);
-  session.conn.subscribe(topicOf(app.id, USER_CHANNEL_PREFIX + user.id));
+  ctx.broker.subscribe(session.conn, topicOf(app.id, USER_CHANNEL_PREFIX + user.id));
   session.send(signinSuccess(userData));
-  watchlistSignedIn(app, session, sockets.size === 1);
-  engine.bus.emit("signed_in", { appId: app.id, socketId: session.socketId, userId: user.id });
+  return then(ctx.users.signIn(app.id, user.id, session.socketId), (first) =>
+    then(watchlistSignedIn(ctx, app, session, first), () => {
+      ctx.bus.emit("signed_in", { appId: app.id, socketId: session.socketId, userId: user.id });
+    }),
+  );
 }
 
 /** The reply carries the same user_data string the client sent (§3.4). */
@@ -64,13 +68,14 @@ function parseUserData(userData: string, maxIdLength: number): SignedInUser {
   return { id, info: info ?? null, watchlist: list };
 }
 
-/** Removes a closing socket from its user's set. */
-export function signout(session: Session): void {
+/** A closing socket leaves its user's sockets; the user goes offline with its last socket anywhere. */
+export function signout(ctx: EngineContext, session: Session): MaybePromise<void> {
   const user = session.user;
   if (user === undefined) return;
-  const sockets = session.app.users.get(user.id);
+  const app = session.app;
+  const sockets = app.users.get(user.id);
   sockets?.delete(session);
-  const last = sockets?.size === 0;
-  if (last) session.app.users.delete(user.id);
-  watchlistSignedOut(session.app, session, last);
+  if (sockets?.size === 0) app.users.delete(user.id);
+  ctx.broker.unsubscribe(session.conn, topicOf(app.id, USER_CHANNEL_PREFIX + user.id));
+  return then(ctx.users.signOut(app.id, user.id, session.socketId), (last) => watchlistSignedOut(ctx, app, session, last));
 }

@@ -1,22 +1,23 @@
 /**
  * pusher:subscribe and pusher:unsubscribe (§2.3–§2.5, §3.1–§3.3), and the removal of a closed socket
  * from its channels. Subscribing is idempotent: a second subscribe answers subscription_succeeded again
- * without counting the socket twice.
+ * without counting the socket twice. The registry decides first/last transitions for the cluster, so
+ * occupied, vacated, member_added and member_removed happen once whichever node caused them.
  */
 import { assertChannelName, channelType, requiresAuth, USER_CHANNEL_PREFIX } from "../protocol/channels";
 import { Code, PusherError, SubscriptionError } from "../protocol/errors";
 import { channelFrame, eventFrame, subscriptionSucceeded } from "../protocol/frames";
 import { channelStringToSign, verifyAuth } from "../protocol/signatures";
-import { ChannelState } from "./channel-state";
-import type { Engine } from "./engine";
-import { presenceIdentity } from "./presence";
+import type { EngineContext } from "./context";
+import { then, type MaybePromise } from "./maybe";
+import { presenceIdentity, snapshotOf } from "./presence";
 import { topicOf } from "./ports";
 import type { Session } from "./session";
 
 /** Non-presence subscriptions carry nothing; one shared object saves an allocation per subscription. */
 const PUBLIC_SUBSCRIPTION = Object.freeze({});
 
-export function subscribe(engine: Engine, session: Session, data: Record<string, unknown>): void {
+export function subscribe(ctx: EngineContext, session: Session, data: Record<string, unknown>): MaybePromise<void> {
   const name = data.channel;
   if (typeof name !== "string") {
     throw new PusherError(null, "Invalid pusher:subscribe: 'channel' must be a string");
@@ -29,20 +30,20 @@ export function subscribe(engine: Engine, session: Session, data: Record<string,
   }
   if (name.startsWith(USER_CHANNEL_PREFIX)) return subscribeUserChannel(session, name);
 
-  const existing = app.channel(name);
-  const type = existing?.type ?? channelType(name);
+  const type = channelType(name);
+  const presence = type.kind === "presence";
   const channelData = typeof data.channel_data === "string" ? data.channel_data : undefined;
   if (requiresAuth(type.kind)) {
-    const toSign = channelStringToSign(session.socketId, name, type.kind === "presence" ? channelData : undefined);
+    const toSign = channelStringToSign(session.socketId, name, presence ? channelData : undefined);
     const problem = verifyAuth(data.auth, toSign, app.secretFor);
     if (problem !== null) throw new SubscriptionError(null, problem, name, "AuthError", 401);
   }
-  const identity = type.kind === "presence" ? identityOrRefuse(session, name, channelData) : undefined;
+  const identity = presence ? identityOrRefuse(session, name, channelData) : undefined;
 
   if (session.channels.has(name)) {
     // Idempotent: acknowledge again, do not count twice (§2.3 [REC]).
-    session.send(subscriptionSucceeded(name, existing?.members ? existing.presenceSnapshot() : undefined));
-    return;
+    if (!presence) return session.send(subscriptionSucceeded(name));
+    return then(ctx.registry.members(app.id, name), (members) => session.send(subscriptionSucceeded(name, snapshotOf(members))));
   }
   const perSocket = app.app.limits.maxChannelsPerConnection;
   if (session.channels.size >= perSocket) {
@@ -54,9 +55,11 @@ export function subscribe(engine: Engine, session: Session, data: Record<string,
       Code.OVER_CAPACITY,
     );
   }
-  if (identity !== undefined && existing?.members !== undefined) {
-    const limit = app.app.limits.maxPresenceMembers;
-    if (!existing.members.has(identity.userId) && existing.members.size >= limit) {
+
+  const member = identity === undefined ? undefined : { id: identity.userId, info: identity.info };
+  const limit = app.app.limits.maxPresenceMembers;
+  return then(ctx.registry.join(app.id, name, session.socketId, member, limit), (joined) => {
+    if (joined.full) {
       throw new SubscriptionError(
         Code.OVER_CAPACITY,
         `Presence channel ${name} is full: it has reached the limit of ${limit} members`,
@@ -65,31 +68,22 @@ export function subscribe(engine: Engine, session: Session, data: Record<string,
         Code.OVER_CAPACITY,
       );
     }
-  }
+    if (requiresAuth(type.kind)) session.authorized = true;
+    session.channels.set(name, member === undefined ? PUBLIC_SUBSCRIPTION : { userId: member.id });
+    const topic = topicOf(app.id, name);
+    ctx.broker.subscribe(session.conn, topic);
+    if (joined.occupied) ctx.bus.emit("occupied", { appId: app.id, channel: name });
+    ctx.bus.emit("subscribed", { appId: app.id, socketId: session.socketId, channel: name });
 
-  if (requiresAuth(type.kind)) session.authorized = true;
-  const channel = existing ?? new ChannelState(name);
-  if (existing === undefined) app.channels.set(name, channel);
-  channel.subscriberCount++;
-  session.channels.set(name, identity === undefined ? PUBLIC_SUBSCRIPTION : { userId: identity.userId });
-  const topic = topicOf(app.id, name);
-  session.conn.subscribe(topic);
-  if (existing === undefined) engine.bus.emit("occupied", { appId: app.id, channel: name });
-  engine.bus.emit("subscribed", { appId: app.id, socketId: session.socketId, channel: name });
-
-  if (identity === undefined) {
-    session.send(subscriptionSucceeded(name));
-  } else {
-    const first = channel.addMember(identity.userId, identity.info);
-    session.send(subscriptionSucceeded(name, channel.presenceSnapshot()));
-    if (first) {
-      const added = { user_id: identity.userId, user_info: identity.info };
-      session.conn.publishExceptSelf(topic, channelFrame("pusher_internal:member_added", name, added));
-      engine.bus.emit("member_added", { appId: app.id, channel: name, userId: identity.userId });
+    session.send(subscriptionSucceeded(name, joined.presence));
+    if (member !== undefined && joined.memberAdded) {
+      const added = { user_id: member.id, user_info: member.info };
+      ctx.broker.publish(topic, channelFrame("pusher_internal:member_added", name, added), session.socketId);
+      ctx.bus.emit("member_added", { appId: app.id, channel: name, userId: member.id });
     }
-  }
-  if (type.cache) replayCache(engine, session, name);
-  engine.counts.changed(app, channel);
+    if (!type.cache) return ctx.counts.changed(app, name, joined.count);
+    return then(replayCache(ctx, session, name), () => ctx.counts.changed(app, name, joined.count));
+  });
 }
 
 function identityOrRefuse(session: Session, name: string, channelData: string | undefined) {
@@ -118,50 +112,52 @@ function subscribeUserChannel(session: Session, name: string): void {
 }
 
 /** After subscription_succeeded, the new subscriber alone gets the cached event or a cache miss (§2.8). */
-function replayCache(engine: Engine, session: Session, name: string): void {
-  const app = session.app;
-  const hit = app.cached(name, engine.clock.now());
-  if (hit !== undefined) {
-    session.send(eventFrame(hit.event, name, hit.data));
-    return;
-  }
-  session.send(`{"event":"pusher:cache_miss","channel":${JSON.stringify(name)}}`);
-  // One cache_miss report per channel per TTL window, until an event fills the cache (§2.8 [REC]):
-  // many clients subscribing to an empty channel must not flood the webhook endpoint.
-  const now = engine.clock.now();
-  if ((app.missReported.get(name) ?? 0) > now) return;
-  app.missReported.set(name, now + engine.config.cacheTtlMs);
-  engine.bus.emit("cache_miss", { appId: app.id, channel: name });
+function replayCache(ctx: EngineContext, session: Session, name: string): MaybePromise<void> {
+  const appId = session.app.id;
+  const now = ctx.clock.now();
+  return then(ctx.cache.get(appId, name, now), (hit) => {
+    if (hit !== undefined) return session.send(eventFrame(hit.event, name, hit.data));
+    session.send(`{"event":"pusher:cache_miss","channel":${JSON.stringify(name)}}`);
+    // One cache_miss report per channel per TTL window, until an event fills the cache (§2.8 [REC]):
+    // many clients subscribing to an empty channel must not flood the webhook endpoint.
+    return then(ctx.cache.claimMiss(appId, name, now, now + ctx.config.cacheTtlMs), (first) => {
+      if (first) ctx.bus.emit("cache_miss", { appId, channel: name });
+    });
+  });
 }
 
-export function unsubscribe(engine: Engine, session: Session, data: Record<string, unknown>): void {
+export function unsubscribe(ctx: EngineContext, session: Session, data: Record<string, unknown>): MaybePromise<void> {
   const name = data.channel;
   if (typeof name !== "string") {
     throw new PusherError(null, "Invalid pusher:unsubscribe: 'channel' must be a string");
   }
   // Unsubscribing from a channel the socket is not in is a harmless race; no ack either way (§2.3).
   if (!session.channels.has(name)) return;
-  session.conn.unsubscribe(topicOf(session.app.id, name));
-  leave(engine, session, name);
+  return leave(ctx, session, name);
+}
+
+/** A closing socket leaves its channels one after the other (their events keep a stable order). */
+export function leaveAll(ctx: EngineContext, session: Session): MaybePromise<void> {
+  const names = [...session.channels.keys()];
+  const next = (i: number): MaybePromise<void> => (i < names.length ? then(leave(ctx, session, names[i]!), () => next(i + 1)) : undefined);
+  return next(0);
 }
 
 /** Removes a socket from one channel: member_removed on its user's last socket, vacated when empty. */
-export function leave(engine: Engine, session: Session, name: string): void {
-  const subscription = session.channels.get(name);
+function leave(ctx: EngineContext, session: Session, name: string): MaybePromise<void> {
+  const subscription: { userId?: string } | undefined = session.channels.get(name);
+  if (subscription === undefined) return;
   session.channels.delete(name);
   const app = session.app;
-  const channel = app.channel(name);
-  if (subscription === undefined || channel === undefined) return;
-  channel.subscriberCount--;
-  engine.bus.emit("unsubscribed", { appId: app.id, socketId: session.socketId, channel: name });
-  if (subscription.userId !== undefined && channel.removeMember(subscription.userId)) {
-    const removed = channelFrame("pusher_internal:member_removed", name, { user_id: subscription.userId });
-    engine.broker.publish(topicOf(app.id, name), removed);
-    engine.bus.emit("member_removed", { appId: app.id, channel: name, userId: subscription.userId });
-  }
-  if (channel.subscriberCount === 0) {
-    app.channels.delete(name);
-    engine.bus.emit("vacated", { appId: app.id, channel: name });
-  }
-  engine.counts.changed(app, channel);
+  const topic = topicOf(app.id, name);
+  ctx.broker.unsubscribe(session.conn, topic);
+  return then(ctx.registry.leave(app.id, name, session.socketId, subscription.userId), (left) => {
+    ctx.bus.emit("unsubscribed", { appId: app.id, socketId: session.socketId, channel: name });
+    if (subscription.userId !== undefined && left.memberRemoved) {
+      ctx.broker.publish(topic, channelFrame("pusher_internal:member_removed", name, { user_id: subscription.userId }));
+      ctx.bus.emit("member_removed", { appId: app.id, channel: name, userId: subscription.userId });
+    }
+    if (left.vacated) ctx.bus.emit("vacated", { appId: app.id, channel: name });
+    ctx.counts.changed(app, name, left.count);
+  });
 }

@@ -1,21 +1,24 @@
 /**
  * Watchlist events (§3.6), when the app enables them. A user is online while signed in on at least
- * one connection. Right after sign-in a socket receives the current status of its watched ids; later,
- * a watched user's first sign-in (online) or last signed-in socket closing (offline) is sent to every
- * socket watching that id. Frames are pusher_internal:watchlist_events, the shape pusher-js reads.
+ * one connection anywhere in the cluster. Right after sign-in a socket receives the current status of
+ * its watched ids; later, a watched user's first sign-in (online) or last signed-in socket closing
+ * (offline) goes to every node as a control command (control.ts), and each node tells its watchers.
+ * Frames are pusher_internal:watchlist_events, the shape pusher-js reads.
  */
 import { Code, PusherError } from "../protocol/errors";
 import type { AppState } from "./app-state";
+import type { EngineContext } from "./context";
+import { then, type MaybePromise } from "./maybe";
 import type { Session } from "./session";
 
 type Status = "online" | "offline";
 
-function frame(events: { name: Status; user_ids: string[] }[]): string {
+export function watchlistFrame(events: { name: Status; user_ids: string[] }[]): string {
   return `{"event":"pusher_internal:watchlist_events","data":${JSON.stringify(JSON.stringify({ events }))}}`;
 }
 
 /** After a successful sign-in; `firstSocket` is true when the user just came online. */
-export function watchlistSignedIn(app: AppState, session: Session, firstSocket: boolean): void {
+export function watchlistSignedIn(ctx: EngineContext, app: AppState, session: Session, firstSocket: boolean): MaybePromise<void> {
   if (!app.app.watchlistEvents) return;
   const user = session.user!;
   const max = app.app.limits.maxWatchlistSize;
@@ -31,30 +34,26 @@ export function watchlistSignedIn(app: AppState, session: Session, firstSocket: 
     watchers.add(session);
     app.watchers.set(id, watchers);
   }
-  const online = watched.filter((id) => app.users.has(id));
-  const offline = watched.filter((id) => !app.users.has(id));
-  const events = [
-    ...(online.length > 0 ? [{ name: "online" as const, user_ids: online }] : []),
-    ...(offline.length > 0 ? [{ name: "offline" as const, user_ids: offline }] : []),
-  ];
-  if (events.length > 0) session.send(frame(events));
-  if (firstSocket) notify(app, user.id, "online");
+  return then(ctx.users.online(app.id, watched), (onlineIds) => {
+    const isOnline = new Set(onlineIds);
+    const online = watched.filter((id) => isOnline.has(id));
+    const offline = watched.filter((id) => !isOnline.has(id));
+    const events = [
+      ...(online.length > 0 ? [{ name: "online" as const, user_ids: online }] : []),
+      ...(offline.length > 0 ? [{ name: "offline" as const, user_ids: offline }] : []),
+    ];
+    if (events.length > 0) session.send(watchlistFrame(events));
+    if (firstSocket) ctx.control.publish({ kind: "watchlist", appId: app.id, userId: user.id, status: "online" });
+  });
 }
 
-/** When a signed-in socket closes; `lastSocket` is true when the user just went offline. */
-export function watchlistSignedOut(app: AppState, session: Session, lastSocket: boolean): void {
+/** When a signed-in socket closes: it stops watching; `lastSocket` is true when the user just went offline. */
+export function watchlistSignedOut(ctx: EngineContext, app: AppState, session: Session, lastSocket: boolean): void {
   const user = session.user!;
   for (const id of user.watchlist) {
     const watchers = app.watchers.get(id);
     watchers?.delete(session);
     if (watchers?.size === 0) app.watchers.delete(id);
   }
-  if (lastSocket && app.app.watchlistEvents) notify(app, user.id, "offline");
-}
-
-function notify(app: AppState, userId: string, status: Status): void {
-  const watchers = app.watchers.get(userId);
-  if (watchers === undefined) return;
-  const message = frame([{ name: status, user_ids: [userId] }]);
-  for (const watcher of watchers) watcher.send(message);
+  if (lastSocket && app.app.watchlistEvents) ctx.control.publish({ kind: "watchlist", appId: app.id, userId: user.id, status: "offline" });
 }

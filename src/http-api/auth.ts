@@ -3,8 +3,7 @@
  * over the raw query and body (§5.2), and refuses disabled apps (403). The signed path is the path as
  * received, without any mount prefix.
  */
-import type { App, AppDirectory } from "../engine/app";
-import type { AppState } from "../engine/app-state";
+import { appSecret, type App, type AppDirectory } from "../engine/app";
 import type { Engine } from "../engine/engine";
 import { HttpError } from "../protocol/errors";
 import { verifySignedRequest } from "../protocol/http-signature";
@@ -18,7 +17,6 @@ export interface ApiDeps {
 
 export interface ApiRequest {
   app: App;
-  state: AppState;
   query: Map<string, string>;
   rawBody: string;
 }
@@ -29,31 +27,18 @@ export async function authenticate(deps: ApiDeps, request: Request, appId: strin
   const app = deps.apps.byId(appId);
   if (app === undefined) throw new HttpError(404, `App not found: '${appId}'`);
   const url = new URL(request.url);
-  const state = deps.engine.state(app);
   const query = verifySignedRequest(
     { method: request.method, path: url.pathname, rawQuery: url.search, rawBody },
-    state.secretFor,
+    (key) => appSecret(app, key),
     deps.nowSeconds(),
   );
   if (!app.enabled) throw new HttpError(403, "App is disabled");
-  rateLimit(state, deps.engine.clock.now());
-  return { app, state, query, rawBody };
-}
-
-/**
- * Per-app HTTP API requests per second (0 = unlimited). Counted after the signature check, so that
- * nobody without the secret can use up an app's allowance.
- */
-function rateLimit(state: AppState, now: number): void {
-  const limit = state.app.limits.apiRequestsPerSecond;
-  if (limit === 0) return;
-  if (now - state.apiWindowStart >= 1000) {
-    state.apiWindowStart = now;
-    state.apiWindowCount = 0;
-  }
-  if (++state.apiWindowCount > limit) {
+  // Counted after the signature check, so that nobody without the secret can use up an app's allowance.
+  if (!(await deps.engine.admitApiRequest(app))) {
+    const limit = app.limits.apiRequestsPerSecond;
     throw new HttpError(429, `Too many requests: this app allows ${limit} HTTP API requests per second`);
   }
+  return { app, query, rawBody };
 }
 
 /** Parses the raw body as JSON whatever the Content-Type (§5.1 [REC]). */

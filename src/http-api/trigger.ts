@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import type { App } from "../engine/app";
-import type { AppState } from "../engine/app-state";
+import type { LiveQueries } from "../engine/queries";
 import { validateEventName } from "../engine/event-names";
 import { channelType, validateChannelName } from "../protocol/channels";
 import { HttpError } from "../protocol/errors";
@@ -78,11 +78,11 @@ function channelList(app: App, body: Record<string, unknown>, batch: boolean): s
 }
 
 /** The `info` answer for one channel: attributes only where they apply (§5.3). */
-export function channelInfo(state: AppState, channel: string, info: Set<string>): Record<string, number> {
+export async function channelInfo(live: LiveQueries, appId: string, channel: string, info: Set<string>): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
   const kind = channelType(channel).kind;
   if (kind === "user") return result;
-  if (info.has("user_count") && kind === "presence") result.user_count = state.userCount(channel);
-  if (info.has("subscription_count")) result.subscription_count = state.subscriptionCount(channel);
+  if (info.has("user_count") && kind === "presence") result.user_count = (await live.members(appId, channel)).length;
+  if (info.has("subscription_count")) result.subscription_count = await live.subscriptionCount(appId, channel);
   return result;
 }

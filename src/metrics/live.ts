@@ -1,18 +1,10 @@
-/** Adapters from the engine's live state to what the metrics and usage modules read. */
+/** This node's live figures per app, for Prometheus and the usage rollups (both per node). */
 import type { Engine } from "../engine/engine";
 
-export function subscribersOf(engine: Engine) {
-  return (appId: string, channel: string) => engine.peekState(appId)?.subscriptionCount(channel) ?? 0;
-}
-
 export function* connectionsPerApp(engine: Engine): Iterable<[string, number]> {
-  for (const state of engine.appStates()) yield [state.id, state.sessions.size];
+  for (const app of engine.live.localApps()) yield [app.appId, app.connections];
 }
 
-export function* liveApps(engine: Engine) {
-  for (const state of engine.appStates()) {
-    let subscriptions = 0;
-    for (const channel of state.channels.values()) subscriptions += channel.subscriberCount;
-    yield { appId: state.id, connections: state.sessions.size, channels: state.channels.size, subscriptions };
-  }
+export function liveApps(engine: Engine) {
+  return engine.live.localApps();
 }

@@ -11,7 +11,6 @@
  */
 import type { LifecycleBus } from "../engine/bus";
 import { Counter } from "./counter";
-import { clientEventDeliveries, type ChannelSubscribers } from "./deliveries";
 import { renderFamilies, type Family, type Sample } from "./exposition";
 import { Histogram } from "./histogram";
 import type { WebhookBacklog } from "./webhook-backlog";
@@ -34,8 +33,6 @@ export interface ProcessInfo {
 export interface MetricsDeps {
   bus: LifecycleBus;
   live: () => Iterable<LiveApp>;
-  /** Sockets subscribed to a channel now, to count client-event deliveries (see deliveries.ts). */
-  channelSubscribers?: ChannelSubscribers;
   /** Defaults to this process; a test passes fixed numbers. */
   processInfo?: () => ProcessInfo;
   /** The webhook outbox backlog (webhook-backlog.ts); without it the two gauges are left out. */
@@ -95,7 +92,7 @@ export class Metrics {
 
   start(): void {
     if (this.unsubscribe.length > 0) return;
-    const { bus, channelSubscribers } = this.deps;
+    const { bus } = this.deps;
     this.unsubscribe = [
       bus.on("connected", (e) => this.connectionsOpened.inc({ app: e.appId })),
       bus.on("api_message", (e) => {
@@ -104,7 +101,7 @@ export class Metrics {
       }),
       bus.on("client_event", (e) => {
         this.messages.inc({ app: e.appId, kind: "client" });
-        this.messages.inc({ app: e.appId, kind: "delivered" }, clientEventDeliveries(channelSubscribers, e.appId, e.channel));
+        this.messages.inc({ app: e.appId, kind: "delivered" }, e.recipients);
       }),
       bus.on("webhook_sent", (e) => this.webhooks.inc({ app: e.appId, result: "sent" })),
       bus.on("webhook_failed", (e) => this.webhooks.inc({ app: e.appId, result: "failed" })),

@@ -12,7 +12,6 @@
 import type { Database } from "bun:sqlite";
 import type { LifecycleBus } from "../engine/bus";
 import type { Clock } from "../engine/ports";
-import { clientEventDeliveries, type ChannelSubscribers } from "./deliveries";
 import {
   addSample,
   bucketOf,
@@ -37,8 +36,6 @@ export interface UsageRecorderDeps {
   /** Connections per app on this node now; apps left out count as zero. */
   connections: () => Iterable<[appId: string, count: number]>;
   clock: Clock;
-  /** Sockets subscribed to a channel now, to count client-event deliveries (see deliveries.ts). */
-  channelSubscribers?: ChannelSubscribers;
 }
 
 export const SAMPLE_INTERVAL_MS = 10_000;
@@ -65,7 +62,7 @@ export class UsageRecorder {
   /** Subscribes to the bus, then samples and flushes every 10 s and prunes old rows once a day. */
   start(): void {
     if (this.timer !== undefined) return;
-    const { bus, channelSubscribers } = this.deps;
+    const { bus } = this.deps;
     this.unsubscribe = [
       bus.on("connected", (e) => {
         const open = (this.open.get(e.appId) ?? 0) + 1;
@@ -89,7 +86,7 @@ export class UsageRecorder {
       bus.on("client_event", (e) => {
         const counts = this.current(e.appId);
         counts.clientMessages += 1;
-        counts.delivered += clientEventDeliveries(channelSubscribers, e.appId, e.channel);
+        counts.delivered += e.recipients;
       }),
       // A deleted app's history goes with it: a later app that draws the same random id starts clean.
       bus.on("app_removed", (e) => {

@@ -24,7 +24,7 @@ describe("subscribe / unsubscribe", () => {
     h.send(session, subscribe("my-channel"));
     h.send(session, subscribe("my-channel"));
     expect(conn.events("pusher_internal:subscription_succeeded")).toHaveLength(2);
-    expect(h.engine.peekState("3")!.subscriptionCount("my-channel")).toBe(1);
+    expect(h.engine.live.subscriptionCount("3", "my-channel")).toBe(1);
   });
 
   test("private with a valid signature succeeds", () => {
@@ -138,11 +138,10 @@ describe("publish (§5.3 fan-out)", () => {
     const app = makeApp();
     h.open();
     for (let i = 0; i < 50; i++) h.engine.publish(app, { channels: [`cache-${i}`], event: "e", data: "x" });
-    const state = h.engine.peekState(app.id)!;
-    expect(state.cache.size).toBe(50);
+    expect(h.cache.size(app.id)).toBe(50);
     h.clock.advance(61_000);
     h.engine.sweep();
-    expect(state.cache.size).toBe(0);
+    expect(h.cache.size(app.id)).toBe(0);
   });
 });
 

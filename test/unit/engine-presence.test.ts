@@ -67,8 +67,8 @@ describe("presence membership", () => {
     expect(decoded(a2.conn)[0].data).toEqual({
       presence: { ids: ["u1", "u2"], hash: { u1: { name: "A" }, u2: { name: "B" } }, count: 2 },
     });
-    expect(h.engine.peekState("3")!.userCount(ROOM)).toBe(2);
-    expect(h.engine.peekState("3")!.subscriptionCount(ROOM)).toBe(3);
+    expect(h.engine.live.members("3", ROOM)).toHaveLength(2);
+    expect(h.engine.live.subscriptionCount("3", ROOM)).toBe(3);
   });
 
   test("member_removed only when the user's last socket leaves (unsubscribe, then disconnect)", () => {
@@ -87,7 +87,7 @@ describe("presence membership", () => {
 
     a2.conn.close(1000, "bye");
     expect(decoded(b.conn)).toEqual([{ event: "pusher_internal:member_removed", channel: ROOM, data: { user_id: "u1" } }]);
-    expect(h.engine.peekState("3")!.userCount(ROOM)).toBe(1);
+    expect(h.engine.live.members("3", ROOM)).toHaveLength(1);
   });
 
   test("the leaving socket does not get its own member_removed", () => {
@@ -111,7 +111,7 @@ describe("presence membership", () => {
     join(h, a.session, "u1");
     a.conn.close(1000, "bye");
     expect(vacated).toEqual([ROOM]);
-    expect(h.engine.peekState("3")!.channel(ROOM)).toBeUndefined();
+    expect(h.engine.live.channels("3")).toEqual([]);
     const b = h.open();
     join(h, b.session, "u2");
     expect(decoded(b.conn)[0].data.presence).toEqual({ ids: ["u2"], hash: { u2: null }, count: 1 });

@@ -81,7 +81,7 @@ describe("handshake (§1.1, §1.3)", () => {
   test("maxConnections 0 means unlimited", () => {
     const h = new Harness([makeApp({ limits: { maxConnections: 0 } })]);
     for (let i = 0; i < 20; i++) h.open();
-    expect(h.engine.peekState("3")!.sessions.size).toBe(20);
+    expect(h.engine.live.connections("3")).toBe(20);
   });
 });
 
@@ -152,7 +152,8 @@ describe("activity check (§1.4) with a fake clock", () => {
     h.clock.advance(1);
     h.engine.sweep();
     expect(conn.closes).toEqual([{ code: 4201, reason: "Pong reply not received" }]);
-    expect(h.engine.peekState("3")!.sessions.has(session.socketId)).toBe(false);
+    expect(h.engine.connection("3:", session.socketId)).toBeUndefined();
+    expect(h.engine.live.connections("3")).toBe(0);
   });
 
   test("a pusher:pong after the ping resets the check", () => {
@@ -235,7 +236,7 @@ describe("reload (app changed elsewhere) and shutdown", () => {
   test("reload of an app without live state does nothing", () => {
     const h = new Harness();
     expect(() => h.engine.reload("3")).not.toThrow();
-    expect(h.engine.peekState("3")).toBeUndefined();
+    expect(h.engine.liveAppIds()).toEqual([]);
   });
 
   test("shutdown closes every socket of every app with 4200", () => {
@@ -243,6 +244,6 @@ describe("reload (app changed elsewhere) and shutdown", () => {
     const conns = [h.open().conn, h.open().conn, h.open("other-key").conn];
     h.engine.shutdown();
     for (const conn of conns) expect(conn.closes).toEqual([{ code: 4200, reason: "Server is restarting, reconnect" }]);
-    expect(h.engine.peekState("3")!.sessions.size).toBe(0);
+    expect(h.engine.live.connections("3")).toBe(0);
   });
 });

@@ -5,7 +5,12 @@
  */
 import { DEFAULT_LIMITS, type App, type AppDirectory } from "../../src/engine/app";
 import { DEFAULT_ENGINE_CONFIG, Engine, type EngineConfig } from "../../src/engine/engine";
-import type { Broker, Clock, Connection } from "../../src/engine/ports";
+import { NO_QUOTAS, type Broker, type Clock, type Connection } from "../../src/engine/ports";
+import { MemoryChannelCache } from "../../src/adapters/cache/memory";
+import { MemoryControlChannel } from "../../src/adapters/control/memory";
+import { MemoryCounters } from "../../src/adapters/counters/memory";
+import { MemoryChannelRegistry } from "../../src/adapters/registry/memory";
+import { MemoryUserRegistry } from "../../src/adapters/users/memory";
 import type { Session } from "../../src/engine/session";
 
 export class FakeClock implements Clock {
@@ -20,11 +25,22 @@ export class FakeClock implements Clock {
 
 export class FakeBroker implements Broker {
   readonly topics = new Map<string, Set<FakeConnection>>();
-  readonly published: Array<{ topic: string; frame: string }> = [];
+  readonly published: Array<{ topic: string; frame: string; except?: string }> = [];
+  /** Finds the excluded socket among the topic's app's sockets (set by the harness: engine.connection). */
+  socket: (topic: string, socketId: string) => Connection | undefined = () => undefined;
 
-  publish(topic: string, frame: string): void {
-    this.published.push({ topic, frame });
-    this.deliver(topic, frame);
+  publish(topic: string, frame: string, except?: string): void {
+    this.published.push(except === undefined ? { topic, frame } : { topic, frame, except });
+    const excluded = except === undefined ? undefined : this.socket(topic, except);
+    this.deliver(topic, frame, excluded as FakeConnection | undefined);
+  }
+
+  subscribe(conn: Connection, topic: string): void {
+    conn.subscribe(topic);
+  }
+
+  unsubscribe(conn: Connection, topic: string): void {
+    conn.unsubscribe(topic);
   }
 
   deliver(topic: string, frame: string, except?: FakeConnection): void {
@@ -149,17 +165,27 @@ export function makeApp(overrides: Partial<Omit<App, "limits">> & { limits?: Par
 export class Harness {
   readonly clock = new FakeClock();
   readonly broker = new FakeBroker();
+  readonly cache = new MemoryChannelCache();
   readonly directory: MemoryAppDirectory;
   readonly engine: Engine;
 
   constructor(apps: App[] = [makeApp()], config: Partial<EngineConfig> = {}) {
     this.directory = new MemoryAppDirectory(apps);
+    const control = new MemoryControlChannel();
     this.engine = new Engine({
       apps: this.directory,
       broker: this.broker,
+      registry: new MemoryChannelRegistry(),
+      users: new MemoryUserRegistry(),
+      cache: this.cache,
+      counters: new MemoryCounters(this.clock),
+      control,
+      quotas: NO_QUOTAS,
       clock: this.clock,
       config: { ...DEFAULT_ENGINE_CONFIG, ...config },
     });
+    control.onMessage((message) => this.engine.applyControl(message));
+    this.broker.socket = (topic, socketId) => this.engine.connection(topic, socketId);
   }
 
   /** Opens a socket as the transport does; the connection reports its close back to the engine. */

@@ -79,4 +79,28 @@ describe("layering", () => {
     }
     expect(found).toEqual([]);
   });
+
+  test("the edges ask the engine (engine.live) and never import its per-node state (ARCHITECTURE.md \"Several nodes\")", () => {
+    const internals = ["engine/app-state", "engine/session", "engine/subscriptions", "engine/presence", "engine/publisher"];
+    const found: string[] = [];
+    for (const dir of ["http-api", "api", "dashboard", "metrics"]) {
+      found.push(...violations(dir, (t) => !internals.includes(t)));
+      for (const file of sources(dir)) {
+        if (/\bpeekState\(|\.appStates\(|\bsubscriberCount\b/.test(readFileSync(file, "utf8"))) found.push(`${relative(SRC, file)} reads engine state`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  test("handlers take the EngineContext: nothing in src/engine imports engine.ts (no import circle)", () => {
+    expect(violations("engine", (t) => t !== "engine/engine")).toEqual([]);
+  });
+
+  test("only the composition root picks adapter implementations", () => {
+    const found: string[] = [];
+    for (const dir of ["engine", "protocol", "http-api", "api", "dashboard", "metrics", "transport", "apps", "accounts", "webhooks", "cli"]) {
+      found.push(...violations(dir, (t) => !/^adapters\/[^/]+\/memory$/.test(t)));
+    }
+    expect(found).toEqual([]);
+  });
 });

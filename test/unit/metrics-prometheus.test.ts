@@ -13,9 +13,9 @@ import type { WebhookBacklog } from "../../src/metrics/webhook-backlog";
 
 const PROCESS = () => ({ residentMemoryBytes: 52_428_800, startTimeSeconds: 1_705_321_805 });
 
-function setup(live: LiveApp[] = [], channelSubscribers?: (appId: string, channel: string) => number, webhookBacklog?: () => WebhookBacklog) {
+function setup(live: LiveApp[] = [], webhookBacklog?: () => WebhookBacklog) {
   const bus = new LifecycleBus();
-  const metrics = new Metrics({ bus, live: () => live, processInfo: PROCESS, channelSubscribers, webhookBacklog });
+  const metrics = new Metrics({ bus, live: () => live, processInfo: PROCESS, webhookBacklog });
   metrics.start();
   return { bus, metrics };
 }
@@ -71,7 +71,7 @@ test("a small scenario renders exactly these lines", () => {
   bus.emit("connected", { appId: "3", socketId: "1.1" });
   bus.emit("connected", { appId: "3", socketId: "1.2" });
   bus.emit("api_message", { appId: "3", channel: "c", event: "e", data: "{}", recipients: 2 });
-  bus.emit("client_event", { appId: "3", channel: "private-c", event: "client-e", data: "{}", socketId: "1.1" });
+  bus.emit("client_event", { appId: "3", channel: "private-c", event: "client-e", data: "{}", socketId: "1.1", recipients: 1 });
   bus.emit("webhook_sent", { appId: "3", ...webhook });
   bus.emit("webhook_failed", { appId: "3", ...webhook, status: 500, error: "HTTP 500", willRetry: true });
   metrics.recordHttp(http("/apps/:appId/events", 200, 0.003, "3", "POST"));
@@ -139,9 +139,9 @@ test("gauges are read from live() at each render", () => {
   expect(metrics.render()).toContain('mawjly_connections{app="9"} 5\n');
 });
 
-test("with a subscriber lookup, a client event's deliveries are the subscribers minus the sender", () => {
-  const { bus, metrics } = setup([], () => 4);
-  bus.emit("client_event", { appId: "3", channel: "private-c", event: "client-e", data: "{}", socketId: "1.1" });
+test("a client event's deliveries are its recipients (the subscribers minus the sender)", () => {
+  const { bus, metrics } = setup([]);
+  bus.emit("client_event", { appId: "3", channel: "private-c", event: "client-e", data: "{}", socketId: "1.1", recipients: 3 });
   expect(metrics.render()).toContain('mawjly_messages_total{app="3",kind="delivered"} 3\n');
 });
 
@@ -256,7 +256,7 @@ describe("Histogram", () => {
 
 describe("family names", () => {
   test("no gauge is named like a counter without _total (the OpenMetrics family clash)", () => {
-    const { bus, metrics } = setup([{ appId: "3", connections: 1, channels: 1, subscriptions: 1 }], undefined, () => ({ pending: 0, oldestAgeSeconds: 0 }));
+    const { bus, metrics } = setup([{ appId: "3", connections: 1, channels: 1, subscriptions: 1 }], () => ({ pending: 0, oldestAgeSeconds: 0 }));
     bus.emit("connected", { appId: "3", socketId: "1.1" });
     const types = new Map([...metrics.render().matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
     const counters = [...types].filter(([, t]) => t === "counter").map(([n]) => n);
@@ -267,7 +267,7 @@ describe("family names", () => {
 
 test("the webhook backlog gauges are read at each render", () => {
   let backlog: WebhookBacklog = { pending: 0, oldestAgeSeconds: 0 };
-  const { metrics } = setup([], undefined, () => backlog);
+  const { metrics } = setup([], () => backlog);
   expect(metrics.render()).toContain("mawjly_webhook_outbox_pending 0\n");
   backlog = { pending: 12, oldestAgeSeconds: 7.5 };
   const text = metrics.render();

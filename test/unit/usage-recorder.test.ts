@@ -33,18 +33,18 @@ function database(): Database {
 }
 
 /** A started recorder whose connection counts are whatever the test puts in `live`. */
-function setup(options: { channelSubscribers?: (appId: string, channel: string) => number } = {}) {
+function setup() {
   const db = database();
   const bus = new LifecycleBus();
   const clock = new FakeClock(T0);
   const live = new Map<string, number>();
-  const usage = new UsageRecorder({ db, bus, clock, connections: () => live.entries(), ...options });
+  const usage = new UsageRecorder({ db, bus, clock, connections: () => live.entries() });
   usage.start();
   cleanup.unshift(() => usage.stop());
   const api = (appId: string, recipients: number, channel = "c") =>
     bus.emit("api_message", { appId, channel, event: "e", data: "{}", recipients });
-  const client = (appId: string, channel = "private-c") =>
-    bus.emit("client_event", { appId, channel, event: "client-e", data: "{}", socketId: "1.1" });
+  const client = (appId: string, channel = "private-c", recipients = 1) =>
+    bus.emit("client_event", { appId, channel, event: "client-e", data: "{}", socketId: "1.1", recipients });
   const rows = () => db.query("SELECT * FROM usage_minutes ORDER BY app_id, minute").all();
   return { db, bus, clock, live, usage, api, client, rows };
 }
@@ -78,10 +78,10 @@ describe("recording and flushing", () => {
     expect(rows()).toHaveLength(2);
   });
 
-  test("with a subscriber lookup a client event counts the channel's subscribers minus the sender", () => {
-    const { client, usage, rows } = setup({ channelSubscribers: (_app, channel) => (channel === "private-c" ? 4 : 0) });
-    client("a");
-    client("a", "private-empty"); // the sender left at once: never negative
+  test("a client event counts its recipients (the channel's subscribers minus the sender)", () => {
+    const { client, usage, rows } = setup();
+    client("a", "private-c", 3);
+    client("a", "private-empty", 0); // the sender was alone
     usage.flush();
     expect(rows()).toEqual([row("a", MIN0, { client_messages: 2, delivered: 3 })]);
   });
@@ -172,7 +172,7 @@ describe("sampling", () => {
       bus: h.engine.bus,
       clock: h.clock,
       connections: function* () {
-        for (const state of h.engine.appStates()) yield [state.id, state.sessions.size];
+        for (const app of h.engine.live.localApps()) yield [app.appId, app.connections] as [string, number];
       },
     });
     usage.start();
@@ -399,7 +399,6 @@ test("client events through a real engine count the subscribers that received th
     bus: h.engine.bus,
     clock: h.clock,
     connections: () => [],
-    channelSubscribers: (appId, channel) => h.engine.peekState(appId)?.subscriptionCount(channel) ?? 0,
   });
   usage.start();
   cleanup.unshift(() => usage.stop());

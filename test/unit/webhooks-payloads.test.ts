@@ -29,7 +29,7 @@ describe("body and signature", () => {
 
   test("a batch body with non-ASCII data verifies with the SDK, and a changed byte does not", () => {
     const events = [
-      toWebhookEvent("client_event", { appId: "3", channel: "private-ü", event: "client-x", data: '{"msg":"héllo ✓"}', socketId: "1.2" }),
+      toWebhookEvent("client_event", { appId: "3", channel: "private-ü", event: "client-x", data: '{"msg":"héllo ✓"}', socketId: "1.2", recipients: 1 }),
       toWebhookEvent("subscription_count", { appId: "3", channel: "c", count: 7 }),
     ];
     const body = webhookBody(1, events.map((e) => e.json));

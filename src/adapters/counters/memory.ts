@@ -1,22 +1,40 @@
 /** The in-process Counters: one map, expiry checked on access. */
-import type { Clock } from "../../engine/ports";
-import type { Counters } from "./counters";
+import type { Clock, Counters } from "../../engine/ports";
+
+interface Entry {
+  value: number;
+  expiresAt: number;
+}
 
 export class MemoryCounters implements Counters {
-  private readonly values = new Map<string, { value: number; expiresAt: number }>();
+  private readonly values = new Map<string, Entry>();
 
   constructor(private readonly clock: Clock) {}
 
-  add(name: string, by: number, ttlMs?: number): number {
+  private entry(name: string, ttlMs: number | undefined): Entry {
     const now = this.clock.now();
     let entry = this.values.get(name);
     if (entry === undefined || entry.expiresAt <= now) {
       entry = { value: 0, expiresAt: ttlMs === undefined ? Infinity : now + ttlMs };
       this.values.set(name, entry);
     }
+    return entry;
+  }
+
+  add(name: string, by: number, ttlMs?: number): number {
+    const entry = this.entry(name, ttlMs);
     entry.value += by;
     if (entry.value === 0 && ttlMs === undefined) this.values.delete(name);
     return entry.value;
+  }
+
+  addIfBelow(name: string, by: number, limit: number, ttlMs?: number): number | null {
+    const entry = this.entry(name, ttlMs);
+    if (entry.value + by > limit) {
+      if (entry.value === 0 && ttlMs === undefined) this.values.delete(name);
+      return null;
+    }
+    return this.add(name, by, ttlMs);
   }
 
   get(name: string): number {

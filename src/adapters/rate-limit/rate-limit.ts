@@ -2,7 +2,7 @@
  * Attempt limiting (login per email and per IP): at most `max` hits per key within `windowMs`.
  * Built on Counters so that several nodes can share it.
  */
-import type { Counters } from "../counters/counters";
+import type { Counters } from "../../engine/ports";
 
 export class RateLimiter {
   constructor(
@@ -13,16 +13,17 @@ export class RateLimiter {
   ) {}
 
   /** Whether `key` is over its limit now (without counting a hit). */
-  blocked(key: string): boolean {
-    return this.counters.get(`${this.prefix}:${key}`) >= this.max;
+  async blocked(key: string): Promise<boolean> {
+    return (await this.counters.get(`${this.prefix}:${key}`)) >= this.max;
   }
 
-  hit(key: string): void {
-    this.counters.add(`${this.prefix}:${key}`, 1, this.windowMs);
+  async hit(key: string): Promise<void> {
+    await this.counters.add(`${this.prefix}:${key}`, 1, this.windowMs);
   }
 
   /** Takes back one hit (an attempt counted up front that turned out fine). */
-  forgive(key: string): void {
-    if (this.counters.get(`${this.prefix}:${key}`) > 0) this.counters.add(`${this.prefix}:${key}`, -1, this.windowMs);
+  async forgive(key: string): Promise<void> {
+    const name = `${this.prefix}:${key}`;
+    if ((await this.counters.get(name)) > 0) await this.counters.add(name, -1, this.windowMs);
   }
 }

@@ -4,25 +4,19 @@ import type { Elysia } from "elysia";
 import { ServiceError } from "../../errors";
 import { HttpError, QuotaExceededError } from "../../protocol/errors";
 import { checkTrigger } from "../../http-api/trigger";
-import { callerOf, ownedApp, pageOf, paginate, type ApiServices } from "../context";
+import { callerOf, ownedApp, pageOf, type ApiServices } from "../context";
 
 const tags = (summary: string) => ({ detail: { tags: ["Live"], summary } });
 const PERIODS = ["hour", "day", "month"] as const;
 
 export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/apps/:id/live", ({ request, params, query }) => {
+    .get("/apps/:id/live", async ({ request, params, query }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
-      const state = s.engine.peekState(target.id);
-      const channels = [...(state?.channels.values() ?? [])]
-        .filter((c) => query.prefix === undefined || c.name.startsWith(query.prefix))
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((c) => ({
-          name: c.name,
-          subscriptionCount: c.subscriberCount,
-          members: c.members === undefined ? undefined : [...c.members].map(([id, m]) => ({ id, info: m.info })),
-        }));
-      return { connections: state?.sessions.size ?? 0, users: state?.users.size ?? 0, channels: paginate(channels, pageOf(query)) };
+      const page = pageOf(query);
+      const live = await s.engine.live.snapshot(target.id, query.prefix ?? "", page);
+      const channels = live.channels.map((c) => ({ name: c.name, subscriptionCount: c.subscriptionCount, members: c.members }));
+      return { connections: live.connections, users: live.users, channels: { items: channels, total: live.total, ...page } };
     }, tags("Connections now, and occupied channels with subscription counts and presence members (paginated)"))
     .get("/apps/:id/usage", ({ request, params, query }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
@@ -31,12 +25,12 @@ export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       if (s.usage === undefined) throw new ServiceError("not_found", "Usage is not recorded on this server");
       return { today: s.usage.today([target.id]), ...(s.usage.series(target.id, period) as object) };
     }, tags("Connections and messages per minute (hour), hour (day) or day (month)"))
-    .post("/apps/:id/events", ({ request, params, body }) => {
+    .post("/apps/:id/events", async ({ request, params, body }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
       if (!target.enabled) throw new ServiceError("forbidden", "App is disabled; enable it to publish events");
       try {
         const trigger = checkTrigger(target, body as Record<string, unknown>, false);
-        s.engine.publish(target, trigger);
+        await s.engine.publish(target, trigger);
         return {};
       } catch (err) {
         if (err instanceof HttpError) throw new ServiceError("invalid", err.message);

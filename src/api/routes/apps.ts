@@ -7,15 +7,14 @@ const tags = (summary: string) => ({ detail: { tags: ["Apps"], summary } });
 
 export const appRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/apps", ({ request, query }) => {
+    .get("/apps", async ({ request, query }) => {
       const caller = callerOf(s, request);
       // Admins see every app with ?all=1; by default everyone sees their own.
       const all = caller.account.isAdmin && query.all === "1";
-      const apps = s.apps.list(all ? undefined : caller.account.id).map((a) => ({
-        ...publicApp(a),
-        connections: s.engine.peekState(a.id)?.sessions.size ?? 0,
-      }));
-      return paginate(apps, pageOf(query));
+      const page = paginate(s.apps.list(all ? undefined : caller.account.id), pageOf(query));
+      const items = [];
+      for (const a of page.items) items.push({ ...publicApp(a), connections: await s.engine.live.connections(a.id) });
+      return { ...page, items };
     }, tags("The caller's apps with live connection counts (admins: ?all=1 for every app)"))
     .post("/apps", ({ request, body, set }) => {
       const caller = callerOf(s, request);

@@ -7,7 +7,7 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
   app
     .get(
       "/me",
-      ({ request }) => {
+      async ({ request }) => {
         const { account, csrf } = callerOf(s, request);
         const plan = s.accounts.plan(account.planId);
         const appIds = s.apps.list(account.id).map((a) => a.id);
@@ -17,8 +17,8 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
           csrfToken: csrf ?? null,
           usage: {
             apps: appIds.length,
-            connections: s.quotas.connections(account.id),
-            messagesToday: s.quotas.messagesToday(account.id),
+            connections: await s.quotas.connections(account.id),
+            messagesToday: await s.quotas.messagesToday(account.id),
           },
         };
       },

@@ -21,9 +21,14 @@ function visibleApps(deps: DashboardDeps, viewer: Viewer): App[] {
   return deps.apps.list(account.isAdmin ? undefined : account.id);
 }
 
-function connections(deps: DashboardDeps, appId: string): number {
-  return deps.engine.peekState(appId)?.sessions.size ?? 0;
+/** Live figures of the page, also polled as live.json: connections per app, the account's usage. */
+async function appsLive(deps: DashboardDeps, viewer: Viewer) {
+  const id = viewer.caller.account.id;
+  const apps: Record<string, number> = {};
+  for (const a of visibleApps(deps, viewer)) apps[a.id] = await deps.engine.live.connections(a.id);
+  return { apps, account: { connections: await deps.quotas.connections(id), messagesToday: await accountMessagesToday(deps, id) } };
 }
+type AppsLive = Awaited<ReturnType<typeof appsLive>>;
 
 function ownerLabel(deps: DashboardDeps, app: App, viewer: Viewer): string {
   if (app.accountId === null) return "operator (CLI)";
@@ -31,8 +36,8 @@ function ownerLabel(deps: DashboardDeps, app: App, viewer: Viewer): string {
   return deps.accounts.store.account(app.accountId)?.email ?? app.accountId;
 }
 
-function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; ok?: string; error?: string; name?: string }) {
-  const { deps, viewer } = props;
+function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; ok?: string; error?: string; name?: string }) {
+  const { deps, viewer, live } = props;
   const account = viewer.caller.account;
   const plan = deps.accounts.planOf(account.id);
   const apps = visibleApps(deps, viewer);
@@ -46,8 +51,8 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; ok?: string; err
         <h2 id="plan-h">Your plan: {plan?.name ?? account.planId}</h2>
         <div class="usage-grid">
           <Usage label="Apps" used={own} max={plan?.maxApps ?? 0} />
-          <Usage label="Messages today" used={accountMessagesToday(deps, account.id)} max={plan?.maxMessagesPerDay ?? 0} live="account.messagesToday" />
-          <Usage label="Connections now" used={deps.quotas.connections(account.id)} max={plan?.maxConnections ?? 0} live="account.connections" />
+          <Usage label="Messages today" used={live.account.messagesToday} max={plan?.maxMessagesPerDay ?? 0} live="account.messagesToday" />
+          <Usage label="Connections now" used={live.account.connections} max={plan?.maxConnections ?? 0} live="account.connections" />
         </div>
       </section>
       <section aria-labelledby="apps-h">
@@ -72,7 +77,7 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; ok?: string; err
                     <th scope="row"><a href={`/dashboard/apps/${encodeURIComponent(a.id)}`}>{a.name}</a></th>
                     <td><code>{a.id}</code></td>
                     {account.isAdmin && <td>{ownerLabel(deps, a, viewer)}</td>}
-                    <td class="num" data-live={`apps.${a.id}`}>{connections(deps, a.id)}</td>
+                    <td class="num" data-live={`apps.${a.id}`}>{live.apps[a.id] ?? 0}</td>
                     <td>{a.enabled ? <span class="badge ok">enabled</span> : <span class="badge danger">disabled</span>}</td>
                   </tr>
                 ))}
@@ -96,18 +101,12 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; ok?: string; err
 
 export const appsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/apps", route(deps, ({ request, query }) => {
+    .get("/apps", route(deps, async ({ request, query }) => {
       const viewer = requireViewer(deps, request);
-      return htmlResponse(AppsPage({ deps, viewer, ok: DONE[query.done ?? ""] }));
+      return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), ok: DONE[query.done ?? ""] }));
     }))
-    .get("/apps/live.json", route(deps, ({ request }) => {
-      const viewer = requireViewer(deps, request);
-      const id = viewer.caller.account.id;
-      const apps: Record<string, number> = {};
-      for (const a of visibleApps(deps, viewer)) apps[a.id] = connections(deps, a.id);
-      return jsonResponse({ apps, account: { connections: deps.quotas.connections(id), messagesToday: accountMessagesToday(deps, id) } });
-    }))
-    .post("/apps", route(deps, ({ request, body }) => {
+    .get("/apps/live.json", route(deps, async ({ request }) => jsonResponse(await appsLive(deps, requireViewer(deps, request)))))
+    .post("/apps", route(deps, async ({ request, body }) => {
       const viewer = requireViewer(deps, request);
       const form = formOf(body);
       const name = text(form, "name").trim();
@@ -118,6 +117,6 @@ export const appsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, a
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;
-        return htmlResponse(AppsPage({ deps, viewer, error: known.message, name }), known.status);
+        return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), error: known.message, name }), known.status);
       }
     }));

@@ -1,12 +1,13 @@
 /** @jsxImportSource ../jsx */
 /**
- * The channel explorer: this node's occupied channels with their subscription counts and, for presence
+ * The channel explorer: the occupied channels with their subscription counts and, for presence
  * channels, their members, paginated and filterable by prefix. A snapshot of engine state at request
  * time (the same data as GET /api/v1/apps/{id}/live).
  */
 import type { Elysia } from "elysia";
 import type { App } from "../../engine/app";
-import type { ChannelState } from "../../engine/channel-state";
+import type { LiveSnapshot } from "../../engine/queries";
+import { channelType } from "../../protocol/channels";
 import type { DashboardDeps } from "../deps";
 import { appFor, htmlResponse, requireViewer, route, type Viewer } from "../http";
 import { AppLayout } from "../views/layout";
@@ -20,15 +21,18 @@ function infoText(info: unknown): string {
   return json.length > 200 ? `${json.slice(0, 200)}…` : json;
 }
 
-function ChannelsPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; page: number; prefix: string }) {
-  const { deps, app, prefix } = props;
-  const state = deps.engine.peekState(app.id);
-  const all: ChannelState[] = [...(state?.channels.values() ?? [])]
-    .filter((c) => c.name.startsWith(prefix))
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const pages = Math.max(1, Math.ceil(all.length / PER_PAGE));
-  const page = Math.min(props.page, pages);
-  const shown = all.slice((page - 1) * PER_PAGE, page * PER_PAGE);
+/** One page of the snapshot; a page past the end shows the last one. */
+async function snapshotPage(deps: DashboardDeps, appId: string, prefix: string, wanted: number) {
+  const at = (page: number) => deps.engine.live.snapshot(appId, prefix, { offset: (page - 1) * PER_PAGE, limit: PER_PAGE });
+  let snapshot = await at(wanted);
+  const pages = Math.max(1, Math.ceil(snapshot.total / PER_PAGE));
+  if (wanted > pages) snapshot = await at(pages);
+  return { snapshot, page: Math.min(wanted, pages), pages };
+}
+
+function ChannelsPage(props: { viewer: Viewer; app: App; page: number; pages: number; prefix: string; snapshot: LiveSnapshot }) {
+  const { app, prefix, page, pages, snapshot } = props;
+  const shown = snapshot.channels;
   const base = `/dashboard/apps/${encodeURIComponent(app.id)}/channels`;
   const link = (p: number) => `${base}?page=${p}${prefix ? `&prefix=${encodeURIComponent(prefix)}` : ""}`;
   return (
@@ -41,8 +45,8 @@ function ChannelsPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; pa
         <button type="submit">Filter</button>
       </form>
       <p>
-        {all.length} occupied channel{all.length === 1 ? "" : "s"}
-        {prefix ? ` matching “${prefix}”` : ""} · {state?.sessions.size ?? 0} connections · {state?.users.size ?? 0} signed-in users
+        {snapshot.total} occupied channel{snapshot.total === 1 ? "" : "s"}
+        {prefix ? ` matching “${prefix}”` : ""} · {snapshot.connections} connections · {snapshot.users} signed-in users
       </p>
       {shown.length === 0 ? (
         <p class="empty">No occupied channels{prefix ? " with this prefix" : ""}. Channels appear here while at least one client is subscribed.</p>
@@ -61,20 +65,20 @@ function ChannelsPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; pa
               {shown.map((c) => (
                 <tr>
                   <th scope="row"><code>{c.name}</code></th>
-                  <td>{c.type.kind}{c.type.cache ? " (cache)" : ""}</td>
-                  <td class="num">{c.subscriberCount}</td>
+                  <td>{channelType(c.name).kind}{channelType(c.name).cache ? " (cache)" : ""}</td>
+                  <td class="num">{c.subscriptionCount}</td>
                   <td>
                     {c.members === undefined ? (
                       <span class="muted">—</span>
                     ) : (
                       <details>
-                        <summary>{c.members.size} member{c.members.size === 1 ? "" : "s"}</summary>
+                        <summary>{c.members.length} member{c.members.length === 1 ? "" : "s"}</summary>
                         <ul class="members">
-                          {[...c.members].slice(0, MEMBERS_SHOWN).map(([id, m]) => (
-                            <li><code>{id}</code> {m.sockets > 1 ? `(${m.sockets} sockets) ` : ""}<span class="muted">{infoText(m.info)}</span></li>
+                          {c.members.slice(0, MEMBERS_SHOWN).map((m) => (
+                            <li><code>{m.id}</code> <span class="muted">{infoText(m.info)}</span></li>
                           ))}
                         </ul>
-                        {c.members.size > MEMBERS_SHOWN && <p class="hint">First {MEMBERS_SHOWN} of {c.members.size} shown.</p>}
+                        {c.members.length > MEMBERS_SHOWN && <p class="hint">First {MEMBERS_SHOWN} of {c.members.length} shown.</p>}
                       </details>
                     )}
                   </td>
@@ -96,9 +100,11 @@ function ChannelsPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; pa
 }
 
 export const channelRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
-  app.get("/apps/:id/channels", route(deps, ({ request, params, query }) => {
+  app.get("/apps/:id/channels", route(deps, async ({ request, params, query }) => {
     const viewer = requireViewer(deps, request);
     const target = appFor(deps, viewer, params.id!);
-    const page = Math.max(1, Math.floor(Number(query.page ?? 1)) || 1);
-    return htmlResponse(ChannelsPage({ deps, viewer, app: target, page, prefix: (query.prefix ?? "").slice(0, 200) }));
+    const wanted = Math.max(1, Math.floor(Number(query.page ?? 1)) || 1);
+    const prefix = (query.prefix ?? "").slice(0, 200);
+    const { snapshot, page, pages } = await snapshotPage(deps, target.id, prefix, wanted);
+    return htmlResponse(ChannelsPage({ viewer, app: target, page, pages, prefix, snapshot }));
   }));

@@ -83,11 +83,11 @@ function DebugPage(props: { viewer: Viewer; app: App; ok?: string; error?: strin
  * Validates like POST /apps/{id}/events (which also refuses disabled apps), then publishes through the
  * engine's one publish path. The data must be JSON, as the console's clients will parse it.
  */
-function publishFromForm(deps: DashboardDeps, app: App, fields: { channel: string; event: string; data: string }): number {
+async function publishFromForm(deps: DashboardDeps, app: App, fields: { channel: string; event: string; data: string }): Promise<number> {
   if (!app.enabled) throw new ServiceError("forbidden", "The app is disabled: enable it in Settings to publish");
   JSON.parse(fields.data);
   const trigger = checkTrigger(app, { name: fields.event, channel: fields.channel, data: fields.data }, false);
-  return deps.engine.publish(app, trigger);
+  return await deps.engine.publish(app, trigger);
 }
 
 export const debugRoutes = (deps: DashboardDeps, log: DebugLog) => (app: Elysia<any, any, any, any, any, any, any>) =>
@@ -103,7 +103,7 @@ export const debugRoutes = (deps: DashboardDeps, log: DebugLog) => (app: Elysia<
       server?.timeout?.(request, 0);
       return debugStream(log, target.id, request, viewer.caller.account.id);
     }))
-    .post("/apps/:id/debug/publish", route(deps, ({ request, params, body }) => {
+    .post("/apps/:id/debug/publish", route(deps, async ({ request, params, body }) => {
       const viewer = requireViewer(deps, request);
       const target = appFor(deps, viewer, params.id!);
       const form = formOf(body);
@@ -112,7 +112,7 @@ export const debugRoutes = (deps: DashboardDeps, log: DebugLog) => (app: Elysia<
       let recipients = 0;
       try {
         checkCsrf(deps, viewer, request, form);
-        recipients = publishFromForm(deps, target, fields);
+        recipients = await publishFromForm(deps, target, fields);
       } catch (err) {
         problem = err instanceof SyntaxError ? { status: 400, message: `Data is not valid JSON: ${err.message}` } : userError(err);
         if (problem === undefined) throw err;

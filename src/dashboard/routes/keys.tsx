@@ -19,8 +19,8 @@ const DONE: Record<string, string> = {
 function KeysPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; reveal?: string; ok?: string; error?: string }) {
   const { deps, viewer, app } = props;
   const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
-  const sessions = [...(deps.engine.peekState(app.id)?.sessions.values() ?? [])];
-  const using = (key: string) => sessions.filter((s) => s.key === key).length;
+  const byKey = deps.engine.live.localConnectionsByKey(app.id);
+  const using = (key: string) => byKey.get(key) ?? 0;
   return (
     <AppLayout title={`Keys · ${app.name}`} viewer={viewer} app={app} tab="keys">
       <Notice ok={props.ok} error={props.error} />

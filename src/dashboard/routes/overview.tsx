@@ -18,9 +18,9 @@ const PERIODS: Array<[UsagePeriod, string]> = [
   ["month", "Last 30 days"],
 ];
 
-function liveNumbers(deps: DashboardDeps, app: App) {
+async function liveNumbers(deps: DashboardDeps, app: App) {
   const today = deps.usage?.today([app.id]);
-  const connections = deps.engine.peekState(app.id)?.sessions.size ?? 0;
+  const connections = await deps.engine.live.connections(app.id);
   return {
     connections,
     // The rollup's peak is counted at every connect; the live count still covers a recorder that started late.
@@ -28,7 +28,7 @@ function liveNumbers(deps: DashboardDeps, app: App) {
     appMessagesToday: today?.messages ?? null,
     appPublishedToday: today?.published ?? null,
     appDeliveredToday: today?.delivered ?? null,
-    accountMessagesToday: app.accountId === null ? null : accountMessagesToday(deps, app.accountId),
+    accountMessagesToday: app.accountId === null ? null : await accountMessagesToday(deps, app.accountId),
   };
 }
 
@@ -68,9 +68,8 @@ export function UsageTable(props: { series: UsageSeries }) {
   );
 }
 
-function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App }) {
-  const { deps, app } = props;
-  const n = liveNumbers(deps, app);
+function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; n: Awaited<ReturnType<typeof liveNumbers>> }) {
+  const { deps, app, n } = props;
   const plan = app.accountId === null ? undefined : deps.accounts.planOf(app.accountId);
   const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
   return (
@@ -137,13 +136,14 @@ function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App }) 
 
 export const overviewRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/apps/:id", route(deps, ({ request, params }) => {
+    .get("/apps/:id", route(deps, async ({ request, params }) => {
       const viewer = requireViewer(deps, request);
-      return htmlResponse(OverviewPage({ deps, viewer, app: appFor(deps, viewer, params.id!) }));
+      const app = appFor(deps, viewer, params.id!);
+      return htmlResponse(OverviewPage({ deps, viewer, app, n: await liveNumbers(deps, app) }));
     }))
-    .get("/apps/:id/live.json", route(deps, ({ request, params }) => {
+    .get("/apps/:id/live.json", route(deps, async ({ request, params }) => {
       const viewer = requireViewer(deps, request);
-      return jsonResponse(liveNumbers(deps, appFor(deps, viewer, params.id!)));
+      return jsonResponse(await liveNumbers(deps, appFor(deps, viewer, params.id!)));
     }))
     .get("/apps/:id/usage.json", route(deps, ({ request, params, query }) => {
       const viewer = requireViewer(deps, request);

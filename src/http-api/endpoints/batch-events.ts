@@ -20,7 +20,7 @@ export async function triggerBatch(deps: ApiDeps, request: Request, appId: strin
       throw err;
     }
   });
-  for (const trigger of checked) deps.engine.publish(req.app, trigger);
+  for (const trigger of checked) await deps.engine.publish(req.app, trigger);
   if (checked.every((t) => t.info.size === 0)) return {};
-  return { batch: checked.map((t) => channelInfo(req.state, t.channels[0]!, t.info)) };
+  return { batch: await Promise.all(checked.map((t) => channelInfo(deps.engine.live, req.app.id, t.channels[0]!, t.info))) };
 }

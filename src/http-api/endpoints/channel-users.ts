@@ -10,6 +10,6 @@ export async function channelUsers(deps: ApiDeps, request: Request, appId: strin
   if (channelType(name).kind !== "presence") {
     throw new HttpError(400, `Users can only be listed for presence channels, not ${name}`);
   }
-  const members = req.state.channel(name)?.members ?? new Map();
-  return { users: [...members.keys()].map((id) => ({ id })) };
+  const members = await deps.engine.live.members(req.app.id, name);
+  return { users: members.map((member) => ({ id: member.id })) };
 }

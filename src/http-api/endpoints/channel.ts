@@ -13,13 +13,14 @@ export async function channelInfo(deps: ApiDeps, request: Request, appId: string
     throw new HttpError(400, `user_count is only available for presence channels, not ${name}`);
   }
   if (info.has("cache") && !type.cache) throw new HttpError(400, `cache is only available for cache channels, not ${name}`);
-  const count = req.state.subscriptionCount(name);
+  const live = deps.engine.live;
+  const count = await live.subscriptionCount(req.app.id, name);
   const result: Record<string, unknown> = { occupied: count > 0 };
-  if (info.has("user_count")) result.user_count = req.state.userCount(name);
+  if (info.has("user_count")) result.user_count = (await live.members(req.app.id, name)).length;
   if (info.has("subscription_count")) result.subscription_count = count;
   if (info.has("cache")) {
     const now = deps.engine.clock.now();
-    const hit = req.state.cached(name, now);
+    const hit = await live.cached(req.app.id, name);
     result.cache = hit === undefined ? null : { event: hit.event, data: hit.data, ttl: Math.ceil((hit.expiresAt - now) / 1000) };
   }
   return result;

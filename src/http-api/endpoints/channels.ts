@@ -12,12 +12,11 @@ export async function listChannels(deps: ApiDeps, request: Request, appId: strin
   // An object even when empty: pusher-http-php reads it with get_object_vars (§5.5).
   // No prototype, so that a channel named "__proto__" is listed like any other.
   const channels: Record<string, Record<string, number>> = Object.create(null);
-  for (const [name, channel] of req.state.channels) {
-    if (!name.startsWith(prefix)) continue;
+  for (const channel of await deps.engine.live.channels(req.app.id, prefix)) {
     const attrs: Record<string, number> = {};
-    if (info.has("user_count")) attrs.user_count = channel.members?.size ?? 0;
-    if (info.has("subscription_count")) attrs.subscription_count = channel.subscriberCount;
-    channels[name] = attrs;
+    if (info.has("user_count")) attrs.user_count = channel.userCount ?? 0;
+    if (info.has("subscription_count")) attrs.subscription_count = channel.subscriptionCount;
+    channels[channel.name] = attrs;
   }
   return { channels };
 }

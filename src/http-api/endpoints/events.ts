@@ -6,12 +6,12 @@ import { channelInfo, checkTrigger } from "../trigger";
 export async function triggerEvents(deps: ApiDeps, request: Request, appId: string) {
   const req = await authenticate(deps, request, appId);
   const trigger = checkTrigger(req.app, jsonBody(req), false);
-  deps.engine.publish(req.app, trigger);
+  await deps.engine.publish(req.app, trigger);
   if (trigger.info.size === 0) return {};
   const channels: Record<string, Record<string, number>> = Object.create(null);
   for (const channel of trigger.channels) {
     // '#server-to-user-' channels never appear in listings or counts (§3.5).
-    if (channelType(channel).kind !== "user") channels[channel] = channelInfo(req.state, channel, trigger.info);
+    if (channelType(channel).kind !== "user") channels[channel] = await channelInfo(deps.engine.live, req.app.id, channel, trigger.info);
   }
   return { channels };
 }
