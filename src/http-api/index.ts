@@ -11,7 +11,7 @@ import { channelInfo } from "./endpoints/channel";
 import { channelUsers } from "./endpoints/channel-users";
 import { listChannels } from "./endpoints/channels";
 import { triggerEvents } from "./endpoints/events";
-import { terminateUser } from "./endpoints/terminate";
+import { terminateUser, terminateUserByKey } from "./endpoints/terminate";
 import { respond } from "./respond";
 import { TriggerBody } from "./trigger";
 
@@ -89,5 +89,10 @@ export function pusherHttpApi(deps: ApiDeps) {
       "/apps/:appId/users/:userId/terminate_connections",
       ({ request, params }) => respond(() => terminateUser(deps, request, params.appId, params.userId)),
       { ...raw, ...doc("Disconnect a user", "Closes every connection signed in as the user (pusher:error 4009, then close 4009). Answers {}.", Type.Object({})) },
-    );
+    )
+    // pusher-http-python 3.3.3 leaves /apps/{app_id} out of this one path; the signed auth_key names the app.
+    .post("/users/:userId/terminate_connections", ({ request, params }) => respond(() => terminateUserByKey(deps, request, params.userId)), {
+      ...raw,
+      ...doc("Disconnect a user (path without the app id)", "As above, for SDKs that omit /apps/{app_id}: the app is the one owning auth_key. Answers {}.", Type.Object({})),
+    });
 }

@@ -24,6 +24,7 @@ const ROUTES = [
   "GET /apps/{appId}/channels/{channel}",
   "GET /apps/{appId}/channels/{channel}/users",
   "POST /apps/{appId}/users/{userId}/terminate_connections",
+  "POST /users/{userId}/terminate_connections",
   // src/api/routes/session.ts
   "POST /api/v1/session",
   "DELETE /api/v1/session",
