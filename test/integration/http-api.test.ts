@@ -169,6 +169,14 @@ describe("users", () => {
   });
 });
 
+test("at the highest maxMessageBytes, a trigger whose data doubles when JSON-escaped fits the server's body limit", async () => {
+  const big = server.createApp(["--max-message-bytes", "512000"]);
+  const socket = await subscribedSocket(server, big, "t-huge");
+  const data = '"'.repeat(512000);
+  expect(await json(await serverSdk(server, big).trigger("t-huge", "huge", data))).toEqual({ status: 200, body: {} });
+  expect((await socket.next((f) => f.event === "huge")).data).toBe(data);
+});
+
 describe("POST /users/{id}/terminate_connections (pusher-http-python 3.3.3 leaves out /apps/{app_id})", () => {
   const EMPTY = "{}";
   const python = (o: Partial<SignOptions> = {}) =>
