@@ -224,3 +224,53 @@ test("phone-sized and dark pages stay readable", async () => {
     await dark.close();
   }
 });
+
+/** Every control and cell in the page's tables, with where it is drawn; none may be hidden or cut off. */
+async function tableControls(p: Page): Promise<Array<{ what: string; visible: boolean; right: number }>> {
+  const controls = p.locator("table :is(a, button, select, input:not([type=hidden]), summary), table tbody :is(th, td)");
+  const found: Array<{ what: string; visible: boolean; right: number }> = [];
+  for (let i = 0; i < (await controls.count()); i++) {
+    const control = controls.nth(i);
+    const box = await control.boundingBox();
+    const what = await control.evaluate((el) => `${el.tagName.toLowerCase()} ${(el.textContent ?? "").trim() || el.getAttribute("name") || el.id}`);
+    // Text wider than its cell (a long address) is cut off by the table's frame: count it as off-screen.
+    const spills = await control.evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+    found.push({ what, visible: await control.isVisible(), right: box === null || spills ? Infinity : box.x + box.width });
+  }
+  return found;
+}
+
+test("phone: the apps, channels and accounts tables become cards with every control on screen", async () => {
+  // A second account with a long address, a presence channel with a member: the widest rows.
+  await page.goto(`${server.url}/dashboard/admin/accounts`);
+  await page.getByLabel("Email").fill("someone.with.a.rather.long.address@example.com");
+  await page.getByLabel("Password", { exact: true }).fill("another long password");
+  await Promise.all([page.waitForURL(/done=created/), page.getByRole("button", { name: "Create account" }).click()]);
+  const presence = clients[0]!.subscribe("presence-phone-lobby");
+  await waitFor((cb) => presence.bind("pusher:subscription_succeeded", cb), 5000, "presence subscription");
+
+  const phone = await chrome.context({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  try {
+    await phone.addCookies(await context.cookies());
+    const p = await phone.newPage();
+    await p.goto(`${server.url}/dashboard/apps`);
+    await p.getByRole("link", { name: "Chat demo" }).waitFor();
+    const appPath = (await p.getByRole("link", { name: "Chat demo" }).getAttribute("href"))!;
+    for (const [path, name, minimum] of [
+      ["/dashboard/apps", "phone-apps-table", 1 + 5],
+      [`${appPath}/channels`, "phone-channels-table", 1 + 3 * 4],
+      ["/dashboard/admin/accounts", "phone-accounts-table", 2 * 4 + 2 * 6],
+    ] as const) {
+      await p.goto(server.url + path);
+      const controls = await tableControls(p);
+      expect(controls.length).toBeGreaterThanOrEqual(minimum);
+      // Each control and cell is drawn and ends inside the 390 px screen (no sideways scrolling inside the table).
+      expect(controls.filter((c) => !c.visible || c.right > 390)).toEqual([]);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shot(p, name);
+    }
+    expect(chrome.problems).toEqual([]);
+  } finally {
+    await phone.close();
+  }
+});

@@ -56,7 +56,7 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; ok?: string; err
           <p class="empty">No apps yet. Create one below to get a key and secret.</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="stack">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -70,10 +70,10 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; ok?: string; err
                 {apps.map((a) => (
                   <tr>
                     <th scope="row"><a href={`/dashboard/apps/${encodeURIComponent(a.id)}`}>{a.name}</a></th>
-                    <td><code>{a.id}</code></td>
-                    {account.isAdmin && <td>{ownerLabel(deps, a, viewer)}</td>}
-                    <td class="num" data-live={`apps.${a.id}`}>{connections(deps, a.id)}</td>
-                    <td>{a.enabled ? <span class="badge ok">enabled</span> : <span class="badge danger">disabled</span>}</td>
+                    <td data-label="App id"><code>{a.id}</code></td>
+                    {account.isAdmin && <td data-label="Owner">{ownerLabel(deps, a, viewer)}</td>}
+                    <td class="num" data-label="Connections" data-live={`apps.${a.id}`}>{connections(deps, a.id)}</td>
+                    <td data-label="Status">{a.enabled ? <span class="badge ok">enabled</span> : <span class="badge danger">disabled</span>}</td>
                   </tr>
                 ))}
               </tbody>

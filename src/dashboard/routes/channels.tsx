@@ -14,6 +14,10 @@ import { AppLayout } from "../views/layout";
 const PER_PAGE = 25;
 const MEMBERS_SHOWN = 50;
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 function infoText(info: unknown): string {
   if (info === undefined || info === null) return "";
   const json = JSON.stringify(info);
@@ -42,13 +46,13 @@ function ChannelsPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; pa
       </form>
       <p>
         {all.length} occupied channel{all.length === 1 ? "" : "s"}
-        {prefix ? ` matching “${prefix}”` : ""} · {state?.sessions.size ?? 0} connections · {state?.users.size ?? 0} signed-in users
+        {prefix ? ` matching “${prefix}”` : ""} · {plural(state?.sessions.size ?? 0, "connection")} · {plural(state?.users.size ?? 0, "signed-in user")}
       </p>
       {shown.length === 0 ? (
         <p class="empty">No occupied channels{prefix ? " with this prefix" : ""}. Channels appear here while at least one client is subscribed.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Channel</th>
@@ -61,9 +65,9 @@ function ChannelsPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; pa
               {shown.map((c) => (
                 <tr>
                   <th scope="row"><code>{c.name}</code></th>
-                  <td>{c.type.kind}{c.type.cache ? " (cache)" : ""}</td>
-                  <td class="num">{c.subscriberCount}</td>
-                  <td>
+                  <td data-label="Type">{c.type.kind}{c.type.cache ? " (cache)" : ""}</td>
+                  <td class="num" data-label="Subscriptions">{c.subscriberCount}</td>
+                  <td data-label="Presence members">
                     {c.members === undefined ? (
                       <span class="muted">—</span>
                     ) : (
