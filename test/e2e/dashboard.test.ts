@@ -274,3 +274,38 @@ test("phone: the apps, channels and accounts tables become cards with every cont
     await phone.close();
   }
 });
+
+test("settings: no internal spec references in any page; a limit out of range is refused with the service's message", async () => {
+  await page.goto(`${server.url}/dashboard/apps`);
+  const appPath = (await page.getByRole("link", { name: "Chat demo" }).getAttribute("href"))!;
+  for (const tab of ["", "/getting-started", "/keys", "/settings", "/webhooks", "/debug", "/channels"]) {
+    await page.goto(server.url + appPath + tab);
+    expect((await page.content()).match(/.{0,40}§.{0,20}/g) ?? []).toEqual([]);
+  }
+  for (const path of ["/dashboard/apps", "/dashboard/admin/accounts", "/dashboard/admin/plans"]) {
+    await page.goto(server.url + path);
+    expect((await page.content()).match(/.{0,40}§.{0,20}/g) ?? []).toEqual([]);
+  }
+
+  await page.goto(`${server.url}${appPath}/settings`);
+  const field = page.getByLabel("Max event data size (bytes)");
+  expect(await field.getAttribute("max")).toBe("512000");
+  expect(await page.locator("#f-limit_maxMessageBytes-hint").textContent()).toBe("Event data size, for API and client events. From 1 to 512,000.");
+  await field.fill("99999999999");
+  // The browser already refuses it; without that check (an old browser, a script) the server does.
+  expect(await field.evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow)).toBe(true);
+  await page.locator("form.settings").evaluate((form) => ((form as HTMLFormElement).noValidate = true));
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/settings") && r.request().method() === "POST"),
+    page.getByRole("button", { name: "Save settings" }).click(),
+  ]);
+  expect(response.status()).toBe(400);
+  expect(await page.getByRole("alert").textContent()).toBe("Invalid maxMessageBytes 99999999999: use a whole number from 1 to 512000");
+  await shot(page, "12-settings-out-of-range");
+  await page.goto(`${server.url}${appPath}/settings`);
+  expect(await page.getByLabel("Max event data size (bytes)").inputValue()).toBe("10240");
+  // The refused save is the one expected console error (Chromium logs every 400 page load).
+  const expected = (p: string) => /\/settings: Failed to load resource: the server responded with a status of 400\b/.test(p);
+  expect(chrome.problems.filter(expected).length).toBe(1);
+  expect(chrome.problems.filter((p) => !expected(p))).toEqual([]);
+});
