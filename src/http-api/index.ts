@@ -71,13 +71,13 @@ export function pusherHttpApi(deps: ApiDeps) {
     })
     .get("/apps/:appId/channels", ({ request, params }) => respond(() => listChannels(deps, request, params.appId)), doc(
       "List occupied channels",
-      "`filter_by_prefix` restricts the list; `info=user_count` needs filter_by_prefix=presence-. Answers {\"channels\": {name: {…}}}.",
+      "`filter_by_prefix` restricts the list; `info=user_count` needs filter_by_prefix=presence-; `info=subscription_count` needs the app's subscription counting on (400 otherwise). Answers {\"channels\": {name: {…}}}.",
       undefined,
       [{ name: "filter_by_prefix", in: "query", required: false, schema: { type: "string" } }, INFO],
     ))
     .get("/apps/:appId/channels/:channel", ({ request, params }) => respond(() => channelInfo(deps, request, params.appId, params.channel)), doc(
       "One channel's state",
-      "Answers {\"occupied\": bool} plus the requested `info` attributes: user_count (presence), subscription_count, cache (cache channels: {event, data, ttl} or null).",
+      "Answers {\"occupied\": bool} plus the requested `info` attributes: user_count (presence), subscription_count (apps with subscription counting on; 400 otherwise), cache (cache channels: {event, data, ttl} or null).",
       undefined,
       [INFO],
     ))
