@@ -15,6 +15,33 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 const SECRET = /^[\x21-\x7e]{8,128}$/;
 
+type LimitName = keyof AppLimits;
+const LIMIT_NAMES = Object.keys(AppLimits.properties) as LimitName[];
+
+/** A limit's allowed range, from the App schema (the single source). */
+export function limitRange(name: LimitName): { min: number; max: number } {
+  const schema = AppLimits.properties[name] as { minimum: number; maximum: number };
+  return { min: schema.minimum, max: schema.maximum };
+}
+
+/**
+ * Limits as input: any whole numbers here, so that a value out of range reaches AppService, which
+ * answers it with one message naming the setting and its range, the same for the API, CLI and dashboard.
+ */
+const LimitsInput = Type.Unsafe<Partial<AppLimits>>(
+  Type.Partial(
+    Type.Object(
+      Object.fromEntries(
+        LIMIT_NAMES.map((name) => {
+          const { min, max } = limitRange(name);
+          const about = (AppLimits.properties[name] as { description?: string }).description;
+          return [name, Type.Integer({ description: `${about === undefined ? "" : `${about}. `}${min}–${max}` })];
+        }),
+      ),
+    ),
+  ),
+);
+
 export const AppSettingsInput = Type.Partial(
   Type.Object({
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -27,7 +54,7 @@ export const AppSettingsInput = Type.Partial(
     subscriptionCount: Type.Boolean(),
     lenientEventNames: Type.Boolean(),
     watchlistEvents: Type.Boolean(),
-    limits: Type.Partial(AppLimits),
+    limits: LimitsInput,
   }),
   { additionalProperties: false },
 );
@@ -178,6 +205,7 @@ export class AppService {
     }
     // Names are printed by the CLI and shown in terminals: no control characters (escape sequences).
     if (/[\u0000-\u001f\u007f]/.test(next.name)) throw invalid("Invalid app name: control characters are not allowed");
+    checkRanges(next.limits);
     const problem = firstError(App, next);
     if (problem !== null) throw invalid(`Invalid app settings: ${problem}`);
     return next;
@@ -236,8 +264,21 @@ function invalid(message: string): ServiceError {
 
 function checkShape(limits: unknown): void {
   if (limits === undefined) return;
+  if (typeof limits === "object" && limits !== null) checkRanges(limits as Record<string, unknown>);
   const problem = firstError(Type.Partial(AppLimits, { additionalProperties: false }), limits);
   if (problem !== null) throw invalid(`Invalid limits: ${problem}`);
+}
+
+/** Every known limit present is a whole number within its range; the first one that is not is named. */
+function checkRanges(limits: Partial<Record<LimitName, unknown>>): void {
+  for (const name of LIMIT_NAMES) {
+    const value = limits[name];
+    if (value === undefined) continue;
+    const { min, max } = limitRange(name);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      throw invalid(`Invalid ${name} ${JSON.stringify(value)}: use a whole number from ${min} to ${max}`);
+    }
+  }
 }
 
 /** The first schema violation as "path: message", for one clear line. */

@@ -8,10 +8,12 @@ import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "file" };
 import appJs from "./assets/app.client.js" with { type: "file" };
 import chartsJs from "./assets/charts.client.js" with { type: "file" };
 import debugJs from "./assets/debug.client.js" with { type: "file" };
+import faviconSvg from "./assets/favicon.client.svg" with { type: "file" };
 import siteCss from "./assets/site.client.css" with { type: "file" };
 
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
+const SVG = "image/svg+xml";
 
 /** Public name → embedded file and its type. */
 const FILES: Record<string, { path: string; type: string }> = {
@@ -21,6 +23,7 @@ const FILES: Record<string, { path: string; type: string }> = {
   "debug.js": { path: debugJs, type: JS },
   "uplot.js": { path: uplotJs, type: JS },
   "uplot.css": { path: uplotCss, type: CSS },
+  "favicon.svg": { path: faviconSvg, type: SVG },
 };
 
 export type AssetName = keyof typeof FILES;

@@ -5,6 +5,10 @@ declare module "*.client.js" {
   const path: string;
   export default path;
 }
+declare module "*.client.svg" {
+  const path: string;
+  export default path;
+}
 declare module "*.client.css" {
   const path: string;
   export default path;

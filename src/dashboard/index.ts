@@ -37,5 +37,16 @@ export function dashboard(deps: DashboardDeps) {
     .use(debugRoutes(deps, log))
     // Any other /dashboard path: an HTML 404 rather than the JSON one of the API namespaces.
     .all("/*", route(deps, ({ request }) => htmlResponse(notFoundPage(viewerOf(deps, request)), 404)));
-  return app as Elysia;
+  return siteRoot(assets).use(app) as unknown as Elysia;
+}
+
+/**
+ * The two paths a browser asks for outside /dashboard: the server's root, which leads to the
+ * dashboard's entry (the apps list, or sign-in when signed out), and /favicon.ico, which browsers and
+ * tools request whatever the page says; it gets the same embedded SVG icon as the pages link to.
+ */
+function siteRoot(assets: AssetServer) {
+  return new Elysia({ name: "dashboard-root", detail: { hide: true } })
+    .get("/", () => new Response(null, { status: 302, headers: { location: "/dashboard/apps", "cache-control": "no-store" } }))
+    .get("/favicon.ico", async ({ request }) => (await assets.respond("favicon.svg", request.headers.get("if-none-match")))!);
 }

@@ -10,8 +10,8 @@ import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import { version } from "../version";
 
 const SIGNING = `
-**Pusher HTTP API** (\`/apps/{app_id}/…\`): every request is signed as the official server SDKs do
-(PUSHER-PROTOCOL.md §5.2). Add the query parameters \`auth_key\` (an active key of the app),
+**Pusher HTTP API** (\`/apps/{app_id}/…\`): every request is signed as the official server SDKs do.
+Add the query parameters \`auth_key\` (an active key of the app),
 \`auth_timestamp\` (Unix seconds, within ±600 s of the server's clock), \`auth_version=1.0\` and, when there
 is a body, \`body_md5\` (hex MD5 of the exact body bytes). Sort all query parameters except
 \`auth_signature\` by lower-cased name, join them as \`name=value\` with \`&\` (values not URL-encoded), and

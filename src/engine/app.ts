@@ -4,24 +4,31 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 
+/**
+ * Every limit has a range. maxMessageBytes stops at 512 000 so that a client event of that size, even
+ * with its data fully JSON-escaped (×2) plus the envelope, fits both the engine's frame check
+ * (2 × maxMessageBytes + 4096) and the WebSocket transport's 1 MiB maxPayloadLength, and a trigger
+ * fits the HTTP server's 1 MiB maxRequestBodySize. The others are generous multiples of Pusher's.
+ */
 export const AppLimits = Type.Object({
-  maxConnections: Type.Integer({ minimum: 0, description: "Concurrent connections; 0 = unlimited" }),
-  maxMessageBytes: Type.Integer({ minimum: 1, description: "Event data size, HTTP and client events (§5.3)" }),
-  maxChannelsPerTrigger: Type.Integer({ minimum: 1 }),
-  maxBatchSize: Type.Integer({ minimum: 1 }),
-  maxEventNameLength: Type.Integer({ minimum: 1 }),
-  maxChannelNameLength: Type.Integer({ minimum: 1 }),
-  maxPresenceMembers: Type.Integer({ minimum: 1 }),
-  maxUserInfoBytes: Type.Integer({ minimum: 1 }),
-  maxUserIdLength: Type.Integer({ minimum: 1 }),
-  clientEventsPerSecond: Type.Integer({ minimum: 1, description: "Per connection (§4 rule 7)" }),
-  apiRequestsPerSecond: Type.Integer({ minimum: 0, description: "HTTP API requests per second; 0 = unlimited (429 over it)" }),
+  maxConnections: Type.Integer({ minimum: 0, maximum: 1_000_000, description: "Concurrent connections; 0 = unlimited" }),
+  maxMessageBytes: Type.Integer({ minimum: 1, maximum: 512_000, description: "Event data size, for API and client events" }),
+  maxChannelsPerTrigger: Type.Integer({ minimum: 1, maximum: 1000 }),
+  maxBatchSize: Type.Integer({ minimum: 1, maximum: 100 }),
+  maxEventNameLength: Type.Integer({ minimum: 1, maximum: 1000 }),
+  maxChannelNameLength: Type.Integer({ minimum: 1, maximum: 1000 }),
+  maxPresenceMembers: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  maxUserInfoBytes: Type.Integer({ minimum: 1, maximum: 65_536 }),
+  maxUserIdLength: Type.Integer({ minimum: 1, maximum: 1000 }),
+  clientEventsPerSecond: Type.Integer({ minimum: 1, maximum: 1000, description: "Per connection; more are refused with an error" }),
+  apiRequestsPerSecond: Type.Integer({ minimum: 0, maximum: 100_000, description: "HTTP API requests per second; 0 = unlimited (429 over it)" }),
   userAuthTimeout: Type.Integer({
     minimum: 1,
-    description: "Seconds a connection may stay unauthenticated when authorized connections are on (§3.8)",
+    maximum: 3600,
+    description: "Seconds a connection may stay unauthenticated when authorized connections are on",
   }),
-  maxWatchlistSize: Type.Integer({ minimum: 1, description: "Watchlist ids per user; extra ids → 4302 (§3.6)" }),
-  maxChannelsPerConnection: Type.Integer({ minimum: 1, description: "Channels one socket may join at once" }),
+  maxWatchlistSize: Type.Integer({ minimum: 1, maximum: 1000, description: "Watchlist ids per user; a longer watchlist is refused at sign-in" }),
+  maxChannelsPerConnection: Type.Integer({ minimum: 1, maximum: 100_000, description: "Channels one socket may join at once" }),
 });
 export type AppLimits = Static<typeof AppLimits>;
 
@@ -61,7 +68,7 @@ export const App = Type.Object({
   clientEvents: Type.Boolean({ description: "Allow client- events on private/presence channels" }),
   userAuth: Type.Boolean({ description: "Authorized connections: close unauthenticated sockets (4009)" }),
   subscriptionCount: Type.Boolean({ description: "Send pusher_internal:subscription_count frames" }),
-  watchlistEvents: Type.Boolean({ description: "Send watchlist online/offline events to signed-in users (§3.6)" }),
+  watchlistEvents: Type.Boolean({ description: "Send watchlist online/offline events to signed-in users" }),
   lenientEventNames: Type.Boolean({
     description: "Accept any event name up to the length limit (e.g. Laravel's App\\Events\\OrderShipped)",
   }),

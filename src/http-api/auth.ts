@@ -6,7 +6,7 @@
 import { appSecret, type App, type AppDirectory } from "../engine/app";
 import type { Engine } from "../engine/engine";
 import { HttpError } from "../protocol/errors";
-import { verifySignedRequest } from "../protocol/http-signature";
+import { parseRawQuery, verifySignedRequest } from "../protocol/http-signature";
 
 export interface ApiDeps {
   apps: AppDirectory;
@@ -23,9 +23,35 @@ export interface ApiRequest {
 
 export async function authenticate(deps: ApiDeps, request: Request, appId: string): Promise<ApiRequest> {
   // The body first: the app could be deleted while it arrives, and its state must not be revived.
-  const rawBody = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
+  const rawBody = await bodyOf(request);
   const app = deps.apps.byId(appId);
   if (app === undefined) throw new HttpError(404, `App not found: '${appId}'`);
+  return verify(deps, request, rawBody, app);
+}
+
+/**
+ * For paths without /apps/{app_id}: pusher-http-python 3.3.3 sends terminate_user_connections to
+ * POST /users/{id}/terminate_connections. The app is the one owning the signed `auth_key`; the
+ * signature is then checked exactly as for the other endpoints. Without a known key the check runs
+ * against no secret, so a missing or unknown key gets the same 401 as on the /apps/ paths.
+ */
+export async function authenticateByKey(deps: ApiDeps, request: Request): Promise<ApiRequest> {
+  const rawBody = await bodyOf(request);
+  const url = new URL(request.url);
+  const key = parseRawQuery(url.search).get("auth_key");
+  const app = key === undefined ? undefined : deps.apps.byKey(key);
+  if (app === undefined) {
+    verifySignedRequest({ method: request.method, path: url.pathname, rawQuery: url.search, rawBody }, () => undefined, deps.nowSeconds());
+    throw new HttpError(401, `Unknown auth_key: '${key}'`); // not reached: the check above always refuses
+  }
+  return verify(deps, request, rawBody, app);
+}
+
+function bodyOf(request: Request): Promise<string> {
+  return request.method === "GET" || request.method === "HEAD" ? Promise.resolve("") : request.text();
+}
+
+async function verify(deps: ApiDeps, request: Request, rawBody: string, app: App): Promise<ApiRequest> {
   const url = new URL(request.url);
   const query = verifySignedRequest(
     { method: request.method, path: url.pathname, rawQuery: url.search, rawBody },
@@ -66,4 +92,14 @@ export function infoAttributes(info: unknown, allowed: readonly string[]): Set<s
     }
   }
   return attrs;
+}
+
+/**
+ * Pusher answers subscription_count only for apps with subscription counting on (§5.3, §5.6: "app
+ * setting"); otherwise the query is refused rather than answered with a count nobody enabled.
+ */
+export function requireSubscriptionCounting(app: App, info: Set<string>): void {
+  if (info.has("subscription_count") && !app.subscriptionCount) {
+    throw new HttpError(400, "subscription_count is not available: subscription counting is not enabled for this app");
+  }
 }

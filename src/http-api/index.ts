@@ -11,7 +11,7 @@ import { channelInfo } from "./endpoints/channel";
 import { channelUsers } from "./endpoints/channel-users";
 import { listChannels } from "./endpoints/channels";
 import { triggerEvents } from "./endpoints/events";
-import { terminateUser } from "./endpoints/terminate";
+import { terminateUser, terminateUserByKey } from "./endpoints/terminate";
 import { respond } from "./respond";
 import { TriggerBody } from "./trigger";
 
@@ -71,13 +71,13 @@ export function pusherHttpApi(deps: ApiDeps) {
     })
     .get("/apps/:appId/channels", ({ request, params }) => respond(() => listChannels(deps, request, params.appId)), doc(
       "List occupied channels",
-      "`filter_by_prefix` restricts the list; `info=user_count` needs filter_by_prefix=presence-. Answers {\"channels\": {name: {…}}}.",
+      "`filter_by_prefix` restricts the list; `info=user_count` needs filter_by_prefix=presence-; `info=subscription_count` needs the app's subscription counting on (400 otherwise). Answers {\"channels\": {name: {…}}}.",
       undefined,
       [{ name: "filter_by_prefix", in: "query", required: false, schema: { type: "string" } }, INFO],
     ))
     .get("/apps/:appId/channels/:channel", ({ request, params }) => respond(() => channelInfo(deps, request, params.appId, params.channel)), doc(
       "One channel's state",
-      "Answers {\"occupied\": bool} plus the requested `info` attributes: user_count (presence), subscription_count, cache (cache channels: {event, data, ttl} or null).",
+      "Answers {\"occupied\": bool} plus the requested `info` attributes: user_count (presence), subscription_count (apps with subscription counting on; 400 otherwise), cache (cache channels: {event, data, ttl} or null).",
       undefined,
       [INFO],
     ))
@@ -89,5 +89,10 @@ export function pusherHttpApi(deps: ApiDeps) {
       "/apps/:appId/users/:userId/terminate_connections",
       ({ request, params }) => respond(() => terminateUser(deps, request, params.appId, params.userId)),
       { ...raw, ...doc("Disconnect a user", "Closes every connection signed in as the user (pusher:error 4009, then close 4009). Answers {}.", Type.Object({})) },
-    );
+    )
+    // pusher-http-python 3.3.3 leaves /apps/{app_id} out of this one path; the signed auth_key names the app.
+    .post("/users/:userId/terminate_connections", ({ request, params }) => respond(() => terminateUserByKey(deps, request, params.userId)), {
+      ...raw,
+      ...doc("Disconnect a user (path without the app id)", "As above, for SDKs that omit /apps/{app_id}: the app is the one owning auth_key. Answers {}.", Type.Object({})),
+    });
 }

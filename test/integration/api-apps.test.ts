@@ -72,6 +72,25 @@ test("create, read, rename and delete an app; secrets only at creation and throu
   expectError(await alice.delete(`/apps/${app.id}`), 404, "not_found", `No app '${app.id}'`);
 });
 
+test("every limit has a range: 400 naming the setting and the range, even for an admin; nothing changes", async () => {
+  const app = (await admin.post("/apps", { name: "bounded" })).body;
+  expectError(
+    await admin.patch(`/apps/${app.id}`, { limits: { maxMessageBytes: 99_999_999_999 } }),
+    400,
+    "invalid",
+    "Invalid maxMessageBytes 99999999999: use a whole number from 1 to 512000",
+  );
+  expectError(
+    await admin.post("/apps", { name: "too big", limits: { maxWatchlistSize: 5000 } }),
+    400,
+    "invalid",
+    "Invalid maxWatchlistSize 5000: use a whole number from 1 to 1000",
+  );
+  expect((await admin.get(`/apps/${app.id}`)).body.limits.maxMessageBytes).toBe(10240);
+  expect((await admin.patch(`/apps/${app.id}`, { limits: { maxMessageBytes: 512_000 } })).body.limits.maxMessageBytes).toBe(512_000);
+  expect((await admin.delete(`/apps/${app.id}`)).status).toBe(200);
+});
+
 test("a bad body is 400 with the exact 'Invalid request: …' message", async () => {
   const app = await alice.createApp();
   const cases: Array<[string, string, unknown, string]> = [
@@ -79,7 +98,8 @@ test("a bad body is 400 with the exact 'Invalid request: …' message", async ()
     ["POST", "/apps", { name: "" }, "Invalid request: name: Expected string length greater or equal to 1"],
     ["POST", "/apps", { name: "x", clientEvents: "yes" }, "Invalid request: clientEvents: Expected boolean"],
     ["PATCH", `/apps/${app.id}`, { enabled: 1 }, "Invalid request: enabled: Expected boolean"],
-    ["PATCH", `/apps/${app.id}`, { limits: { maxConnections: -1 } }, "Invalid request: limits.maxConnections: Expected integer to be greater or equal to 0"],
+    ["PATCH", `/apps/${app.id}`, { limits: { maxConnections: -1 } }, "Invalid maxConnections -1: use a whole number from 0 to 1000000"],
+    ["PATCH", `/apps/${app.id}`, { limits: { clientEventsPerSecond: 0 } }, "Invalid clientEventsPerSecond 0: use a whole number from 1 to 1000"],
     ["PATCH", `/apps/${app.id}`, { limits: { maxMessageBytes: 1.5 } }, "Invalid request: limits.maxMessageBytes: Expected integer"],
     ["PATCH", `/apps/${app.id}`, { cluster: "eu 1" }, "Invalid request: cluster: Expected string to match '^[A-Za-z0-9_-]{1,64}$'"],
     ["POST", `/apps/${app.id}/events`, { name: "e", channel: "c" }, "Invalid request: data is required"],

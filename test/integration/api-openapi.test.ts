@@ -24,6 +24,7 @@ const ROUTES = [
   "GET /apps/{appId}/channels/{channel}",
   "GET /apps/{appId}/channels/{channel}/users",
   "POST /apps/{appId}/users/{userId}/terminate_connections",
+  "POST /users/{userId}/terminate_connections",
   // src/api/routes/session.ts
   "POST /api/v1/session",
   "DELETE /api/v1/session",
@@ -106,6 +107,16 @@ test("every documented operation has a tag and a summary", () => {
     }
   }
   expect(missing).toEqual([]);
+});
+
+test("no internal spec references (§) reach readers of the docs", () => {
+  const text = JSON.stringify(doc);
+  expect(text.match(/.{0,40}§.{0,20}/g) ?? []).toEqual([]);
+});
+
+test("the limits' input schema states each range", () => {
+  const patch = doc.paths["/api/v1/apps/{id}"].patch.requestBody.content["application/json"].schema;
+  expect(patch.properties.limits.properties.maxMessageBytes.description).toBe("Event data size, for API and client events. 1–512000");
 });
 
 test("the server answers every listed route (not the router's 'Not found' fallback)", async () => {

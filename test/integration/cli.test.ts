@@ -205,6 +205,27 @@ describe.concurrent("apps show, update, delete", () => {
     expect((await show(app.id)).limits.maxConnections).toBe(5);
   });
 
+  test("a limit out of its range: exit 1, one line naming the setting and the range; nothing stored", async () => {
+    const app = await create();
+    expect(await mawjly(["apps", "update", app.id, "--max-message-bytes", "99999999999"])).toEqual(
+      failure(1, "Invalid maxMessageBytes 99999999999: use a whole number from 1 to 512000"),
+    );
+    expect(await mawjly(["apps", "update", app.id, "--max-message-bytes", "0"])).toEqual(
+      failure(1, "Invalid maxMessageBytes 0: use a whole number from 1 to 512000"),
+    );
+    expect(await mawjly(["apps", "create", "--name", "x", "--user-auth-timeout", "86400"])).toEqual(
+      failure(1, "Invalid userAuthTimeout 86400: use a whole number from 1 to 3600"),
+    );
+    expect(await mawjly(["apps", "update", app.id, "--max-connections", "1000001"])).toEqual(
+      failure(1, "Invalid maxConnections 1000001: use a whole number from 0 to 1000000"),
+    );
+    expect((await show(app.id)).limits).toEqual(app.limits);
+    // The ends of the range are accepted.
+    const r = await mawjly(["apps", "update", app.id, "--max-message-bytes", "512000", "--max-connections", "0", "--json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as App).limits.maxMessageBytes).toBe(512000);
+  });
+
   test("contradictory or empty updates: exit 2", async () => {
     const app = await create();
     expect(await mawjly(["apps", "update", app.id, "--client-events", "--no-client-events"])).toEqual(

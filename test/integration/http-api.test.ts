@@ -1,6 +1,7 @@
 /**
  * Publishing through the official `pusher` SDK against the real server (§5.3, §5.4, §5.8): delivery,
- * the exact response bodies with and without `info`, socket exclusion and terminate_connections.
+ * the exact response bodies with and without `info`, socket exclusion and terminate_connections
+ * (also on the path without /apps/{app_id} that pusher-http-python 3.3.3 uses).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Pusher from "pusher";
@@ -8,6 +9,7 @@ import type { App } from "../../src/engine/app";
 import { hmacHex, signChannel } from "../../src/protocol/signatures";
 import { closeSockets, serverSdk, subscribedSocket, trackedSocket } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
+import { signedFetch, type SignOptions } from "../unit/signing";
 
 let server: TestServer;
 let app: App;
@@ -164,5 +166,77 @@ describe("users", () => {
 
   test("terminating a user with no connections is still 200 {}", async () => {
     expect(await json(await sdk.terminateUserConnections("nobody"))).toEqual({ status: 200, body: {} });
+  });
+});
+
+test("at the highest maxMessageBytes, a trigger whose data doubles when JSON-escaped fits the server's body limit", async () => {
+  const big = server.createApp(["--max-message-bytes", "512000"]);
+  const socket = await subscribedSocket(server, big, "t-huge");
+  const data = '"'.repeat(512000);
+  expect(await json(await serverSdk(server, big).trigger("t-huge", "huge", data))).toEqual({ status: 200, body: {} });
+  expect((await socket.next((f) => f.event === "huge")).data).toBe(data);
+});
+
+describe("POST /users/{id}/terminate_connections (pusher-http-python 3.3.3 leaves out /apps/{app_id})", () => {
+  const EMPTY = "{}";
+  const python = (o: Partial<SignOptions> = {}) =>
+    signedFetch(server.url, { key: app.key, secret: app.secret, method: "POST", path: "/users/py-user/terminate_connections", body: EMPTY, ...o });
+  const withApp = (o: Partial<SignOptions> = {}) =>
+    signedFetch(server.url, { key: app.key, secret: app.secret, method: "POST", path: `/apps/${app.id}/users/py-user/terminate_connections`, body: EMPTY, ...o });
+
+  test("signed with the app's key: 200 {}, the user's sockets get 4009, others stay", async () => {
+    const signedIn = await open();
+    const bystander = await subscriber("py-bystander");
+    const userData = `{"id":"py-user"}`;
+    const auth = `${app.key}:${hmacHex(app.secret, `${signedIn.socketId}::user::${userData}`)}`;
+    signedIn.send({ event: "pusher:signin", data: { auth, user_data: userData } });
+    await signedIn.next((f) => f.event === "pusher:signin_success");
+
+    expect(await python()).toEqual({ status: 200, body: {} });
+    expect(await signedIn.next((f) => f.event === "pusher:error")).toEqual({
+      event: "pusher:error",
+      data: { code: 4009, message: "You got disconnected by the app." },
+    });
+    expect((await signedIn.closed()).code).toBe(4009);
+    bystander.send({ event: "pusher:ping", data: {} });
+    await bystander.next((f) => f.event === "pusher:pong");
+    expect(bystander.closeCode).toBeUndefined();
+  });
+
+  test("a second key pair of the app names the same app", async () => {
+    const pair = JSON.parse(server.cli(["apps", "keys", app.id, "--add", "--json"]).stdout);
+    // The CLI wrote to SQLite; the server picks the new pair up through its change watcher.
+    const deadline = Date.now() + 5000;
+    let res = await python({ key: pair.key, secret: pair.secret });
+    while (res.status !== 200 && Date.now() < deadline) {
+      await Bun.sleep(50);
+      res = await python({ key: pair.key, secret: pair.secret });
+    }
+    expect(res).toEqual({ status: 200, body: {} });
+  });
+
+  test("bad signature, unknown key, missing parameters, stale timestamp: the same 401s as with /apps/{id}", async () => {
+    const wrong = "0".repeat(64);
+    const badSig = await python({ tamper: { auth_signature: wrong } });
+    expect(badSig.status).toBe(401);
+    expect((badSig.body as { error: string }).error).toStartWith(`Invalid signature: you should have sent HmacSHA256Hex("POST\\n/users/py-user/terminate_connections\\nauth_key=${app.key}&`);
+    expect((badSig.body as { error: string }).error).toEndWith(`, your_secret_key), but you sent "${wrong}"`);
+    const badSigApps = await withApp({ tamper: { auth_signature: wrong } });
+    expect((badSigApps.body as { error: string }).error).toBe((badSig.body as { error: string }).error.replace("\\n/users/", `\\n/apps/${app.id}/users/`));
+
+    for (const defect of [
+      { key: "no-such-key" },
+      { tamper: { auth_key: undefined, auth_signature: undefined } },
+      { tamper: { auth_key: undefined } },
+      { timestamp: 1_000_000_000 },
+      { tamper: { body_md5: "0".repeat(32) } },
+    ] as Partial<SignOptions>[]) {
+      const keyless = await python(defect);
+      const scoped = await withApp(defect);
+      expect(keyless.status).toBe(401);
+      expect(keyless).toEqual(scoped);
+    }
+    expect(await python({ key: "no-such-key" })).toEqual({ status: 401, body: { error: "Unknown auth_key: 'no-such-key'" } });
+    expect(await python({ tamper: { auth_key: undefined } })).toEqual({ status: 401, body: { error: "Missing authentication parameter(s): auth_key" } });
   });
 });

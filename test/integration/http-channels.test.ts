@@ -1,6 +1,7 @@
 /**
  * Channel queries through the official `pusher` SDK against the real server (§5.5–§5.7): exact bodies
- * for listed, single and presence-user queries, and the 400s for attributes a channel type lacks.
+ * for listed, single and presence-user queries, and the 400s for attributes a channel type lacks or
+ * the app has not enabled (subscription_count without subscription counting).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Pusher from "pusher";
@@ -16,7 +17,8 @@ let sdk: Pusher;
 
 beforeAll(async () => {
   server = await startServer();
-  app = server.createApp();
+  // subscription_count answers only where subscription counting is on (§5.6: "app setting").
+  app = server.createApp(["--subscription-count"]);
   sdk = serverSdk(server, app);
 });
 afterAll(async () => {
@@ -207,5 +209,39 @@ describe("with subscribers", () => {
     await socket.next((f) => f.event === "pusher:pong"); // the unsubscribe was processed before the ping
     expect(await get("/channels", { filter_by_prefix: "short-" })).toEqual({ status: 200, body: { channels: {} } });
     expect(await get("/channels/short-lived")).toEqual({ status: 200, body: { occupied: false } });
+  });
+});
+
+describe("an app without subscription counting", () => {
+  const COUNTING_OFF = "subscription_count is not available: subscription counting is not enabled for this app";
+  let plain: App;
+  let plainSdk: Pusher;
+  beforeAll(async () => {
+    plain = server.createApp();
+    plainSdk = serverSdk(server, plain);
+    await subscribedSocket(server, plain, "plain-news");
+  });
+  const plainGet = async (path: string, params: Record<string, string> = {}) => {
+    try {
+      const res = await plainSdk.get({ path, params });
+      return { status: res.status, body: await res.json() };
+    } catch (err: any) {
+      if (err?.status === undefined) throw err;
+      return { status: err.status, body: JSON.parse(err.body) };
+    }
+  };
+
+  test("info=subscription_count on one channel is a 400 saying counting is off", async () => {
+    expect(await plainGet("/channels/plain-news", { info: "subscription_count" })).toEqual({ status: 400, body: { error: COUNTING_OFF } });
+    expect(await plainGet("/channels/presence-x", { info: "user_count,subscription_count" })).toEqual({ status: 400, body: { error: COUNTING_OFF } });
+  });
+
+  test("info=subscription_count on the channel list is the same 400", async () => {
+    expect(await plainGet("/channels", { info: "subscription_count" })).toEqual({ status: 400, body: { error: COUNTING_OFF } });
+  });
+
+  test("the other queries still answer", async () => {
+    expect(await plainGet("/channels/plain-news")).toEqual({ status: 200, body: { occupied: true } });
+    expect(await plainGet("/channels")).toEqual({ status: 200, body: { channels: { "plain-news": {} } } });
   });
 });

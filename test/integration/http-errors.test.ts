@@ -198,3 +198,41 @@ describe("unknown routes", () => {
     });
   });
 });
+
+describe("the server's root and favicon", () => {
+  test("GET / is a 302 to the dashboard's apps list (which sends a signed-out visitor on to sign-in)", async () => {
+    const res = await fetch(`${server.url}/`, { redirect: "manual" });
+    expect({ status: res.status, location: res.headers.get("location"), body: await res.text() }).toEqual({
+      status: 302,
+      location: "/dashboard/apps",
+      body: "",
+    });
+  });
+
+  test("GET /favicon.ico is the embedded SVG icon, the same file the pages link to", async () => {
+    const res = await fetch(`${server.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/svg+xml");
+    const icon = await res.text();
+    expect(icon).toStartWith('<svg xmlns="http://www.w3.org/2000/svg"');
+    const linked = await fetch(`${server.url}/dashboard/assets/favicon.svg`);
+    expect({ status: linked.status, type: linked.headers.get("content-type"), body: await linked.text() }).toEqual({
+      status: 200,
+      type: "image/svg+xml",
+      body: icon,
+    });
+    // Revalidation works as for the other embedded assets.
+    const again = await fetch(`${server.url}/favicon.ico`, { headers: { "if-none-match": res.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+  });
+
+  test("the login page links the icon", async () => {
+    const html = await (await fetch(`${server.url}/dashboard/login`)).text();
+    expect(html).toContain('<link rel="icon" href="/dashboard/assets/favicon.svg" type="image/svg+xml"');
+  });
+
+  test("other unknown paths are still the JSON 404", async () => {
+    const res = await fetch(`${server.url}/favicon.png`);
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 404, body: { error: "Not found: GET /favicon.png" } });
+  });
+});

@@ -141,6 +141,18 @@ describe("refusals (pusher:error 4301 with the channel; the socket stays open)",
     expect((await b.next(isClientEvent)).data).toHaveLength(10240);
   });
 
+  test("at the highest maxMessageBytes, data that doubles when JSON-escaped still passes the transport", async () => {
+    // The setting's range stops where a frame of fully escaped data still fits Bun's 1 MiB maxPayloadLength.
+    const big = server.createApp(["--client-events", "--max-message-bytes", "512000"]);
+    const [a, b] = await pair("private-huge", big);
+    const data = '"'.repeat(512000);
+    a.send({ event: "client-huge", channel: "private-huge", data });
+    expect((await b.next(isClientEvent)).data).toBe(data);
+    await expectOpen(a);
+    const message = "Client event client-huge rejected: data is 512001 bytes, the limit is 512000";
+    await refused(a, { event: "client-huge", channel: "private-huge", data: data + '"' }, 4301, message);
+  });
+
   test("the 11th event within one second (rate limit)", async () => {
     const [a, b] = await pair("private-rate");
     for (let i = 1; i <= 11; i++) a.send({ event: "client-n", channel: "private-rate", data: { i } });

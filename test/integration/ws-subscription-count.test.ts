@@ -1,7 +1,7 @@
 /**
  * pusher_internal:subscription_count (PUSHER-PROTOCOL.md §2.7): with the app setting on, every
  * subscriber of a non-presence channel gets the count on each subscribe/unsubscribe/disconnect;
- * never on presence channels; without the setting no frame, while HTTP subscription_count answers.
+ * never on presence channels; without the setting no frame, and HTTP subscription_count is a 400.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
@@ -11,6 +11,7 @@ import {
   connectedClient,
   expectNoFrame,
   raw,
+  serverSdk,
   subscribed,
   subscribeRaw,
   subscriptionCount,
@@ -107,10 +108,14 @@ describe("with --subscription-count", () => {
   });
 });
 
-test("without the setting: no subscription_count frame, but HTTP subscription_count answers", async () => {
+test("without the setting: no subscription_count frame, and HTTP subscription_count is refused", async () => {
   const [a, b] = await Promise.all([raw(server, plain.key), raw(server, plain.key)]);
   await subscribeRaw(a, plain, "uncounted");
   await subscribeRaw(b, plain, "uncounted");
   await Promise.all([expectNoFrame(a, isCount), expectNoFrame(b, isCount)]);
-  expect(await subscriptionCount(server, plain, "uncounted")).toBe(2);
+  const res = await serverSdk(server, plain).get({ path: "/channels/uncounted", params: { info: "subscription_count" } }).catch((err) => err);
+  expect({ status: res.status, body: JSON.parse(res.body) }).toEqual({
+    status: 400,
+    body: { error: "subscription_count is not available: subscription counting is not enabled for this app" },
+  });
 });

@@ -34,20 +34,20 @@ function AccountRow(props: { deps: DashboardDeps; viewer: Viewer; account: Accou
   return (
     <tr>
       <th scope="row">{a.email}{a.id === viewer.caller.account.id ? " (you)" : ""}<br /><span class="muted">{a.name}</span></th>
-      <td class="num">{deps.apps.list(a.id).length}</td>
-      <td>
+      <td class="num" data-label="Apps">{deps.apps.list(a.id).length}</td>
+      <td data-label="Plan">
         <form method="post" action={at} id={formId} class="inline">
           <Csrf viewer={viewer} />
           <label for={`plan-${a.id}`} class="visually-hidden">Plan of {a.email}</label>
           <PlanSelect deps={deps} id={`plan-${a.id}`} selected={a.planId} />
         </form>
       </td>
-      <td>
+      <td data-label="Admin">
         <input type="checkbox" name="isAdmin" form={formId} id={`admin-${a.id}`} checked={a.isAdmin} />
         <label for={`admin-${a.id}`} class="visually-hidden">{a.email} is an admin</label>
       </td>
-      <td>{formatTime(a.createdAt)}</td>
-      <td>
+      <td data-label="Created">{formatTime(a.createdAt)}</td>
+      <td data-label="Actions">
         <div class="actions">
           <button type="submit" form={formId} class="small">Save</button>
           <ActionButton viewer={viewer} action={`${at}/delete`} label="Delete" danger confirm={`Delete ${a.email} and all of their apps?`} />
@@ -74,7 +74,7 @@ function AccountsPage(props: { deps: DashboardDeps; viewer: Viewer; page: number
       <section aria-labelledby="list-h">
         <h2 id="list-h">{list.total} account{list.total === 1 ? "" : "s"}</h2>
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Account</th>

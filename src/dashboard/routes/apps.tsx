@@ -61,7 +61,7 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; 
           <p class="empty">No apps yet. Create one below to get a key and secret.</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="stack">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -75,10 +75,10 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; 
                 {apps.map((a) => (
                   <tr>
                     <th scope="row"><a href={`/dashboard/apps/${encodeURIComponent(a.id)}`}>{a.name}</a></th>
-                    <td><code>{a.id}</code></td>
-                    {account.isAdmin && <td>{ownerLabel(deps, a, viewer)}</td>}
-                    <td class="num" data-live={`apps.${a.id}`}>{live.apps[a.id] ?? 0}</td>
-                    <td>{a.enabled ? <span class="badge ok">enabled</span> : <span class="badge danger">disabled</span>}</td>
+                    <td data-label="App id"><code>{a.id}</code></td>
+                    {account.isAdmin && <td data-label="Owner">{ownerLabel(deps, a, viewer)}</td>}
+                    <td class="num" data-label="Connections" data-live={`apps.${a.id}`}>{live.apps[a.id] ?? 0}</td>
+                    <td data-label="Status">{a.enabled ? <span class="badge ok">enabled</span> : <span class="badge danger">disabled</span>}</td>
                   </tr>
                 ))}
               </tbody>

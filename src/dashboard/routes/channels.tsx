@@ -15,6 +15,10 @@ import { AppLayout } from "../views/layout";
 const PER_PAGE = 25;
 const MEMBERS_SHOWN = 50;
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 function infoText(info: unknown): string {
   if (info === undefined || info === null) return "";
   const json = JSON.stringify(info);
@@ -46,13 +50,13 @@ function ChannelsPage(props: { viewer: Viewer; app: App; page: number; pages: nu
       </form>
       <p>
         {snapshot.total} occupied channel{snapshot.total === 1 ? "" : "s"}
-        {prefix ? ` matching “${prefix}”` : ""} · {snapshot.connections} connections · {snapshot.users} signed-in users
+        {prefix ? ` matching “${prefix}”` : ""} · {plural(snapshot.connections, "connection")} · {plural(snapshot.users, "signed-in user")}
       </p>
       {shown.length === 0 ? (
         <p class="empty">No occupied channels{prefix ? " with this prefix" : ""}. Channels appear here while at least one client is subscribed.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Channel</th>
@@ -65,9 +69,9 @@ function ChannelsPage(props: { viewer: Viewer; app: App; page: number; pages: nu
               {shown.map((c) => (
                 <tr>
                   <th scope="row"><code>{c.name}</code></th>
-                  <td>{channelType(c.name).kind}{channelType(c.name).cache ? " (cache)" : ""}</td>
-                  <td class="num">{c.subscriptionCount}</td>
-                  <td>
+                  <td data-label="Type">{channelType(c.name).kind}{channelType(c.name).cache ? " (cache)" : ""}</td>
+                  <td class="num" data-label="Subscriptions">{c.subscriptionCount}</td>
+                  <td data-label="Presence members">
                     {c.members === undefined ? (
                       <span class="muted">—</span>
                     ) : (

@@ -6,7 +6,7 @@
  */
 import type { Elysia } from "elysia";
 import { App as AppSchema, AppLimits, type App } from "../../engine/app";
-import { checkTenantInput, type AppSettingsInput } from "../../apps/service";
+import { checkTenantInput, limitRange, type AppSettingsInput } from "../../apps/service";
 import type { DashboardDeps } from "../deps";
 import { appFor, checkCsrf, checked, formOf, htmlResponse, redirect, requireViewer, route, text, userError, type Form, type Viewer } from "../http";
 import { AppLayout } from "../views/layout";
@@ -75,8 +75,10 @@ function SettingsPage(props: { viewer: Viewer; app: App; ok?: string; error?: st
           <legend>Limits</legend>
           <div class="limit-grid">
             {LIMITS.map((name) => {
-              const schema = AppLimits.properties[name] as { minimum?: number; description?: string };
-              return <Field label={humanize(name)} name={`limit_${name}`} type="number" min={schema.minimum} value={app.limits[name]} required hint={schema.description} />;
+              const { min, max } = limitRange(name);
+              const about = (AppLimits.properties[name] as { description?: string }).description;
+              const range = `${min.toLocaleString("en")} to ${max.toLocaleString("en")}`;
+              return <Field label={humanize(name)} name={`limit_${name}`} type="number" min={min} max={max} value={app.limits[name]} required hint={about === undefined ? `From ${range}.` : `${about}. From ${range}.`} />;
             })}
           </div>
         </fieldset>

@@ -32,6 +32,7 @@ export function Layout(props: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{`${props.title} · Mawjly`}</title>
+        <link rel="icon" href={assetUrl("favicon.svg")} type="image/svg+xml" />
         {(props.styles ?? []).map((s) => <link rel="stylesheet" href={assetUrl(s)} />)}
         <link rel="stylesheet" href={assetUrl("site.css")} />
         {["app.js", ...(props.scripts ?? [])].map((s) => <script src={assetUrl(s)} defer></script>)}

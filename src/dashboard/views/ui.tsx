@@ -25,6 +25,7 @@ export interface FieldProps {
   hint?: string;
   required?: boolean;
   min?: number;
+  max?: number;
   autocomplete?: string;
   placeholder?: string;
   id?: string;
@@ -43,6 +44,7 @@ export function Field(props: FieldProps) {
         value={props.value}
         required={props.required}
         min={props.min}
+        max={props.max}
         maxlength={props.maxlength}
         autocomplete={props.autocomplete}
         placeholder={props.placeholder}

@@ -1,7 +1,7 @@
 /** GET /apps/{app_id}/channels/{channel_name}: occupied, counts and cached event (§5.6). */
 import { channelType, validateChannelName } from "../../protocol/channels";
 import { HttpError } from "../../protocol/errors";
-import { authenticate, infoAttributes, type ApiDeps } from "../auth";
+import { authenticate, infoAttributes, requireSubscriptionCounting, type ApiDeps } from "../auth";
 
 export async function channelInfo(deps: ApiDeps, request: Request, appId: string, name: string) {
   const req = await authenticate(deps, request, appId);
@@ -9,6 +9,7 @@ export async function channelInfo(deps: ApiDeps, request: Request, appId: string
   if (problem !== null) throw new HttpError(400, problem);
   const type = channelType(name);
   const info = infoAttributes(req.query.get("info"), ["user_count", "subscription_count", "cache"]);
+  requireSubscriptionCounting(req.app, info);
   if (info.has("user_count") && type.kind !== "presence") {
     throw new HttpError(400, `user_count is only available for presence channels, not ${name}`);
   }

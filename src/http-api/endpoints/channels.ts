@@ -1,11 +1,12 @@
 /** GET /apps/{app_id}/channels: occupied channels, optionally by prefix, with user_count (§5.5). */
 import { HttpError } from "../../protocol/errors";
-import { authenticate, infoAttributes, type ApiDeps } from "../auth";
+import { authenticate, infoAttributes, requireSubscriptionCounting, type ApiDeps } from "../auth";
 
 export async function listChannels(deps: ApiDeps, request: Request, appId: string) {
   const req = await authenticate(deps, request, appId);
   const prefix = req.query.get("filter_by_prefix") ?? "";
   const info = infoAttributes(req.query.get("info"), ["user_count", "subscription_count"]);
+  requireSubscriptionCounting(req.app, info);
   if (info.has("user_count") && !prefix.startsWith("presence-")) {
     throw new HttpError(400, "user_count can only be requested for presence channels: add filter_by_prefix=presence-");
   }
