@@ -6,7 +6,8 @@ import { Type, type Static } from "@sinclair/typebox";
 
 export const AppLimits = Type.Object({
   maxConnections: Type.Integer({ minimum: 0, description: "Concurrent connections; 0 = unlimited" }),
-  maxMessageBytes: Type.Integer({ minimum: 1, description: "Event data size, HTTP and client events (§5.3)" }),
+  // §5.3
+  maxMessageBytes: Type.Integer({ minimum: 1, description: "Event data size, HTTP and client events" }),
   maxChannelsPerTrigger: Type.Integer({ minimum: 1 }),
   maxBatchSize: Type.Integer({ minimum: 1 }),
   maxEventNameLength: Type.Integer({ minimum: 1 }),
@@ -14,13 +15,16 @@ export const AppLimits = Type.Object({
   maxPresenceMembers: Type.Integer({ minimum: 1 }),
   maxUserInfoBytes: Type.Integer({ minimum: 1 }),
   maxUserIdLength: Type.Integer({ minimum: 1 }),
-  clientEventsPerSecond: Type.Integer({ minimum: 1, description: "Per connection (§4 rule 7)" }),
+  // §4 rule 7
+  clientEventsPerSecond: Type.Integer({ minimum: 1, description: "Client events per second, per connection" }),
   apiRequestsPerSecond: Type.Integer({ minimum: 0, description: "HTTP API requests per second; 0 = unlimited (429 over it)" }),
+  // §3.8
   userAuthTimeout: Type.Integer({
     minimum: 1,
-    description: "Seconds a connection may stay unauthenticated when authorized connections are on (§3.8)",
+    description: "Seconds a connection may stay unauthenticated when authorized connections are on",
   }),
-  maxWatchlistSize: Type.Integer({ minimum: 1, description: "Watchlist ids per user; extra ids → 4302 (§3.6)" }),
+  // §3.6
+  maxWatchlistSize: Type.Integer({ minimum: 1, description: "Watchlist ids per user; more are refused with error 4302" }),
   maxChannelsPerConnection: Type.Integer({ minimum: 1, description: "Channels one socket may join at once" }),
 });
 export type AppLimits = Static<typeof AppLimits>;
@@ -61,7 +65,8 @@ export const App = Type.Object({
   clientEvents: Type.Boolean({ description: "Allow client- events on private/presence channels" }),
   userAuth: Type.Boolean({ description: "Authorized connections: close unauthenticated sockets (4009)" }),
   subscriptionCount: Type.Boolean({ description: "Send pusher_internal:subscription_count frames" }),
-  watchlistEvents: Type.Boolean({ description: "Send watchlist online/offline events to signed-in users (§3.6)" }),
+  // §3.6
+  watchlistEvents: Type.Boolean({ description: "Send watchlist online/offline events to signed-in users" }),
   lenientEventNames: Type.Boolean({
     description: "Accept any event name up to the length limit (e.g. Laravel's App\\Events\\OrderShipped)",
   }),

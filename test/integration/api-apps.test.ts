@@ -76,7 +76,7 @@ test("a bad body is 400 with the exact 'Invalid request: …' message", async ()
   const app = await alice.createApp();
   const cases: Array<[string, string, unknown, string]> = [
     ["POST", "/apps", {}, "Invalid request: name is required"],
-    ["POST", "/apps", { name: "" }, "Invalid request: name: Expected string length greater or equal to 1"],
+    ["POST", "/apps", { name: "" }, "Name must not be empty"],
     ["POST", "/apps", { name: "x", clientEvents: "yes" }, "Invalid request: clientEvents: Expected boolean"],
     ["PATCH", `/apps/${app.id}`, { enabled: 1 }, "Invalid request: enabled: Expected boolean"],
     ["PATCH", `/apps/${app.id}`, { limits: { maxConnections: -1 } }, "Invalid request: limits.maxConnections: Expected integer to be greater or equal to 0"],
