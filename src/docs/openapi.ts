@@ -21,8 +21,8 @@ sign \`METHOD\\nPATH\\nQUERY\` with HMAC-SHA256 using the key's secret; send the
 the message quota, 404 unknown app, 413 data too large, 429 over the app's request rate; the body is
 \`{"error": "…"}\`. Successful calls answer 200 with a JSON object.
 
-**Management API** (\`/api/v1/…\`): to try it here, create a personal API token (dashboard → Account → API
-tokens, or \`POST /api/v1/tokens\`), press **Authorize** and paste it under *bearer*: it is sent as
+**Management API** (\`/api/v1/…\`): to try it here, create a personal API token (on the dashboard's account page,
+/dashboard/account, or with \`POST /api/v1/tokens\`), press **Authorize** and paste it under *bearer*: it is sent as
 \`Authorization: Bearer mwj_…\`. A signed-in dashboard session also works (its cookie is sent by the browser);
 changes made with a session need its \`csrfToken\` (from \`GET /api/v1/me\`) under *csrf*.
 Errors use one envelope, the *Error* schema: \`{"error": {"code": "…", "message": "…"}}\`.

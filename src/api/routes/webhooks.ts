@@ -29,10 +29,10 @@ export const webhookRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       const target = ownedApp(s, callerOf(s, request), params.id);
       set.status = 201;
       return service().add(target.id, body as EndpointInput);
-    }, doc({ summary: "Add a webhook endpoint", description: "A URL, its event types (default: all but client_event) and batching.", access: "change", body: "NewWebhook", ok: [201, "WebhookEndpoint"], errors: [400, 403, 404] }))
+    }, doc({ summary: "Add a webhook endpoint", description: "A URL, its event types (default: all but client_event) and batching.", access: "change", body: "NewWebhook", ok: [201, "WebhookEndpoint"], errors: [400, 404, 409] }))
     .patch("/apps/:id/webhooks/:endpoint", ({ request, params, body }) => {
       return service().update(ownedEndpoint(request, params.id, params.endpoint).id, body as EndpointPatch);
-    }, doc({ summary: "Change a webhook endpoint", description: "Its URL, event types, enabled flag or batching.", access: "change", body: "WebhookPatch", ok: [200, "WebhookEndpoint"], errors: [400, 404] }))
+    }, doc({ summary: "Change a webhook endpoint", description: "Its URL, event types, enabled flag or batching.", access: "change", body: "WebhookPatch", ok: [200, "WebhookEndpoint"], errors: [400, 404, 409] }))
     .delete("/apps/:id/webhooks/:endpoint", ({ request, params }) => {
       service().remove(ownedEndpoint(request, params.id, params.endpoint).id);
       return {};
