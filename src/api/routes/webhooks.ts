@@ -8,7 +8,7 @@ import { operation, PAGE, type OperationDoc } from "../docs";
 
 const doc = (d: Omit<OperationDoc, "tag">) => operation({ tag: "Webhooks", ...d });
 const TestBody = Type.Optional(
-  Type.Object({ type: Type.Optional(Type.String({ description: "Event type of the test event; default channel_occupied" })) }, { examples: [{ type: "member_added" }] }),
+  Type.Object({ type: Type.Optional(Type.String({ description: "Event type of the test event; default: the endpoint's first event type" })) }, { examples: [{ type: "member_added" }] }),
 );
 
 export const webhookRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any, any, any>) => {
