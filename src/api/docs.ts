@@ -4,7 +4,7 @@
  * naming a model of ./models. Elysia validates the success body against the same model, so the
  * documented shape cannot drift from what the route returns.
  */
-import { Type, type TSchema } from "@sinclair/typebox";
+import { Type, type TProperties, type TSchema } from "@sinclair/typebox";
 import type { ModelName } from "./models";
 
 /** public: no caller needed; read: a caller; change: a caller, and the CSRF token for cookie sessions. */
@@ -50,4 +50,9 @@ const numeric = (description: string, example: string) => Type.Optional(Type.Str
  * clear sentence instead of a schema message.
  */
 export const PAGE = { limit: numeric("Items per page, 1–500; default 50", "50"), offset: numeric("Items to skip; default 0", "0") };
-export const PageQuery = Type.Object(PAGE);
+/**
+ * A documented query. Other parameters stay allowed and ignored, as before queries were declared
+ * (clients add cache-busters such as `_=1700000000`).
+ */
+export const queryParams = (properties: TProperties) => Type.Object(properties, { additionalProperties: true });
+export const PageQuery = queryParams(PAGE);

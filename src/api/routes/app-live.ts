@@ -5,7 +5,7 @@ import { ServiceError } from "../../errors";
 import { HttpError, QuotaExceededError } from "../../protocol/errors";
 import { checkTrigger } from "../../http-api/trigger";
 import { callerOf, ownedApp, pageOf, paginate, type ApiServices } from "../context";
-import { operation, PAGE, type OperationDoc } from "../docs";
+import { operation, PAGE, queryParams, type OperationDoc } from "../docs";
 
 const doc = (d: Omit<OperationDoc, "tag">) => operation({ tag: "Live", ...d });
 const PERIODS = ["hour", "day", "month"] as const;
@@ -28,7 +28,7 @@ export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       summary: "Connections now, and the occupied channels",
       description: "Channels with their subscription counts and, for presence channels, their members; paginated by name.",
       access: "read",
-      query: Type.Object({ prefix: Type.Optional(Type.String({ description: "Only channels whose name starts with this", examples: ["presence-"] })), ...PAGE }),
+      query: queryParams({ prefix: Type.Optional(Type.String({ description: "Only channels whose name starts with this", examples: ["presence-"] })), ...PAGE }),
       ok: [200, "Live"],
       errors: [400, 404],
     }))
@@ -42,7 +42,7 @@ export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       summary: "Connections and messages over time",
       description: "Per minute for `hour`, per hour for `day`, per day for `month`, plus today's totals.",
       access: "read",
-      query: Type.Object({ period: Type.Optional(Type.String({ description: "hour (default), day or month", examples: ["hour"] })) }),
+      query: queryParams({ period: Type.Optional(Type.String({ description: "hour (default), day or month", examples: ["hour"] })) }),
       ok: [200, "Usage"],
       errors: [400, 404],
     }))

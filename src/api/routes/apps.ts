@@ -3,10 +3,10 @@ import type { Elysia } from "elysia";
 import { Type } from "@sinclair/typebox";
 import { checkTenantInput } from "../../apps/service";
 import { callerOf, ownedApp, pageOf, paginate, publicApp, type ApiServices } from "../context";
-import { operation, PAGE, type OperationDoc } from "../docs";
+import { operation, PAGE, queryParams, type OperationDoc } from "../docs";
 
 const doc = (d: Omit<OperationDoc, "tag">) => operation({ tag: "Apps", ...d });
-const AppListQuery = Type.Object({
+const AppListQuery = queryParams({
   ...PAGE,
   all: Type.Optional(Type.String({ description: "Admins: 1 lists every app on the server, not only their own", examples: ["1"] })),
 });

@@ -4,7 +4,7 @@ import type { Elysia } from "elysia";
 import { ServiceError } from "../../errors";
 import type { EndpointInput, EndpointPatch } from "../../webhooks/schema";
 import { callerOf, ownedApp, pageOf, paginate, type ApiServices } from "../context";
-import { operation, PAGE, type OperationDoc } from "../docs";
+import { operation, PAGE, queryParams, type OperationDoc } from "../docs";
 
 const doc = (d: Omit<OperationDoc, "tag">) => operation({ tag: "Webhooks", ...d });
 const TestBody = Type.Optional(
@@ -48,7 +48,7 @@ export const webhookRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       summary: "The webhook delivery log",
       description: "Newest first: time, endpoint, event types, attempt, status, latency and error of each attempt.",
       access: "read",
-      query: Type.Object({ endpoint: Type.Optional(Type.String({ description: "Only this endpoint's deliveries" })), ...PAGE }),
+      query: queryParams({ endpoint: Type.Optional(Type.String({ description: "Only this endpoint's deliveries" })), ...PAGE }),
       ok: [200, "DeliveryLogPage"],
       errors: [400, 404],
     }))
