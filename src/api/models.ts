@@ -53,9 +53,11 @@ const Signup = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 100 })),
     password: Type.String({ minLength: 10, maxLength: 200, description: "At least 10 characters" }),
   },
-  { examples: [{ email: "ada@example.com", name: "Ada", password: "correct horse battery" }] },
+  // Closed: sign-up must not pass isAdmin or planId on to the account service.
+  { additionalProperties: false, examples: [{ email: "ada@example.com", name: "Ada", password: "correct horse battery" }] },
 );
 const Setup = Type.Composite([Signup, Type.Object({ token: Type.String({ description: "The token of the setup link the server printed" }) })], {
+  additionalProperties: false,
   examples: [{ token: "setup-token-from-the-log", email: "admin@example.com", password: "correct horse battery" }],
 });
 

@@ -179,6 +179,9 @@ test("sign-up: closed by default (403), opened by the CLI or by an admin, new ac
   expectError(await anonymous.post("/signup", { email: "first@example.com", password: PASSWORD }), 409, "conflict", "An account with email first@example.com already exists");
   expectError(await anonymous.post("/signup", { email: "short@example.com", password: "short" }), 400, "invalid", "Password must be at least 10 characters");
   expectError(await anonymous.post("/signup", { email: "long@example.com", password: "x".repeat(201) }), 400, "invalid", "Password must be at most 200 characters");
+  // Sign-up cannot choose admin rights or a plan.
+  expectError(await anonymous.post("/signup", { email: "sneaky@example.com", password: PASSWORD, isAdmin: true }), 400, "invalid", "Invalid request: isAdmin: Unexpected property");
+  expectError(await anonymous.post("/signup", { email: "sneaky@example.com", password: PASSWORD, planId: "unlimited" }), 400, "invalid", "Invalid request: planId: Unexpected property");
   expectError(await anonymous.post("/signup", { email: "not-an-email", password: PASSWORD }), 400, "invalid", "Invalid email address 'not-an-email'");
 
   expectReply(await admin.patch("/settings", { signupOpen: false }), 200, { signupOpen: false });
