@@ -5,7 +5,6 @@
  * envelope `{"error": {"code", "message"}}`.
  */
 import type { AuthService, Caller } from "../accounts/auth";
-import { SESSION_COOKIE } from "../accounts/auth";
 import type { PlanQuotas } from "../accounts/quotas";
 import type { AccountService } from "../accounts/service";
 import type { AppCache } from "../apps/cache";
@@ -13,6 +12,7 @@ import type { AppService } from "../apps/service";
 import type { App } from "../engine/app";
 import type { Engine } from "../engine/engine";
 import { ServiceError } from "../errors";
+import { ERROR_STATUS, requestOrigin, sessionToken } from "../web/http";
 import type { WebhookService } from "../webhooks";
 
 export interface ApiServices {
@@ -28,48 +28,38 @@ export interface ApiServices {
 
 export class Unauthorized extends Error {}
 
-const STATUS = { invalid: 400, not_found: 404, conflict: 409, forbidden: 403 } as const;
-
 export function errorResponse(code: string, message: string, status: number): Response {
   return Response.json({ error: { code, message } }, { status });
 }
 
 /** Maps any error a route throws to the envelope; unexpected ones are logged, never shown. */
 export function toErrorResponse(err: unknown): Response {
-  if (err instanceof ServiceError) return errorResponse(err.kind, err.message, STATUS[err.kind]);
+  if (err instanceof ServiceError) return errorResponse(err.kind, err.message, ERROR_STATUS[err.kind]);
   if (err instanceof Unauthorized) return errorResponse("unauthorized", err.message, 401);
   console.error("mawjly: management API internal error:", err);
   return errorResponse("internal", "Internal server error", 500);
 }
 
-export function cookieValue(header: string | null, name: string): string | undefined {
-  if (header === null) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
+const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
 
-/** Resolves the caller; state-changing requests from a browser session must pass the CSRF check. */
+/**
+ * Resolves the caller. Only cookie sessions get the CSRF check on changes: a browser attaches the
+ * cookie to a forged cross-site request on its own, but never an Authorization header, so a Bearer
+ * request (curl, scripts, the Swagger UI) needs neither an Origin nor a CSRF token.
+ */
 export function callerOf(services: ApiServices, request: Request): Caller {
   const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
-  const caller = bearer !== undefined ? services.auth.fromBearer(bearer) : services.auth.fromSession(cookieValue(request.headers.get("cookie"), SESSION_COOKIE));
-  if (caller === undefined) throw new Unauthorized(bearer !== undefined ? "Invalid or revoked API token" : "Sign in first, or send Authorization: Bearer <token>");
-  if (!["GET", "HEAD", "OPTIONS"].includes(request.method)) {
-    const origin = request.headers.get("origin") ?? refererOrigin(request.headers.get("referer"));
-    services.auth.checkCsrf(caller, origin, request.headers.get("host"), request.headers.get("x-csrf-token"));
+  if (bearer !== undefined) {
+    const caller = services.auth.fromBearer(bearer.trim());
+    if (caller === undefined) throw new Unauthorized("Invalid or revoked API token");
+    return caller;
+  }
+  const caller = services.auth.fromSession(sessionToken(request));
+  if (caller === undefined) throw new Unauthorized("Sign in first, or send Authorization: Bearer <token>");
+  if (!SAFE_METHODS.includes(request.method)) {
+    services.auth.checkCsrf(caller, requestOrigin(request), request.headers.get("host"), request.headers.get("x-csrf-token"));
   }
   return caller;
-}
-
-function refererOrigin(referer: string | null): string | null {
-  if (referer === null) return null;
-  try {
-    return new URL(referer).origin;
-  } catch {
-    return null;
-  }
 }
 
 export function requireAdmin(caller: Caller): void {

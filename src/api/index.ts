@@ -3,7 +3,9 @@
  * dashboard. Authenticated by session cookie (with CSRF checks on changes) or Bearer token.
  */
 import { Elysia } from "elysia";
+import { humanMessage } from "../accounts/validate";
 import { errorResponse, toErrorResponse, type ApiServices } from "./context";
+import { MODELS } from "./models";
 import { adminRoutes } from "./routes/admin";
 import { appLiveRoutes } from "./routes/app-live";
 import { appRoutes } from "./routes/apps";
@@ -15,9 +17,14 @@ export type { ApiServices } from "./context";
 
 export function managementApi(services: ApiServices, extra: Array<(app: any) => any> = []) {
   // Unknown properties are refused, not stripped: the root app in server.ts sets normalize: false.
-  let api: any = new Elysia({ name: "management-api", prefix: "/api/v1" }).onError(({ code, error }) => {
+  let api: any = new Elysia({ name: "management-api", prefix: "/api/v1" }).model(MODELS).onError(({ code, error }) => {
     if (code === "VALIDATION") {
-      const first = (error as { valueError?: { path: string; message: string } }).valueError;
+      const failed = error as { type?: string; valueError?: { path: string; message: string; type: number; schema: unknown } };
+      // A reply that does not match its documented model is our bug, not the caller's.
+      if (failed.type === "response") return toErrorResponse(error);
+      const first = failed.valueError;
+      const human = first === undefined ? undefined : humanMessage(first as never);
+      if (human !== undefined) return errorResponse("invalid", human, 400);
       const field = first?.path ? first.path.replace(/^\//, "").replaceAll("/", ".") : "";
       if (field !== "" && first?.message === "Expected required property") {
         return errorResponse("invalid", `Invalid request: ${field} is required`, 400);

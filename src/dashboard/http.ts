@@ -3,16 +3,18 @@
  * HTML/redirect/JSON responses with the security headers, and the one place that turns a thrown
  * error into a page (sign-in redirect, 404 for anything not yours, the service's message, or 500).
  */
-import type { Caller } from "../accounts/auth";
-import { SESSION_COOKIE } from "../accounts/auth";
-import { cookieValue } from "../api/context";
 import type { App } from "../engine/app";
 import { ServiceError } from "../errors";
 import { HttpError, QuotaExceededError } from "../protocol/errors";
 import { safeEqual } from "../protocol/signatures";
+import { cookieValue, ERROR_STATUS, isHttps, requestOrigin, sessionToken } from "../web/http";
 import type { DashboardDeps } from "./deps";
 import type { Html } from "./jsx/jsx-runtime";
+import type { Viewer } from "./viewer";
 import { errorPage, notFoundPage } from "./views/errors";
+
+export type { Viewer } from "./viewer";
+export { isHttps, sessionCookie } from "../web/http";
 
 export class SignInRequired extends Error {}
 export class PageNotFound extends Error {}
@@ -31,14 +33,8 @@ export interface Ctx {
   server: ServerLike | null;
 }
 
-/** A signed-in browser session: the account and the session's CSRF token for its forms. */
-export interface Viewer {
-  caller: Caller;
-  csrf: string;
-}
-
 export function viewerOf(deps: DashboardDeps, request: Request): Viewer | undefined {
-  const caller = deps.auth.fromSession(cookieValue(request.headers.get("cookie"), SESSION_COOKIE));
+  const caller = deps.auth.fromSession(sessionToken(request));
   return caller?.csrf === undefined ? undefined : { caller, csrf: caller.csrf };
 }
 
@@ -82,19 +78,9 @@ export function checked(form: Form, name: string): boolean {
   return form[name] !== undefined;
 }
 
-function originOf(request: Request): string | null {
-  const origin = request.headers.get("origin");
-  if (origin !== null) return origin;
-  try {
-    return new URL(request.headers.get("referer") ?? "").origin;
-  } catch {
-    return null;
-  }
-}
-
 /** Every signed-in form carries the session's CSRF token in `_csrf`; AuthService checks it and the Origin. */
 export function checkCsrf(deps: DashboardDeps, viewer: Viewer, request: Request, form: Form): void {
-  deps.auth.checkCsrf(viewer.caller, originOf(request), request.headers.get("host"), text(form, "_csrf") || null);
+  deps.auth.checkCsrf(viewer.caller, requestOrigin(request), request.headers.get("host"), text(form, "_csrf") || null);
 }
 
 /**
@@ -114,7 +100,7 @@ export function anonymousFormToken(request: Request): { token: string; cookie?: 
 export function checkAnonymousForm(request: Request, form: Form): void {
   let sameOrigin = false;
   try {
-    sameOrigin = new URL(originOf(request) ?? "").host === request.headers.get("host");
+    sameOrigin = new URL(requestOrigin(request) ?? "").host === request.headers.get("host");
   } catch {
     sameOrigin = false;
   }
@@ -125,15 +111,6 @@ export function checkAnonymousForm(request: Request, form: Form): void {
 }
 
 // Responses
-export function isHttps(request: Request): boolean {
-  return new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
-}
-
-/** The same attributes as the management API's session cookie (HttpOnly, SameSite=Lax, Secure on https). */
-export function sessionCookie(request: Request, token: string, maxAge: number): string {
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${isHttps(request) ? "; Secure" : ""}`;
-}
-
 // No inline script or style anywhere, so the policy can forbid both: an injected tag would not run.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -169,11 +146,9 @@ export function safeNext(next: string | undefined): string {
   return next !== undefined && /^\/dashboard(\/[^\s\\]*)?(\?[^\s\\]*)?$/.test(next) && !next.startsWith("//") ? next : "/dashboard/apps";
 }
 
-const STATUS = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409 } as const;
-
 /** A mistake the user can fix (bad input, plan cap, wrong CSRF), with its status; undefined for bugs. */
 export function userError(err: unknown): { status: number; message: string } | undefined {
-  if (err instanceof ServiceError) return { status: STATUS[err.kind], message: err.message };
+  if (err instanceof ServiceError) return { status: ERROR_STATUS[err.kind], message: err.message };
   if (err instanceof HttpError) return { status: err.status, message: err.message };
   if (err instanceof QuotaExceededError) return { status: 403, message: err.message };
   return undefined;

@@ -9,6 +9,7 @@ import { AssetServer } from "./assets";
 import { DebugLog } from "./debug-log";
 import type { DashboardDeps } from "./deps";
 import { htmlResponse, route, viewerOf } from "./http";
+import { accountRoutes } from "./routes/account";
 import { adminAccountRoutes } from "./routes/admin-accounts";
 import { adminPlanRoutes } from "./routes/admin-plans";
 import { appsRoutes } from "./routes/apps";
@@ -30,7 +31,7 @@ export function dashboard(deps: DashboardDeps) {
   const assets = new AssetServer();
   let app: any = new Elysia({ prefix: "/dashboard", detail: { hide: true } })
     .get("/assets/:name", async ({ params, request }) => (await assets.respond(params.name, request.headers.get("if-none-match"))) ?? new Response("Not found", { status: 404 }));
-  for (const routes of [sessionRoutes, appsRoutes, overviewRoutes, gettingStartedRoutes, keyRoutes, settingsRoutes, webhookRoutes, channelRoutes, adminAccountRoutes, adminPlanRoutes]) {
+  for (const routes of [sessionRoutes, appsRoutes, overviewRoutes, gettingStartedRoutes, keyRoutes, settingsRoutes, webhookRoutes, channelRoutes, adminAccountRoutes, adminPlanRoutes, accountRoutes]) {
     app = app.use(routes(deps));
   }
   app = app

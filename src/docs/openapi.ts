@@ -4,6 +4,7 @@
  * default loads them from a CDN).
  */
 import { openapi } from "@elysiajs/openapi";
+import { Type, type TProperties } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
@@ -20,10 +21,38 @@ sign \`METHOD\\nPATH\\nQUERY\` with HMAC-SHA256 using the key's secret; send the
 the message quota, 404 unknown app, 413 data too large, 429 over the app's request rate; the body is
 \`{"error": "…"}\`. Successful calls answer 200 with a JSON object.
 
-**Management API** (\`/api/v1/…\`): sign in with \`POST /api/v1/session\` (session cookie; send the returned
-\`csrfToken\` as \`X-CSRF-Token\` on changes) or use a personal API token as \`Authorization: Bearer mwj_…\`.
-Errors use one envelope: \`{"error": {"code": "invalid|unauthorized|forbidden|not_found|conflict", "message": "…"}}\`.
+**Management API** (\`/api/v1/…\`): to try it here, create a personal API token (on the dashboard's account page,
+/dashboard/account, or with \`POST /api/v1/tokens\`), press **Authorize** and paste it under *bearer*: it is sent as
+\`Authorization: Bearer mwj_…\`. A signed-in dashboard session also works (its cookie is sent by the browser);
+changes made with a session need its \`csrfToken\` (from \`GET /api/v1/me\`) under *csrf*.
+Errors use one envelope, the *Error* schema: \`{"error": {"code": "…", "message": "…"}}\`.
 Lists are paginated with \`limit\` (1–500, default 50) and \`offset\`.`;
+
+/**
+ * The signing parameters of the Pusher HTTP API routes, for the document only. The plugin replaces
+ * an operation's `parameters` with the path parameters it finds, so query parameters must come as a
+ * query schema; given through `references`, the schema documents without validating (those routes
+ * check their own signature and answer the Pusher error bodies).
+ */
+const signed = (extra: TProperties = {}) => ({
+  query: Type.Object({
+    ...extra,
+    auth_key: Type.String({ description: "An active key of the app" }),
+    auth_timestamp: Type.String({ description: "Unix seconds, within 600 s of the server's clock", examples: ["1700000000"] }),
+    auth_version: Type.Literal("1.0", { description: "Always 1.0" }),
+    body_md5: Type.Optional(Type.String({ description: "Hex MD5 of the exact body (requests with a body)" })),
+    auth_signature: Type.String({ description: "HMAC-SHA256 hex, see the description at the top" }),
+  }),
+});
+const INFO = { info: Type.Optional(Type.String({ description: "Comma list of attributes: user_count, subscription_count, cache" })) };
+const PUSHER_API_QUERY = {
+  "/apps/:appId/events": { post: signed() },
+  "/apps/:appId/batch_events": { post: signed() },
+  "/apps/:appId/channels": { get: signed({ filter_by_prefix: Type.Optional(Type.String({ description: "Only channels starting with this" })), ...INFO }) },
+  "/apps/:appId/channels/:channel": { get: signed(INFO) },
+  "/apps/:appId/channels/:channel/users": { get: signed() },
+  "/apps/:appId/users/:userId/terminate_connections": { post: signed() },
+};
 
 export function docs() {
   return new Elysia({ name: "docs" })
@@ -36,6 +65,7 @@ export function docs() {
         provider: "swagger-ui",
         swagger: { cdn: "/swagger/assets/swagger-ui-bundle.js", theme: "/swagger/assets/swagger-ui.css", autoDarkMode: true } as any,
         exclude: { paths: ["/swagger", "/swagger/json"] },
+        references: PUSHER_API_QUERY as any,
         documentation: {
           info: { title: "Mawjly API", version, description: `Realtime server speaking the Pusher Channels protocol.\n${SIGNING}` },
           tags: [
@@ -51,8 +81,9 @@ export function docs() {
           ],
           components: {
             securitySchemes: {
-              bearer: { type: "http", scheme: "bearer", description: "Personal API token (mwj_…)" },
-              session: { type: "apiKey", in: "cookie", name: "mawjly_session" },
+              bearer: { type: "http", scheme: "bearer", description: "A personal API token (mwj_…), sent as Authorization: Bearer" },
+              session: { type: "apiKey", in: "cookie", name: "mawjly_session", description: "The dashboard's session cookie (set by POST /api/v1/session)" },
+              csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token", description: "The session's csrfToken; needed with the session cookie on changes" },
             },
           },
         },

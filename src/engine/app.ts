@@ -27,7 +27,7 @@ export const AppLimits = Type.Object({
     maximum: 3600,
     description: "Seconds a connection may stay unauthenticated when authorized connections are on",
   }),
-  maxWatchlistSize: Type.Integer({ minimum: 1, maximum: 1000, description: "Watchlist ids per user; a longer watchlist is refused at sign-in" }),
+  maxWatchlistSize: Type.Integer({ minimum: 1, maximum: 1000, description: "Watchlist ids per user; more are refused with error 4302" }),
   maxChannelsPerConnection: Type.Integer({ minimum: 1, maximum: 100_000, description: "Channels one socket may join at once" }),
 });
 export type AppLimits = Static<typeof AppLimits>;

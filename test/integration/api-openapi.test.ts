@@ -109,13 +109,108 @@ test("every documented operation has a tag and a summary", () => {
   expect(missing).toEqual([]);
 });
 
-test("no internal spec references (§) reach readers of the docs", () => {
+/** Every operation of the document as [route, operation object]. */
+function operations(): Array<[string, any]> {
+  const ops: Array<[string, any]> = [];
+  for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
+    for (const [method, op] of Object.entries<any>(item)) if (METHODS.includes(method)) ops.push([`${method.toUpperCase()} ${path}`, op]);
+  }
+  return ops;
+}
+
+/** A schema with its $ref followed into components.schemas. */
+function resolve(schema: any): any {
+  if (schema?.$ref === undefined) return schema;
+  const name = String(schema.$ref).replace("#/components/schemas/", "");
+  return doc.components.schemas[name];
+}
+
+// Callers sign in or create an account through these; everything else under /api/v1 needs a caller.
+const PUBLIC = ["POST /api/v1/session", "POST /api/v1/signup", "POST /api/v1/setup"];
+
+test("no internal spec references ('§') anywhere in the document", () => {
   const text = JSON.stringify(doc);
-  expect(text.match(/.{0,40}§.{0,20}/g) ?? []).toEqual([]);
+  expect(text.match(/.{0,60}§.{0,20}/g) ?? []).toEqual([]);
+});
+
+test("security schemes: a Bearer token, the session cookie and its CSRF header", () => {
+  expect(doc.components.securitySchemes).toEqual({
+    bearer: { type: "http", scheme: "bearer", description: expect.any(String) },
+    session: { type: "apiKey", in: "cookie", name: "mawjly_session", description: expect.any(String) },
+    csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token", description: expect.any(String) },
+  });
+});
+
+test("every /api/v1 operation declares who may call it: Bearer or session (with CSRF on changes); sign-in routes are public", () => {
+  const wrong: string[] = [];
+  for (const [route, op] of operations()) {
+    if (!route.includes(" /api/v1/")) continue;
+    const expected = PUBLIC.includes(route)
+      ? []
+      : route.startsWith("GET ")
+        ? [{ bearer: [] }, { session: [] }]
+        : [{ bearer: [] }, { session: [], csrf: [] }];
+    if (!Bun.deepEquals(op.security, expected)) wrong.push(`${route}: ${JSON.stringify(op.security)}`);
+  }
+  expect(wrong).toEqual([]);
+});
+
+test("every /api/v1 operation documents its success reply and its errors with a schema from components", () => {
+  const schemas = doc.components.schemas;
+  expect(Object.keys(schemas).length).toBeGreaterThan(20);
+  const envelope = resolve({ $ref: "#/components/schemas/Error" });
+  expect(envelope.required).toEqual(["error"]);
+  expect(envelope.properties.error.required).toEqual(["code", "message"]);
+  expect(envelope.examples).toEqual([{ error: { code: "not_found", message: "No app '1234567'" } }]);
+  const problems: string[] = [];
+  for (const [route, op] of operations()) {
+    if (!route.includes(" /api/v1/")) continue;
+    const statuses = Object.keys(op.responses ?? {});
+    const success = statuses.filter((s) => s.startsWith("2"));
+    if (success.length !== 1) problems.push(`${route}: success statuses ${JSON.stringify(success)}`);
+    if (!PUBLIC.includes(route) && !statuses.includes("401")) problems.push(`${route}: no 401`);
+    for (const status of statuses) {
+      const schema = op.responses[status].content?.["application/json"]?.schema;
+      const ref = schema?.$ref as string | undefined;
+      if (ref === undefined || resolve(schema) === undefined) problems.push(`${route} ${status}: no schema from components (${JSON.stringify(schema)})`);
+      else if (!status.startsWith("2") && ref !== "#/components/schemas/Error") problems.push(`${route} ${status}: ${ref} instead of Error`);
+    }
+    const body = op.requestBody?.content?.["application/json"]?.schema;
+    if (body !== undefined && !(resolve(body)?.examples?.length > 0)) problems.push(`${route}: request body without an example`);
+  }
+  expect(problems).toEqual([]);
+});
+
+test("query parameters are declared, with descriptions", () => {
+  const query = (route: string) => {
+    const [method, path] = route.split(" ") as [string, string];
+    return (doc.paths[path][method.toLowerCase()].parameters ?? []).filter((p: any) => p.in === "query").map((p: any) => p.name).sort();
+  };
+  expect(query("GET /api/v1/apps")).toEqual(["all", "limit", "offset"]);
+  expect(query("GET /api/v1/accounts")).toEqual(["limit", "offset"]);
+  expect(query("GET /api/v1/apps/{id}/live")).toEqual(["limit", "offset", "prefix"]);
+  expect(query("GET /api/v1/apps/{id}/usage")).toEqual(["period"]);
+  expect(query("GET /api/v1/apps/{id}/webhooks-log")).toEqual(["endpoint", "limit", "offset"]);
+  for (const [route, op] of operations()) {
+    for (const p of op.parameters ?? []) if (p.in === "query" && !(p.description || p.schema?.description)) throw new Error(`${route}: ?${p.name} has no description`);
+  }
+});
+
+test("the Pusher HTTP API operations stay documented: signing parameters and every status they answer", () => {
+  for (const [route, op] of operations()) {
+    if (!/ \/apps\/\{appId\}/.test(route)) continue;
+    expect({ route, tags: op.tags, summary: typeof op.summary }).toEqual({ route, tags: ["Pusher HTTP API"], summary: "string" });
+    expect({ route, params: op.parameters.filter((p: any) => p.in === "query" && p.required).map((p: any) => p.name) }).toEqual({
+      route,
+      params: ["auth_key", "auth_timestamp", "auth_version", "auth_signature"],
+    });
+    expect({ route, statuses: Object.keys(op.responses).sort() }).toEqual({ route, statuses: ["200", "400", "401", "403", "404", "413", "429"] });
+    expect(op.security).toBeUndefined();
+  }
 });
 
 test("the limits' input schema states each range", () => {
-  const patch = doc.paths["/api/v1/apps/{id}"].patch.requestBody.content["application/json"].schema;
+  const patch = resolve(doc.paths["/api/v1/apps/{id}"].patch.requestBody.content["application/json"].schema);
   expect(patch.properties.limits.properties.maxMessageBytes.description).toBe("Event data size, for API and client events. 1–512000");
 });
 

@@ -119,8 +119,27 @@ test("CSRF: cookie sessions need the same Origin and the CSRF token on changes; 
   expect((await script.delete(`/apps/${app.body.id}`, { headers: { origin: "http://evil.example" } })).status).toBe(200);
 });
 
+test("a Bearer request needs no Origin and no CSRF token, even on changes; a cookie request without Origin is refused", async () => {
+  const token = (await admin.post("/tokens", { name: "curl" })).body.token;
+  // As curl sends it: no Origin, no Referer, no cookie, no X-CSRF-Token.
+  const curl = (method: string, path: string, body?: unknown) =>
+    fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const app = await curl("POST", "/apps", { name: "from curl" });
+  expect(app.status).toBe(201);
+  const { id } = (await app.json()) as { id: string };
+  expect((await curl("PATCH", `/apps/${id}`, { name: "renamed by curl" })).status).toBe(200);
+  expect((await curl("POST", "/tokens", { name: "made by a token" })).status).toBe(201);
+  expect({ status: (await curl("DELETE", `/apps/${id}`)).status }).toEqual({ status: 200 });
+  // The same change with the session cookie and no Origin is still refused.
+  expectError(await admin.post("/apps", { name: "no origin" }, { origin: null }), 403, "forbidden", "Cross-site request refused: Origin does not match this server");
+});
+
 test("personal API tokens: shown once, work as Bearer, listed without values, 401 once revoked", async () => {
-  expectError(await admin.post("/tokens", { name: "" }), 400, "invalid", "Invalid request: name: Expected string length greater or equal to 1");
+  expectError(await admin.post("/tokens", { name: "" }), 400, "invalid", "Name must not be empty");
   expectError(await admin.post("/tokens", {}), 400, "invalid", "Invalid request: name is required");
   const created = await admin.post("/tokens", { name: "ci" });
   expect(created.status).toBe(201);
@@ -158,7 +177,11 @@ test("sign-up: closed by default (403), opened by the CLI or by an admin, new ac
   expect(me.body.usage).toEqual({ apps: 0, connections: 0, messagesToday: 0 });
 
   expectError(await anonymous.post("/signup", { email: "first@example.com", password: PASSWORD }), 409, "conflict", "An account with email first@example.com already exists");
-  expectError(await anonymous.post("/signup", { email: "short@example.com", password: "short" }), 400, "invalid", "Invalid request: password: Expected string length greater or equal to 10");
+  expectError(await anonymous.post("/signup", { email: "short@example.com", password: "short" }), 400, "invalid", "Password must be at least 10 characters");
+  expectError(await anonymous.post("/signup", { email: "long@example.com", password: "x".repeat(201) }), 400, "invalid", "Password must be at most 200 characters");
+  // Sign-up cannot choose admin rights or a plan.
+  expectError(await anonymous.post("/signup", { email: "sneaky@example.com", password: PASSWORD, isAdmin: true }), 400, "invalid", "Invalid request: isAdmin: Unexpected property");
+  expectError(await anonymous.post("/signup", { email: "sneaky@example.com", password: PASSWORD, planId: "unlimited" }), 400, "invalid", "Invalid request: planId: Unexpected property");
   expectError(await anonymous.post("/signup", { email: "not-an-email", password: PASSWORD }), 400, "invalid", "Invalid email address 'not-an-email'");
 
   expectReply(await admin.patch("/settings", { signupOpen: false }), 200, { signupOpen: false });

@@ -1,11 +1,11 @@
 /** Admin only: accounts, plans and operator settings. Non-admins get 404, as for anything not theirs. */
-import { Type } from "@sinclair/typebox";
 import type { Elysia } from "elysia";
-import { AccountPatch, NewAccount, PlanInput, PlanPatch } from "../../accounts/schemas";
+import type { AccountPatch, NewAccount, PlanInput, PlanPatch } from "../../accounts/schemas";
 import { callerOf, pageOf, requireAdmin, type ApiServices } from "../context";
+import { operation, PageQuery } from "../docs";
 
 const admin = (s: ApiServices, request: Request) => requireAdmin(callerOf(s, request));
-const tags = (tag: string, summary: string) => ({ detail: { tags: [tag], summary } });
+const ADMIN_ONLY = "Admins only: anyone else gets 404, as for a route that does not exist.";
 
 export const adminRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
@@ -13,49 +13,50 @@ export const adminRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, 
       admin(s, request);
       const page = pageOf(query);
       return { ...s.accounts.list(page.limit, page.offset), ...page };
-    }, tags("Admin", "List accounts (paginated: limit, offset)"))
+    }, operation({ tag: "Admin", summary: "List accounts", description: ADMIN_ONLY, access: "read", ok: [200, "AccountPage"], errors: [400, 404], query: PageQuery }))
     .post("/accounts", async ({ request, body, set }) => {
       admin(s, request);
       set.status = 201;
-      return s.accounts.create(body);
-    }, { body: NewAccount, ...tags("Admin", "Create an account") })
+      return s.accounts.create(body as NewAccount);
+    }, operation({ tag: "Admin", summary: "Create an account", description: ADMIN_ONLY, access: "change", body: "NewAccount", ok: [201, "Account"], errors: [400, 404, 409] }))
     .get("/accounts/:id", ({ request, params }) => {
       admin(s, request);
       return s.accounts.get(params.id);
-    }, tags("Admin", "One account"))
+    }, operation({ tag: "Admin", summary: "One account", description: ADMIN_ONLY, access: "read", ok: [200, "Account"], errors: [404] }))
     .patch("/accounts/:id", async ({ request, params, body }) => {
       admin(s, request);
-      return s.accounts.update(params.id, body);
-    }, { body: AccountPatch, ...tags("Admin", "Change an account's name, plan, admin flag or password") })
+      return s.accounts.update(params.id, body as AccountPatch);
+    }, operation({ tag: "Admin", summary: "Change an account's name, plan, admin flag or password", description: `A new password ends the account's sessions. ${ADMIN_ONLY}`, access: "change", body: "AccountPatch", ok: [200, "Account"], errors: [400, 404] }))
     .delete("/accounts/:id", ({ request, params }) => {
       admin(s, request);
       s.accounts.delete(params.id);
       return {};
-    }, tags("Admin", "Delete an account with its apps"))
+    }, operation({ tag: "Admin", summary: "Delete an account with its apps", description: `Its apps' connections are closed. ${ADMIN_ONLY}`, access: "change", ok: [200, "Empty"], errors: [400, 404] }))
     .get("/plans", ({ request }) => {
       callerOf(s, request);
       return { items: s.accounts.plans() };
-    }, tags("Plans", "Plans and their limits"))
+    }, operation({ tag: "Plans", summary: "Plans and their limits", access: "read", ok: [200, "PlanList"] }))
     .post("/plans", ({ request, body, set }) => {
       admin(s, request);
       set.status = 201;
-      return s.accounts.createPlan(body);
-    }, { body: PlanInput, ...tags("Plans", "Create a plan (admin)") })
+      return s.accounts.createPlan(body as PlanInput);
+    }, operation({ tag: "Plans", summary: "Create a plan", description: ADMIN_ONLY, access: "change", body: "PlanInput", ok: [201, "Plan"], errors: [400, 404, 409] }))
     .patch("/plans/:id", ({ request, params, body }) => {
       admin(s, request);
-      return s.accounts.updatePlan(params.id, body);
-    }, { body: PlanPatch, ...tags("Plans", "Change a plan's limits (admin); applies within a second") })
+      return s.accounts.updatePlan(params.id, body as PlanPatch);
+    }, operation({ tag: "Plans", summary: "Change a plan's limits", description: `Applies to live connections within a second. ${ADMIN_ONLY}`, access: "change", body: "PlanPatch", ok: [200, "Plan"], errors: [400, 404] }))
     .delete("/plans/:id", ({ request, params }) => {
       admin(s, request);
       s.accounts.deletePlan(params.id);
       return {};
-    }, tags("Plans", "Delete an unused plan (admin)"))
+    }, operation({ tag: "Plans", summary: "Delete an unused plan", description: ADMIN_ONLY, access: "change", ok: [200, "Empty"], errors: [400, 404] }))
     .get("/settings", ({ request }) => {
       admin(s, request);
       return { signupOpen: s.accounts.signupOpen() };
-    }, tags("Admin", "Operator settings"))
+    }, operation({ tag: "Admin", summary: "Operator settings", description: ADMIN_ONLY, access: "read", ok: [200, "Settings"], errors: [404] }))
     .patch("/settings", ({ request, body }) => {
       admin(s, request);
-      if (body.signupOpen !== undefined) s.accounts.setSignupOpen(body.signupOpen);
+      const patch = body as { signupOpen?: boolean };
+      if (patch.signupOpen !== undefined) s.accounts.setSignupOpen(patch.signupOpen);
       return { signupOpen: s.accounts.signupOpen() };
-    }, { body: Type.Object({ signupOpen: Type.Optional(Type.Boolean()) }), ...tags("Admin", "Open or close sign-up") });
+    }, operation({ tag: "Admin", summary: "Open or close sign-up", description: ADMIN_ONLY, access: "change", body: "SettingsPatch", ok: [200, "Settings"], errors: [400, 404] }));

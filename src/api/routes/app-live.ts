@@ -5,8 +5,9 @@ import { ServiceError } from "../../errors";
 import { HttpError, QuotaExceededError } from "../../protocol/errors";
 import { checkTrigger } from "../../http-api/trigger";
 import { callerOf, ownedApp, pageOf, type ApiServices } from "../context";
+import { operation, PAGE, queryParams, type OperationDoc } from "../docs";
 
-const tags = (summary: string) => ({ detail: { tags: ["Live"], summary } });
+const doc = (d: Omit<OperationDoc, "tag">) => operation({ tag: "Live", ...d });
 const PERIODS = ["hour", "day", "month"] as const;
 
 export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any, any, any>) =>
@@ -17,14 +18,28 @@ export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       const live = await s.engine.live.snapshot(target.id, query.prefix ?? "", page);
       const channels = live.channels.map((c) => ({ name: c.name, subscriptionCount: c.subscriptionCount, members: c.members }));
       return { connections: live.connections, users: live.users, channels: { items: channels, total: live.total, ...page } };
-    }, tags("Connections now, and occupied channels with subscription counts and presence members (paginated)"))
+    }, doc({
+      summary: "Connections now, and the occupied channels",
+      description: "Channels with their subscription counts and, for presence channels, their members; paginated by name.",
+      access: "read",
+      query: queryParams({ prefix: Type.Optional(Type.String({ description: "Only channels whose name starts with this", examples: ["presence-"] })), ...PAGE }),
+      ok: [200, "Live"],
+      errors: [400, 404],
+    }))
     .get("/apps/:id/usage", ({ request, params, query }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
       const period = (query.period ?? "hour") as (typeof PERIODS)[number];
       if (!PERIODS.includes(period)) throw new ServiceError("invalid", "period must be hour, day or month");
       if (s.usage === undefined) throw new ServiceError("not_found", "Usage is not recorded on this server");
       return { today: s.usage.today([target.id]), ...(s.usage.series(target.id, period) as object) };
-    }, tags("Connections and messages per minute (hour), hour (day) or day (month)"))
+    }, doc({
+      summary: "Connections and messages over time",
+      description: "Per minute for `hour`, per hour for `day`, per day for `month`, plus today's totals.",
+      access: "read",
+      query: queryParams({ period: Type.Optional(Type.String({ description: "hour (default), day or month", examples: ["hour"] })) }),
+      ok: [200, "Usage"],
+      errors: [400, 404],
+    }))
     .post("/apps/:id/events", async ({ request, params, body }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
       if (!target.enabled) throw new ServiceError("forbidden", "App is disabled; enable it to publish events");
@@ -37,12 +52,11 @@ export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
         if (err instanceof QuotaExceededError) throw new ServiceError("forbidden", err.message);
         throw err;
       }
-    }, {
-      body: Type.Object({
-        name: Type.String(),
-        data: Type.String(),
-        channel: Type.Optional(Type.String()),
-        channels: Type.Optional(Type.Array(Type.String())),
-      }),
-      ...tags("Publish an event (the dashboard's event creator), through the same publish path as the HTTP API"),
-    });
+    }, doc({
+      summary: "Publish an event",
+      description: "The dashboard's event creator: the same publish path as the Pusher HTTP API, without signing.",
+      access: "change",
+      body: "PublishEvent",
+      ok: [200, "Empty"],
+      errors: [400, 403, 404],
+    }));

@@ -1,7 +1,7 @@
 /** The caller's own account, plan, usage and personal API tokens. */
-import { Type } from "@sinclair/typebox";
 import type { Elysia } from "elysia";
 import { callerOf, type ApiServices } from "../context";
+import { operation } from "../docs";
 
 export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
@@ -22,22 +22,31 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
           },
         };
       },
-      { detail: { tags: ["Account"], summary: "The signed-in account with its plan and usage against it" } },
+      operation({ tag: "Account", summary: "The caller's account with its plan and usage against it", access: "read", ok: [200, "Me"] }),
     )
-    .get("/tokens", ({ request }) => ({ items: s.auth.tokens(callerOf(s, request).account.id) }), {
-      detail: { tags: ["Account"], summary: "Personal API tokens (never the token values)" },
-    })
+    .get("/tokens", ({ request }) => ({ items: s.auth.tokens(callerOf(s, request).account.id) }), operation({
+      tag: "Account",
+      summary: "Personal API tokens",
+      description: "Names and dates only, never the token values. Revoked tokens stay listed with their revokedAt.",
+      access: "read",
+      ok: [200, "TokenList"],
+    }))
     .post(
       "/tokens",
       ({ request, body, set }) => {
-        const created = s.auth.createToken(callerOf(s, request).account.id, body.name);
+        const created = s.auth.createToken(callerOf(s, request).account.id, (body as { name: string }).name);
         set.status = 201;
         return { ...created.info, token: created.token };
       },
-      {
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
-        detail: { tags: ["Account"], summary: "Create a token; its value is shown only in this response" },
-      },
+      operation({
+        tag: "Account",
+        summary: "Create a personal API token",
+        description: "The token's value is in this response only; send it as `Authorization: Bearer <token>`. It acts as its account.",
+        access: "change",
+        body: "NewToken",
+        ok: [201, "CreatedToken"],
+        errors: [400],
+      }),
     )
     .delete(
       "/tokens/:id",
@@ -45,5 +54,5 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
         s.auth.revokeToken(callerOf(s, request).account.id, params.id);
         return {};
       },
-      { detail: { tags: ["Account"], summary: "Revoke a token" } },
+      operation({ tag: "Account", summary: "Revoke a personal API token", description: "Requests with it are refused (401) at once.", access: "change", ok: [200, "Empty"], errors: [404] }),
     );

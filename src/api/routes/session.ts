@@ -1,23 +1,12 @@
 /** Sign-in, sign-out, sign-up (when open) and the first admin's setup: the routes without a caller. */
-import { Type } from "@sinclair/typebox";
 import type { Elysia } from "elysia";
-import { SESSION_COOKIE, SESSION_DAYS } from "../../accounts/auth";
+import { SESSION_DAYS } from "../../accounts/auth";
 import { ServiceError } from "../../errors";
+import { sessionCookie } from "../../web/http";
 import { callerOf, type ApiServices } from "../context";
+import { operation } from "../docs";
 
-const Login = Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 200 }) });
-const Signup = Type.Object({
-  email: Type.String({ maxLength: 254 }),
-  name: Type.Optional(Type.String({ maxLength: 100 })),
-  password: Type.String({ minLength: 10, maxLength: 200 }),
-});
-const Setup = Type.Composite([Signup, Type.Object({ token: Type.String() })]);
-
-/** Secure when the request came over HTTPS, directly or through a proxy (X-Forwarded-Proto). */
-function sessionCookie(request: Request, token: string, maxAge: number): string {
-  const https = new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto") === "https";
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${https ? "; Secure" : ""}`;
-}
+type Credentials = { email: string; name?: string; password: string };
 
 /**
  * The client's address for login rate limits. Behind a reverse proxy every request comes from the
@@ -66,9 +55,18 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       "/session",
       async ({ body, request, server }) => {
         sameSiteJson(request);
-        return signedIn(request, await s.auth.login(body.email, body.password, clientIp(request, server)));
+        const { email, password } = body as Credentials;
+        return signedIn(request, await s.auth.login(email, password, clientIp(request, server)));
       },
-      { body: Login, detail: { tags: ["Session"], summary: "Sign in; sets the session cookie and returns the CSRF token" } },
+      operation({
+        tag: "Session",
+        summary: "Sign in",
+        description: "Sets the session cookie and returns the CSRF token to send as X-CSRF-Token on changes. Five failed attempts for one email block it for 15 minutes.",
+        access: "public",
+        body: "Login",
+        ok: [200, "SignedIn"],
+        errors: [400, 403],
+      }),
     )
     .delete(
       "/session",
@@ -78,25 +76,44 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
           headers: { "content-type": "application/json", "set-cookie": sessionCookie(request, "", 0) },
         });
       },
-      { detail: { tags: ["Session"], summary: "Sign out; revokes the session" } },
+      operation({ tag: "Session", summary: "Sign out", description: "Revokes the session and clears its cookie.", access: "change", ok: [200, "Empty"] }),
     )
     .post(
       "/signup",
       async ({ body, request }) => {
         sameSiteJson(request);
         if (!s.accounts.signupOpen()) throw new ServiceError("forbidden", "Sign-up is closed on this server; ask its operator for an account");
-        const account = await s.accounts.create(body);
+        // Only these fields: the service also takes isAdmin and planId, which are not the caller's to choose.
+        const { email, name, password } = body as Credentials;
+        const account = await s.accounts.create({ email, name, password });
         return signedIn(request, s.auth.openSession(s.accounts.store.account(account.id)!), 201);
       },
-      { body: Signup, detail: { tags: ["Session"], summary: "Create an account (when the operator opened sign-up)" } },
+      operation({
+        tag: "Session",
+        summary: "Create an account",
+        description: "Only when the operator opened sign-up; the new account gets the free plan and a session.",
+        access: "public",
+        body: "Signup",
+        ok: [201, "SignedIn"],
+        errors: [400, 403, 409],
+      }),
     )
     .post(
       "/setup",
       async ({ body, request }) => {
         sameSiteJson(request);
-        const { token, ...input } = body;
+        const { token, email, name, password } = body as Credentials & { token: string };
+        const input = { email, name, password };
         const account = await s.accounts.completeSetup(token, input);
         return signedIn(request, s.auth.openSession(s.accounts.store.account(account.id)!), 201);
       },
-      { body: Setup, detail: { tags: ["Session"], summary: "Create the first admin with the one-time setup token" } },
+      operation({
+        tag: "Session",
+        summary: "Create the first admin",
+        description: "With the token of the one-time setup link the server printed at its first start.",
+        access: "public",
+        body: "Setup",
+        ok: [201, "SignedIn"],
+        errors: [400, 403],
+      }),
     );

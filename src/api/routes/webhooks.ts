@@ -2,10 +2,14 @@
 import { Type } from "@sinclair/typebox";
 import type { Elysia } from "elysia";
 import { ServiceError } from "../../errors";
-import { EndpointInput, EndpointPatch } from "../../webhooks/schema";
+import type { EndpointInput, EndpointPatch } from "../../webhooks/schema";
 import { callerOf, ownedApp, pageOf, paginate, type ApiServices } from "../context";
+import { operation, PAGE, queryParams, type OperationDoc } from "../docs";
 
-const tags = (summary: string) => ({ detail: { tags: ["Webhooks"], summary } });
+const doc = (d: Omit<OperationDoc, "tag">) => operation({ tag: "Webhooks", ...d });
+const TestBody = Type.Optional(
+  Type.Object({ type: Type.Optional(Type.String({ description: "Event type of the test event; default: the endpoint's first event type" })) }, { examples: [{ type: "member_added" }] }),
+);
 
 export const webhookRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any, any, any>) => {
   const service = () => {
@@ -20,27 +24,34 @@ export const webhookRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
     return endpoint;
   };
   return app
-    .get("/apps/:id/webhooks", ({ request, params }) => ({ items: service().list(ownedApp(s, callerOf(s, request), params.id).id) }), tags("Webhook endpoints of an app"))
+    .get("/apps/:id/webhooks", ({ request, params }) => ({ items: service().list(ownedApp(s, callerOf(s, request), params.id).id) }), doc({ summary: "An app's webhook endpoints", access: "read", ok: [200, "WebhookList"], errors: [404] }))
     .post("/apps/:id/webhooks", ({ request, params, body, set }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
       set.status = 201;
-      return service().add(target.id, body);
-    }, { body: EndpointInput, ...tags("Add an endpoint: URL, event types (default: all but client_event), batching") })
+      return service().add(target.id, body as EndpointInput);
+    }, doc({ summary: "Add a webhook endpoint", description: "A URL, its event types (default: all but client_event) and batching.", access: "change", body: "NewWebhook", ok: [201, "WebhookEndpoint"], errors: [400, 404, 409] }))
     .patch("/apps/:id/webhooks/:endpoint", ({ request, params, body }) => {
-      return service().update(ownedEndpoint(request, params.id, params.endpoint).id, body);
-    }, { body: EndpointPatch, ...tags("Change an endpoint's URL, event types, enabled flag or batching") })
+      return service().update(ownedEndpoint(request, params.id, params.endpoint).id, body as EndpointPatch);
+    }, doc({ summary: "Change a webhook endpoint", description: "Its URL, event types, enabled flag or batching.", access: "change", body: "WebhookPatch", ok: [200, "WebhookEndpoint"], errors: [400, 404, 409] }))
     .delete("/apps/:id/webhooks/:endpoint", ({ request, params }) => {
       service().remove(ownedEndpoint(request, params.id, params.endpoint).id);
       return {};
-    }, tags("Remove an endpoint (its pending deliveries are dropped)"))
+    }, doc({ summary: "Remove a webhook endpoint", description: "Its pending deliveries are dropped.", access: "change", ok: [200, "Empty"], errors: [404] }))
     .post("/apps/:id/webhooks/:endpoint/test", async ({ request, params, body }) => {
-      return service().sendTest(ownedEndpoint(request, params.id, params.endpoint).id, body?.type);
-    }, { body: Type.Optional(Type.Object({ type: Type.Optional(Type.String()) })), ...tags("Send a signed test event now; answers the delivery log entry") })
+      return service().sendTest(ownedEndpoint(request, params.id, params.endpoint).id, (body as { type?: string } | undefined)?.type);
+    }, doc({ summary: "Send a signed test event now", description: "Answers the delivery log entry of the attempt.", access: "change", body: TestBody, ok: [200, "DeliveryLogEntry"], errors: [400, 404] }))
     .get("/apps/:id/webhooks-log", ({ request, params, query }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
       const entries = service().log(target.id, { limit: 1000, endpointId: query.endpoint });
       return paginate(entries, pageOf(query));
-    }, tags("Delivery log, newest first (time, endpoint, event types, attempt, status, latency, error); ?endpoint= filters"))
+    }, doc({
+      summary: "The webhook delivery log",
+      description: "Newest first: time, endpoint, event types, attempt, status, latency and error of each attempt.",
+      access: "read",
+      query: queryParams({ endpoint: Type.Optional(Type.String({ description: "Only this endpoint's deliveries" })), ...PAGE }),
+      ok: [200, "DeliveryLogPage"],
+      errors: [400, 404],
+    }))
     .post("/apps/:id/webhooks-log/:log/redeliver", ({ request, params }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
       const id = Number(params.log);
@@ -48,5 +59,5 @@ export const webhookRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
         throw new ServiceError("not_found", `No webhook delivery '${params.log}' in app ${target.id}`);
       }
       return service().redeliver(id);
-    }, tags("Queue a logged delivery's events again"));
+    }, doc({ summary: "Deliver a logged delivery's events again", access: "change", ok: [200, "Redelivered"], errors: [403, 404] }));
 };

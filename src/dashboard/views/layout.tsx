@@ -51,7 +51,7 @@ export function Layout(props: LayoutProps) {
           {viewer && (
             <form method="post" action="/dashboard/logout" class="signout">
               <Csrf viewer={viewer} />
-              <span class="who" title={viewer.caller.account.email}>{viewer.caller.account.name}</span>
+              <a class="who" href="/dashboard/account" title={`${viewer.caller.account.email}: account and API tokens`}>{viewer.caller.account.name}</a>
               <button type="submit" class="link">Sign out</button>
             </form>
           )}
