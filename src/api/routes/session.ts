@@ -21,11 +21,11 @@ function sessionCookie(request: Request, token: string, maxAge: number): string 
 
 /**
  * The client's address for login rate limits. Behind a reverse proxy every request comes from the
- * proxy, so with MAWJLY_TRUST_PROXY=1 the first X-Forwarded-For address is used instead (only set it
- * when a proxy you run always sets that header: clients could otherwise choose their own address).
+ * proxy, so with trustProxy (MAWJLY_TRUST_PROXY=1, src/config) the first X-Forwarded-For address is used
+ * instead (only set it when a proxy you run always sets that header: clients could otherwise choose their own address).
  */
-export function clientIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null): string {
-  if (process.env.MAWJLY_TRUST_PROXY === "1") {
+export function clientIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null, trustProxy = false): string {
+  if (trustProxy) {
     const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
     if (forwarded) return forwarded;
   }
@@ -66,7 +66,7 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       "/session",
       async ({ body, request, server }) => {
         sameSiteJson(request);
-        return signedIn(request, await s.auth.login(body.email, body.password, clientIp(request, server)));
+        return signedIn(request, await s.auth.login(body.email, body.password, clientIp(request, server, s.trustProxy)));
       },
       { body: Login, detail: { tags: ["Session"], summary: "Sign in; sets the session cookie and returns the CSRF token" } },
     )
