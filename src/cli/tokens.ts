@@ -29,9 +29,10 @@ export async function tokensCommand(argv: string[]): Promise<void> {
     const accounts = new AccountService(new SqliteAccountStore(db));
     // Login rate limits are not used here; the counters only satisfy the constructor.
     const auth = new AuthService(accounts, new MemoryCounters(systemClock));
+    const hint = dataDirHint(choice);
     const account = () => {
       if (typeof values.account !== "string") throw new UsageError(`tokens ${sub}: --account is required (email or id)`);
-      return findAccount(accounts, values.account);
+      return findAccount(accounts, values.account, hint);
     };
     switch (sub) {
       case "create": {
@@ -45,7 +46,7 @@ export async function tokensCommand(argv: string[]): Promise<void> {
       case "list": {
         const tokens = auth.tokens(account().id);
         if (values.json) return void console.log(JSON.stringify(tokens, null, 2));
-        if (tokens.length === 0) return void console.log(`No tokens yet. Create one: mawjly tokens create --account EMAIL --name N${dataDirHint(choice)}`);
+        if (tokens.length === 0) return void console.log(`No tokens yet. Create one: mawjly tokens create --account EMAIL --name N${hint}`);
         for (const t of tokens) {
           const state = t.revokedAt !== null ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? "never"}`;
           console.log(`${t.id}\t${t.name}\tcreated ${t.createdAt}\t${state}`);
@@ -53,7 +54,7 @@ export async function tokensCommand(argv: string[]): Promise<void> {
         return;
       }
       case "revoke": {
-        if (positionals.length !== 1) throw new UsageError("tokens revoke: give exactly one token id (see 'mawjly tokens list')");
+        if (positionals.length !== 1) throw new UsageError(`tokens revoke: give exactly one token id (see 'mawjly tokens list --account EMAIL${hint}')`);
         const id = positionals[0]!;
         // Without --account, the token id alone says whose it is.
         const owner = typeof values.account === "string" ? account() : ownerOf(accounts, auth, id);
@@ -66,9 +67,9 @@ export async function tokensCommand(argv: string[]): Promise<void> {
   });
 }
 
-function findAccount(accounts: AccountService, emailOrId: string) {
+function findAccount(accounts: AccountService, emailOrId: string, hint: string) {
   const stored = accounts.store.accountByEmail(emailOrId.trim().toLowerCase()) ?? accounts.store.account(emailOrId);
-  if (stored === undefined) throw new ServiceError("not_found", `No account '${emailOrId}' (see 'mawjly accounts list')`);
+  if (stored === undefined) throw new ServiceError("not_found", `No account '${emailOrId}' (see 'mawjly accounts list${hint}')`);
   return accounts.get(stored.id);
 }
 

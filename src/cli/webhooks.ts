@@ -115,7 +115,7 @@ async function run(service: WebhookService, sub: string, values: Record<string, 
     }
     case "redeliver": {
       const raw = one("delivery id");
-      if (!/^\d+$/.test(raw)) throw new UsageError(`webhooks redeliver: '${raw}' is not a delivery id (see 'mawjly webhooks log')`);
+      if (!/^\d+$/.test(raw)) throw new UsageError(`webhooks redeliver: '${raw}' is not a delivery id (see 'mawjly webhooks log --app ID${hint}')`);
       const { endpointId, queued } = service.redeliver(Number(raw));
       return void console.log(`Queued ${queued} event(s) again for ${endpointId}`);
     }

@@ -63,10 +63,10 @@ describe("tokens", () => {
     expect(server.cli(["tokens", "create", "--name", "n"])).toEqual(failure(2, "tokens create: --account is required (email or id)"));
     expect(server.cli(["tokens", "create", "--account", "owner@example.com"])).toEqual(failure(2, "tokens create: --name is required"));
     expect(server.cli(["tokens", "list"])).toEqual(failure(2, "tokens list: --account is required (email or id)"));
-    expect(server.cli(["tokens", "revoke"])).toEqual(failure(2, "tokens revoke: give exactly one token id (see 'mawjly tokens list')"));
+    expect(server.cli(["tokens", "revoke"])).toEqual(failure(2, `tokens revoke: give exactly one token id (see 'mawjly tokens list --account EMAIL --data-dir ${server.dataDir}')`));
     expect(server.cli(["tokens", "frob"])).toEqual(failure(2, "tokens: unknown subcommand 'frob' (use create, list or revoke)"));
     expect(server.cli(["tokens", "list", "--account", "nobody@example.com"])).toEqual(
-      failure(1, "No account 'nobody@example.com' (see 'mawjly accounts list')"),
+      failure(1, `No account 'nobody@example.com' (see 'mawjly accounts list --data-dir ${server.dataDir}')`),
     );
     expect(server.cli(["tokens", "create", "--account", "owner@example.com", "--name", " "])).toEqual(
       failure(1, "A token needs a name of 1–100 characters"),

@@ -179,6 +179,10 @@ describe.concurrent("apps create", () => {
       failure(2, "--max-connections: 'lots' is not a whole number"),
     );
     expect(await mawjly(["apps", "frob"])).toEqual(failure(2, "apps: unknown subcommand 'frob' (use create, list, show, update, delete or keys)"));
+    // A hint names the data directory the command used.
+    expect(await mawjly(["webhooks", "redeliver", "abc"])).toEqual(
+      failure(2, `webhooks redeliver: 'abc' is not a delivery id (see 'mawjly webhooks log --app ID --data-dir ${DATA}')`),
+    );
   });
 });
 
