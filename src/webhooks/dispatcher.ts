@@ -18,6 +18,7 @@ import { webhookBody, webhookHeaders } from "./payloads";
 import { Outcomes } from "./outcomes";
 import { plan } from "./plan";
 import type { WebhookEndpoint } from "./schema";
+import type { Report } from "./problems";
 import type { WebhookSender } from "./sender";
 import type { TickWriter } from "./tick-writer";
 
@@ -33,6 +34,8 @@ export interface DispatcherDeps {
   config: WebhookConfig;
   send: WebhookSender;
   random?: () => number;
+  /** Where a failing look at the outbox (e.g. a corrupted database) is said, in one line. */
+  report: Report;
 }
 
 interface Lane {
@@ -71,7 +74,13 @@ export class Dispatcher {
     const lane = this.lane(endpointId);
     if (lane.scheduled || this.closing) return;
     lane.scheduled = true;
-    setImmediate(() => this.pump(endpointId));
+    setImmediate(() => {
+      try {
+        this.pump(endpointId);
+      } catch (err) {
+        this.deps.report("delivery", err); // the next kick or poll tries again
+      }
+    });
   }
 
   /**

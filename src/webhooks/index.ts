@@ -20,6 +20,7 @@ import { SqliteOutbox } from "./outbox-store";
 import { Recorder } from "./recorder";
 import type { WebhookSender } from "./sender";
 import { postWebhook } from "./sender";
+import { problemReporter } from "./problems";
 import { WebhookService } from "./service";
 import { TickWriter } from "./tick-writer";
 
@@ -45,6 +46,7 @@ const STOP_GRACE_MS = 1000;
 export function startWebhooks(deps: WebhooksDeps): Webhooks {
   const config: WebhookConfig = { ...DEFAULT_WEBHOOK_CONFIG, ...deps.config };
   const { db, bus, apps, clock } = deps;
+  const report = problemReporter(() => clock.now());
   const endpoints = new SqliteEndpointStore(db);
   const outbox = new SqliteOutbox(db);
   const log = new SqliteDeliveryLog(db);
@@ -59,7 +61,7 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
 
   // One sender for deliveries and test sends, so the private-target rule holds for both.
   const send = guardTargets(deps.send ?? postWebhook, config.allowPrivate === 1);
-  const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send });
+  const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send, report });
   const recorder = new Recorder({ bus, directory, outbox, writer, holds, backlog, clock, delayMs: config.delayMs, queued: (id, readyMs) => dispatcher.queued(id, readyMs) });
   const service = new WebhookService({
     store: endpoints,
@@ -110,7 +112,7 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
         log.prune(now - config.logHours * 3_600_000, config.logMaxPerApp);
       }
     } catch (err) {
-      console.error("mawjly: webhooks maintenance failed:", err);
+      report("maintenance", err);
     }
   }, config.pollMs);
 

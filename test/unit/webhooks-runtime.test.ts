@@ -14,6 +14,7 @@ import { systemClock } from "../../src/engine/ports";
 import { openDatabase } from "../../src/store/database";
 import type { WebhookConfig } from "../../src/webhooks/config";
 import { startWebhooks, type Webhooks } from "../../src/webhooks";
+import { SqliteEndpointStore } from "../../src/webhooks/endpoint-store";
 import type { SendResult, WebhookSender } from "../../src/webhooks/sender";
 import { makeApp } from "./fakes";
 
@@ -148,4 +149,18 @@ test("a backlog that never got a try is expired after the retry period, in one l
   const expired = first.service.log("3").find((e) => e.kind === "expired")!;
   expect(expired).toMatchObject({ outcome: "failed", attempt: 0, eventCount: 5, eventTypes: ["channel_occupied"], error: "not delivered within 100 ms" });
   expect(warn.mock.calls.map((c) => c[0])).toContain(`mawjly: webhook endpoint ${id} (app 3): gave up 5 events not delivered within 100 ms`);
+});
+
+test("a failing periodic pass (e.g. a corrupted database page) logs one line, once, not a stack every poll", async () => {
+  const errors = jest.spyOn(console, "error").mockImplementation(() => {});
+  cleanup.push(() => errors.mockRestore());
+  setup({ pollMs: 20 });
+  let calls = 0;
+  const all = jest.spyOn(SqliteEndpointStore.prototype, "all").mockImplementation(() => {
+    calls++;
+    throw new Error("database disk image is malformed\n    at SqliteEndpointStore.all (endpoint-store.ts:56)");
+  });
+  cleanup.unshift(() => all.mockRestore()); // before stop(), which may look at the endpoints again
+  while (calls < 5) await Bun.sleep(10); // five polls failed
+  expect(errors.mock.calls).toEqual([["mawjly: webhooks maintenance failed: database disk image is malformed at SqliteEndpointStore.all (endpoint-store.ts:56)"]]);
 });
