@@ -141,12 +141,20 @@ export class Dispatcher {
     if (this.closing) return;
     const endpoint = this.deps.directory.byId(endpointId);
     if (endpoint === undefined) return this.drop(endpointId);
-    const { outbox, writer, config, clock } = this.deps;
-    writer.flush(); // see our own queued completions and cancellations before choosing rows
-    const now = clock.now();
+    this.deps.writer.flush(); // see our own queued completions and cancellations before choosing rows
+    const now = this.deps.clock.now();
+    // Paused endpoints send nothing: their rows wait (until they expire); enabling one kicks its lane.
+    const wake = endpoint.enabled ? this.startDue(endpoint, lane, now) : undefined;
+    // Expiry only after the due requests started: a row whose last try is due now is in flight (its
+    // channel busy) and is tried, even when this look comes late (a loaded machine, a long GC pause).
     if (now - lane.lastExpiry >= 1000) this.expire(endpoint, lane, now);
-    if (!endpoint.enabled) return; // paused: its rows wait (until they expire); enabling it kicks the lane
+    this.wakeAt(endpointId, lane, wake);
+  }
 
+  /** Starts the requests that may go now; returns when to look again. */
+  private startDue(endpoint: WebhookEndpoint, lane: Lane, now: number): number | undefined {
+    const endpointId = endpoint.id;
+    const { outbox, config } = this.deps;
     const free = config.concurrency - lane.inFlight.size;
     const perRequest = endpoint.batch ? config.batchMax : 1;
     let wake = outbox.nextReady(endpointId, now); // one index seek: the next held row's release
@@ -176,7 +184,7 @@ export class Dispatcher {
         for (const rows of next.requests) this.start(endpoint, lane, rows);
       }
     }
-    this.wakeAt(endpointId, lane, wake);
+    return wake;
   }
 
   private wakeAt(endpointId: string, lane: Lane, at: number | undefined): void {

@@ -151,3 +151,17 @@ export function outboxRows(dataDir: string): { type: string; channel: string; at
     db.close();
   }
 }
+
+/**
+ * Outcomes in an app's delivery log, newest first, read directly (milliseconds). Use this, not the CLI,
+ * to wait on the log: a synchronous CLI run blocks this process, and with it the receivers, which
+ * would then miss the server's request timeout.
+ */
+export function logOutcomes(dataDir: string, appId: string): string[] {
+  const db = new Database(join(dataDir, "mawjly.db"), { readonly: true });
+  try {
+    return (db.query("SELECT outcome FROM webhook_log WHERE app_id = ? ORDER BY id DESC").all(appId) as { outcome: string }[]).map((r) => r.outcome);
+  } finally {
+    db.close();
+  }
+}

@@ -164,3 +164,28 @@ test("a failing periodic pass (e.g. a corrupted database page) logs one line, on
   while (calls < 5) await Bun.sleep(10); // five polls failed
   expect(errors.mock.calls).toEqual([["mawjly: webhooks maintenance failed: database disk image is malformed at SqliteEndpointStore.all (endpoint-store.ts:56)"]]);
 });
+
+test("a last try that falls due while the process is stalled is still made, not expired untried", async () => {
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => {});
+  cleanup.push(() => warn.mockRestore());
+  // One failure, then the next try is the last one, at the deadline (the back-off is longer than the period).
+  const { bus, sent, first } = setup({ retryPeriodMs: 200, backoffMs: 10_000, backoffMaxMs: 10_000 });
+  bus.emit("occupied", { appId: "3", channel: "late" });
+  while (sent.length < 1) await Bun.sleep(5);
+  const fail: SendResult = { ok: false, status: 500, latencyMs: 1, error: "HTTP 500" };
+  sent.shift()!.resolve(fail);
+  while (first.service.log("3").length < 1) await Bun.sleep(5);
+  // The event loop is blocked past the deadline and the expiry grace (a loaded machine, a long pause).
+  const until = Date.now() + 1500;
+  while (Date.now() < until) {}
+  const deadline = Date.now() + 5000;
+  while (sent.length < 1 && first.service.log("3").length < 2 && Date.now() < deadline) await Bun.sleep(5);
+  expect(first.service.log("3").filter((e) => e.kind === "expired")).toEqual([]);
+  expect(sent).toHaveLength(1);
+  sent.shift()!.resolve(fail);
+  while (first.service.log("3").length < 2) await Bun.sleep(5);
+  expect(first.service.log("3").map((e) => [e.kind, e.attempt, e.outcome, e.status])).toEqual([
+    ["delivery", 2, "failed", 500],
+    ["delivery", 1, "retrying", 500],
+  ]);
+});
