@@ -55,6 +55,7 @@ interface Lane {
 const EXPIRY_GRACE_MS = 1000;
 const EXPIRY_BATCH = 1000;
 const WAKE_GRID_MS = 10;
+const ABORT_SETTLE_MS = 100;
 
 export class Dispatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -105,7 +106,9 @@ export class Dispatcher {
 
   /**
    * Lets requests in flight finish for up to `graceMs`, then aborts them; their rows stay pending and
-   * are sent again after the restart (at-least-once). Outcomes arriving after stop() are not recorded.
+   * are sent again after the restart (at-least-once). An aborted request settles at once, but a
+   * moment is allowed for it before outcomes stop being recorded, so stop() takes at most
+   * `graceMs + ABORT_SETTLE_MS` even when an endpoint never answers.
    */
   async stop(graceMs: number): Promise<void> {
     this.closing = true;
@@ -113,7 +116,7 @@ export class Dispatcher {
     const settled = Promise.allSettled([...this.lanes.values()].flatMap((lane) => [...lane.inFlight]));
     await within(settled, graceMs);
     this.stopping.abort();
-    await within(settled, graceMs);
+    await within(settled, ABORT_SETTLE_MS);
     this.stopped = true;
   }
 

@@ -41,7 +41,8 @@ export interface Webhooks {
 }
 
 const PRUNE_EVERY_MS = 60_000;
-const STOP_GRACE_MS = 1000;
+/** Requests in flight may finish this long at stop; then they are aborted. Keeps a whole graceful stop under 1 s. */
+const STOP_GRACE_MS = 300;
 
 export function startWebhooks(deps: WebhooksDeps): Webhooks {
   const config: WebhookConfig = { ...DEFAULT_WEBHOOK_CONFIG, ...deps.config };
