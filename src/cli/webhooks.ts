@@ -3,6 +3,7 @@
  * server; a running server picks up endpoint changes and redeliveries at its next poll (1 s by
  * default, MAWJLY_WEBHOOK_POLL_MS).
  */
+import { SqliteAccountStore } from "../accounts/store";
 import { SqliteAppStore } from "../apps/sqlite-store";
 import { openDatabase } from "../store/database";
 import { loadWebhookConfig } from "../webhooks/config";
@@ -11,6 +12,8 @@ import { SqliteDeliveryLog } from "../webhooks/log-store";
 import { SqliteOutbox } from "../webhooks/outbox-store";
 import { EVENT_TYPES, type DeliveryLogEntry, type EndpointPatch, type WebhookEndpoint } from "../webhooks/schema";
 import { WebhookService } from "../webhooks/service";
+import { postWebhook } from "../webhooks/sender";
+import { guardTargets, privateRule } from "../webhooks/targets";
 import { dataDir, integerFlag, parse, UsageError, type Options } from "./args";
 
 const OPTIONS: Options = {
@@ -48,12 +51,18 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
   if (values.help) return void console.log(WEBHOOKS_HELP);
   const db = openDatabase(dataDir(values));
   try {
+    const apps = new SqliteAppStore(db);
+    const config = loadWebhookConfig();
+    // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
+    const rule = privateRule(config.allowPrivate, apps, (id) => new SqliteAccountStore(db).account(id)?.isAdmin === true);
     const service = new WebhookService({
       store: new SqliteEndpointStore(db),
       log: new SqliteDeliveryLog(db),
       outbox: new SqliteOutbox(db),
-      apps: new SqliteAppStore(db),
-      timeoutMs: loadWebhookConfig().timeoutMs,
+      apps,
+      timeoutMs: config.timeoutMs,
+      send: guardTargets(postWebhook, rule),
+      privateRule: rule,
     });
     await run(service, sub, values, positionals);
   } finally {

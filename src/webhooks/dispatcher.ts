@@ -19,7 +19,7 @@ import { Outcomes } from "./outcomes";
 import { plan } from "./plan";
 import type { WebhookEndpoint } from "./schema";
 import type { Report } from "./problems";
-import type { WebhookSender } from "./sender";
+import type { AppSender } from "./targets";
 import type { TickWriter } from "./tick-writer";
 
 export interface DispatcherDeps {
@@ -32,7 +32,8 @@ export interface DispatcherDeps {
   bus: LifecycleBus;
   clock: Clock;
   config: WebhookConfig;
-  send: WebhookSender;
+  /** Guarded by the app's private-target rule (targets.ts). */
+  send: AppSender;
   random?: () => number;
   /** Where a failing look at the outbox (e.g. a corrupted database) is said, in one line. */
   report: Report;
@@ -222,7 +223,7 @@ export class Dispatcher {
     }
     const body = webhookBody(Math.min(...rows.map((r) => r.ready_ms)), rows.map((r) => r.event));
     // Signed with the app's primary (oldest active) key pair, as at Pusher, over the exact body sent.
-    const result = await send(endpoint.url, webhookHeaders(app.key, app.secret, body), body, config.timeoutMs, this.stopping.signal);
+    const result = await send(endpoint.appId, endpoint.url, webhookHeaders(app.key, app.secret, body), body, config.timeoutMs, this.stopping.signal);
     if (this.stopping.signal.aborted && !result.ok) return; // cut short by stop(): not an attempt; rows stay pending
     if (!this.stopped) this.outcomes.request(endpoint, rows, result, this.deps.clock.now());
   }

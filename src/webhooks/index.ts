@@ -9,7 +9,7 @@ import type { AppDirectory } from "../engine/app";
 import type { LifecycleBus } from "../engine/bus";
 import type { Clock } from "../engine/ports";
 import { Backlog } from "./backlog";
-import { guardTargets } from "./targets";
+import { guardTargets, privateRule } from "./targets";
 import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./config";
 import { Dispatcher } from "./dispatcher";
 import { EndpointDirectory } from "./endpoint-directory";
@@ -32,6 +32,8 @@ export interface WebhooksDeps {
   clock: Clock;
   config?: Partial<WebhookConfig>;
   send?: WebhookSender;
+  /** Whether an account is an admin: with MAWJLY_WEBHOOK_ALLOW_PRIVATE unset, admins' apps may target private addresses. */
+  ownerIsAdmin?: (accountId: string) => boolean;
 }
 
 export interface Webhooks {
@@ -61,7 +63,8 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
   for (const row of outbox.held(clock.now())) holds.restore(row.hold_key!, row.ready_ms, { seq: row.seq, endpointId: row.endpoint_id });
 
   // One sender for deliveries and test sends, so the private-target rule holds for both.
-  const send = guardTargets(deps.send ?? postWebhook, config.allowPrivate === 1);
+  const rule = privateRule(config.allowPrivate, apps, deps.ownerIsAdmin);
+  const send = guardTargets(deps.send ?? postWebhook, rule);
   const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send, report });
   const recorder = new Recorder({ bus, directory, outbox, writer, holds, backlog, clock, delayMs: config.delayMs, queued: (id, readyMs) => dispatcher.queued(id, readyMs) });
   const service = new WebhookService({
@@ -71,6 +74,7 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
     apps,
     timeoutMs: config.timeoutMs,
     send,
+    privateRule: rule,
     now: () => clock.now(),
     bus,
     hasRoom: (endpointId, rows) => backlog.of(endpointId).pending + rows <= config.maxPending,

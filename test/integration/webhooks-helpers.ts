@@ -125,6 +125,13 @@ export function cliIn(dataDir: string, args: string[], env: Record<string, strin
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
+/** cliIn without blocking this process: use it when a receiver in this process must answer the command. */
+export async function cliAsync(dataDir: string, args: string[], env: Record<string, string> = {}) {
+  const p = Bun.spawn([BUN, MAIN, ...args, "--data-dir", dataDir], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout, stderr };
+}
+
 export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), "mawjly-webhooks-"));
 }
