@@ -14,6 +14,8 @@ export const MAIN = join(ROOT, "src", "main.ts");
 export interface TestServer {
   pid: number;
   port: number;
+  /** Process id of the server (for tests that signal it themselves). */
+  pid: number;
   host: string;
   url: string;
   wsUrl: string;
@@ -26,18 +28,27 @@ export interface TestServer {
   createApp(flags?: string[]): App;
   /** SIGTERM and wait for exit; returns the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number>;
+  /** SIGKILL (a crash: no graceful close) and wait for exit; returns the exit code. */
+  kill(): Promise<number>;
+  /** Whether the process has not exited yet. */
+  running(): boolean;
 }
 
 export interface StartOptions {
   args?: string[];
   env?: Record<string, string>;
+  /** Shared with other servers (cluster tests): then it is neither created nor deleted here. */
   dataDir?: string;
+  /** Port to listen on; default 0 (any free port, read back from the listening line). */
+  port?: number;
+  /** How long to wait for the listening line; a cluster starting several nodes on a loaded CPU needs more. */
+  startTimeoutMs?: number;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "mawjly-test-"));
   const proc = Bun.spawn(
-    [BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--no-demo", ...(options.args ?? [])],
+    [BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", String(options.port ?? 0), "--data-dir", dataDir, "--no-demo", ...(options.args ?? [])],
     { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...options.env } },
   );
   let out = "";
@@ -47,22 +58,32 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   };
   void pump(proc.stdout);
   void pump(proc.stderr);
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
   let port = 0;
   while (port === 0) {
     const match = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
     if (match) port = Number(match[1]);
-    else if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out}`);
-    else if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+    else if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited with ${proc.exitCode ?? proc.signalCode}:\n${out}`);
+    else if (Date.now() > deadline) {
+      proc.kill("SIGKILL"); // not left running behind a failed test
+      throw new Error(`server did not start within ${options.startTimeoutMs ?? 15_000} ms:\n${out}`);
+    }
     else await Bun.sleep(20);
   }
   const cli = (args: string[]) => {
     const r = Bun.spawnSync([BUN, MAIN, ...args, "--data-dir", dataDir], { env: { ...process.env, ...options.env } });
     return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    const code = await proc.exited;
+    if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    return code;
+  };
   return {
     pid: proc.pid,
     port,
+    pid: proc.pid,
     host: "127.0.0.1",
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
@@ -74,11 +95,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       if (r.code !== 0) throw new Error(`apps create failed: ${r.stderr}`);
       return JSON.parse(r.stdout) as App;
     },
-    async stop(signal = "SIGTERM") {
-      if (proc.exitCode === null) proc.kill(signal);
-      const code = await proc.exited;
-      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
-      return code;
-    },
+    stop,
+    kill: () => stop("SIGKILL"),
+    running: () => proc.exitCode === null && proc.signalCode === null,
   };
 }
