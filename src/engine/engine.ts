@@ -12,6 +12,7 @@ import { AppState } from "./app-state";
 import { LifecycleBus } from "./bus";
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext, type EnginePorts } from "./context";
 import { applyControl } from "./control";
+import { applyDeparture, type NodeDeparture } from "./departure";
 import { dispatch } from "./dispatch";
 import { sweep } from "./heartbeat";
 import { then, type MaybePromise } from "./maybe";
@@ -249,6 +250,11 @@ export class Engine implements EngineContext {
     const limit = app.limits.apiRequestsPerSecond;
     if (limit === 0) return true;
     return then(this.counters.addIfBelow(`api:${app.id}`, 1, limit, 1000), (count) => count !== null);
+  }
+
+  /** Another node died; this one was chosen to send the events its departure causes. */
+  nodeDeparted(departure: NodeDeparture): void {
+    applyDeparture(this, this.apps, departure);
   }
 
   /** Periodic checks: activity/pong (§1.4), authorized connections (§3.8), cache expiry. */
