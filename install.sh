@@ -66,6 +66,9 @@ else
 	[ -n "${HOME:-}" ] || die "HOME is not set; cannot choose ~/.local/bin"
 	BIN_DIR="$R$HOME/.local/bin"
 	DATA_DIR="$R$HOME/.local/share/mawjly"
+	# Every mawjly command reads MAWJLY_DATA_DIR from this file (after --data-dir and the environment),
+	# so `mawjly accounts create` typed in any directory finds this installation's database.
+	CONF_DIR="$R${XDG_CONFIG_HOME:-$HOME/.config}/mawjly"
 fi
 BIN="$BIN_DIR/mawjly"
 
@@ -89,9 +92,9 @@ if [ "$action" = uninstall ]; then
 	if [ "$purge" = 1 ]; then
 		rm -rf "$DATA_DIR"
 		say "purged data in $DATA_DIR"
+		rm -rf "$CONF_DIR"
+		say "purged config in $CONF_DIR"
 		if [ "$mode" = system ]; then
-			rm -rf "$CONF_DIR"
-			say "purged config in $CONF_DIR"
 			if id "$SVC_USER" >/dev/null 2>&1; then sys userdel "$SVC_USER" || true; fi
 		fi
 	else
@@ -172,8 +175,18 @@ mv -f "$staged" "$BIN"
 if [ -n "$old_version" ]; then say "upgraded $BIN ($old_version -> $new_version)"; else say "installed $BIN ($new_version)"; fi
 
 if [ "$mode" = user ]; then
-	mkdir -p "$DATA_DIR"
+	mkdir -p "$DATA_DIR" "$CONF_DIR"
 	chmod 0700 "$DATA_DIR"
+	# The env file is the user's: written once, never overwritten by an upgrade. The path inside is
+	# the real one (without the MAWJLY_ROOT test prefix), like /var/lib/mawjly in the service's file.
+	if [ ! -f "$CONF_DIR/mawjly.env" ]; then
+		printf '%s\n' "# Mawjly settings for this user; every mawjly command reads MAWJLY_DATA_DIR from here." \
+			"MAWJLY_DATA_DIR=$HOME/.local/share/mawjly" >"$CONF_DIR/mawjly.env"
+		chmod 0600 "$CONF_DIR/mawjly.env"
+		say "wrote $CONF_DIR/mawjly.env"
+	else
+		say "kept $CONF_DIR/mawjly.env"
+	fi
 	if [ "${MAWJLY_NO_SYSTEMD:-}" = 1 ]; then why="MAWJLY_NO_SYSTEMD=1"
 	elif [ "$(id -u)" -ne 0 ]; then why="not running as root"
 	else why="systemd is not running"; fi
@@ -182,7 +195,10 @@ if [ "$mode" = user ]; then
 Mawjly is installed for this user only ($why, so no service was set up).
 Start it with:
 
-  $BIN serve --data-dir $DATA_DIR
+  $BIN serve
+
+Its data lives in $DATA_DIR (MAWJLY_DATA_DIR in $CONF_DIR/mawjly.env), which every
+mawjly command finds from any directory.
 
 EOF
 	case ":${PATH:-}:" in

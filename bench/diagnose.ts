@@ -26,6 +26,7 @@ const { verifySignedRequest } = await src("protocol/http-signature.ts");
 
 // A real app record, made by the real CLI, so the engine sees every field it expects.
 const dir = (await import("node:fs")).mkdtempSync("/tmp/mawjly-diagnose-");
+Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dir]); // apps create never creates a database
 const created = Bun.spawnSync([BUN, MAIN, "apps", "create", "--name", "diag", "--json", "--data-dir", dir]);
 if (created.exitCode !== 0) throw new Error(created.stderr.toString());
 const app = JSON.parse(created.stdout.toString());

@@ -45,6 +45,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 async function createApp(): Promise<{ id: string; key: string; secret: string }> {
+  step = "migrate";
+  // The management commands never create a database; `migrate` does, explicitly.
+  const migrate = Bun.spawn([bin, "migrate", "--data-dir", dataDir], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+  const migrated = await withTimeout(migrate.exited, STEP_TIMEOUT_MS, "`migrate` to exit");
+  if (migrated !== 0) throw new SmokeError(`\`migrate\` exited with ${migrated}:\n${await new Response(migrate.stderr).text()}`);
   step = "apps create";
   const proc = Bun.spawn([bin, "apps", "create", "--name", "smoke", "--json", "--data-dir", dataDir], {
     env: cleanEnv(), stdout: "pipe", stderr: "pipe",

@@ -7,10 +7,14 @@
 import { ServiceError } from "./errors";
 import { accountsCommand, plansCommand } from "./cli/accounts";
 import { appsCommand } from "./cli/apps";
-import { UsageError, parse, dataDir } from "./cli/args";
+import { UsageError, parse } from "./cli/args";
 import { serve, SERVE_HELP } from "./cli/serve";
+import { tokensCommand } from "./cli/tokens";
 import { webhooksCommand } from "./cli/webhooks";
-import { openDatabase, StoreError } from "./store/database";
+import { debugEnabled } from "./config/config";
+import { DataDirError, describeChoice, resolveDataDir } from "./config/data-dir";
+import { DataDirLocked } from "./store/data-dir-lock";
+import { databaseExists, openDatabase, StoreError } from "./store/database";
 import { versionLine } from "./version";
 
 const HELP = `mawjly — a realtime server that speaks the Pusher Channels protocol
@@ -23,10 +27,13 @@ Commands:
   accounts   create and manage accounts (the dashboard's users) and sign-up
   plans      list and change plans (app, connection and message quotas)
   webhooks   add, list, update and remove webhook endpoints; delivery log, test, redeliver
-  migrate    apply database migrations and exit
+  tokens     create, list and revoke personal API tokens (Bearer) for an account
+  migrate    create or upgrade the database and exit
   version    print version, commit and build date
 
-Every command takes --data-dir DIR (env MAWJLY_DATA_DIR, default ./data).
+Every command finds the data directory the same way: --data-dir DIR, else MAWJLY_DATA_DIR, else
+MAWJLY_DATA_DIR in the file install.sh wrote (~/.config/mawjly/mawjly.env or /etc/mawjly/mawjly.env),
+else ./data. Only serve and migrate create a database; the other commands need an existing one.
 Run 'mawjly <command> --help' for a command's options.`;
 
 const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
@@ -35,11 +42,15 @@ const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
   accounts: accountsCommand,
   plans: plansCommand,
   webhooks: webhooksCommand,
+  tokens: tokensCommand,
   migrate(argv) {
     const { values } = parse(argv, {}, "migrate");
-    if (values.help) return void console.log("Usage: mawjly migrate [--data-dir DIR]\n\nApplies pending database migrations.");
-    openDatabase(dataDir(values)).close();
-    console.log(`mawjly: database in ${dataDir(values)} is up to date`);
+    if (values.help) return void console.log("Usage: mawjly migrate [--data-dir DIR]\n\nCreates the database, or applies pending migrations to it.");
+    const choice = resolveDataDir(values["data-dir"] as string | undefined);
+    // The one explicit way besides serve to create a database (provisioning before the first start).
+    const existed = databaseExists(choice.dir);
+    openDatabase(choice.dir).close();
+    console.log(existed ? `mawjly: database in ${choice.dir} is up to date` : `mawjly: created a new database in ${choice.dir} (${describeChoice(choice)})`);
   },
   version: () => console.log(versionLine()),
   help: () => console.log(HELP),
@@ -63,8 +74,9 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(`mawjly: ${err.message}`);
     process.exit(2);
   }
-  if (err instanceof ServiceError || err instanceof StoreError || err instanceof Error) {
-    if (!(err instanceof ServiceError || err instanceof StoreError) && process.env.MAWJLY_DEBUG) console.error(err);
+  const expected = err instanceof ServiceError || err instanceof StoreError || err instanceof DataDirError || err instanceof DataDirLocked;
+  if (err instanceof Error) {
+    if (!expected && debugEnabled()) console.error(err);
     console.error(`mawjly: ${err.message}`);
     process.exit(1);
   }

@@ -117,7 +117,7 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   watcher.start(250);
 
   // The dashboard, the management API and the CLI call the same services (STYLE.md principle 6).
-  const services = { apps, appCache: cache, accounts, auth, quotas, engine, usage, webhooks: webhooks.service };
+  const services = { apps, appCache: cache, accounts, auth, quotas, engine, usage, webhooks: webhooks.service, trustProxy: config.trustProxy };
 
   // normalize: false, so schema violations such as unknown properties are refused instead of being
   // stripped silently (a typo like "clientEvent" must not look like success). Elysia reads it here.
@@ -138,6 +138,9 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
   server = Bun.serve<SocketData>({
     hostname: config.host,
     port: config.port,
+    // Bun's default shares the port with another process (SO_REUSEPORT) and the kernel then splits
+    // connections between two servers silently; a busy port must be an error instead.
+    reusePort: false,
     development: false,
     // A batch of 10 events of 10 KB plus JSON overhead fits with room to spare.
     maxRequestBodySize: 1024 * 1024,

@@ -65,6 +65,7 @@ export async function startBenchServer(kind: Kind, opts: { nofile?: number } = {
   let argv: string[];
   if (kind === "mawjly") {
     // Created through the real CLI before the server starts, as a user would; the server reads it on first use.
+    Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dataDir]); // apps create never creates a database
     const r = Bun.spawnSync([BUN, MAIN, "apps", "create", "--name", "bench", "--json", "--data-dir", dataDir]);
     if (r.exitCode !== 0) {
       rmSync(dataDir, { recursive: true, force: true });

@@ -25,6 +25,7 @@ export const BENCH_SECRET = "bench-webhooks-secret-127.0.0.1-only";
 /** `prepare` runs on the data dir after the app and endpoint exist and before the server starts. */
 export async function startServerWith(mode: WebhookMode, receiverUrl: string, prepare?: (dataDir: string, appId: string) => void): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `mawjly-bench-webhooks-${mode}-`));
+  cli(dataDir, ["migrate"]); // apps create never creates a database
   const app = JSON.parse(cli(dataDir, ["apps", "create", "--name", "bench", "--json", "--secret", BENCH_SECRET, "--max-presence-members", "1000"]));
   if (mode !== "off") cli(dataDir, ["webhooks", "add", "--app", app.id, "--url", receiverUrl, ...(mode === "batch" ? ["--batch"] : [])]);
   prepare?.(dataDir, app.id);

@@ -32,6 +32,7 @@ export interface WriteCost {
 
 export function measureWriteCost(perTick: number, events = 20_000): WriteCost {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-bench-outbox-"));
+  Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dir]); // apps create never creates a database
   const r = Bun.spawnSync([BUN, MAIN, "apps", "create", "--name", "bench", "--json", "--data-dir", dir]);
   const appId = JSON.parse(r.stdout.toString()).id as string;
   const db = openDatabase(dir);

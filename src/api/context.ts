@@ -23,6 +23,8 @@ export interface ApiServices {
   quotas: PlanQuotas;
   engine: Engine;
   webhooks?: WebhookService;
+  /** Client address from X-Forwarded-For (ServerConfig.trustProxy). */
+  trustProxy?: boolean;
   usage?: { series(appId: string, period: "hour" | "day" | "month"): unknown; today(appIds: string[]): { messages: number; connectionsPeak: number } };
 }
 

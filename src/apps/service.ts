@@ -13,7 +13,11 @@ import type { SqliteAppStore } from "./sqlite-store";
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 // Keys appear in the WebSocket path and before the ':' of every auth string.
 const KEY = /^[A-Za-z0-9_.-]{1,128}$/;
-const SECRET = /^[\x21-\x7e]{8,128}$/;
+// Any length from 1, like Pusher and soketi, so users migrating keep their secrets (the CLI warns
+// about short ones); no whitespace or control characters, which configs and env files mangle.
+const SECRET = /^[\x21-\x7e]{1,128}$/;
+/** Below this a secret is weak; accepted, with a warning where a person chose it. */
+export const WEAK_SECRET_LENGTH = 8;
 
 type LimitName = keyof AppLimits;
 const LIMIT_NAMES = Object.keys(AppLimits.properties) as LimitName[];
@@ -255,7 +259,7 @@ function checkKey(key: string): void {
 }
 
 function checkSecret(secret: string): void {
-  if (!SECRET.test(secret)) throw invalid("Invalid secret: use 8–128 printable characters without spaces");
+  if (!SECRET.test(secret)) throw invalid("Invalid secret: use 1–128 printable characters without spaces");
 }
 
 function invalid(message: string): ServiceError {

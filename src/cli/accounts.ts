@@ -1,8 +1,8 @@
 /** `mawjly accounts …` and `mawjly plans …`: the account service from a shell. */
 import { AccountService } from "../accounts/service";
 import { SqliteAccountStore } from "../accounts/store";
-import { openDatabase } from "../store/database";
-import { dataDir, integerFlag, parse, UsageError } from "./args";
+import { integerFlag, parse, UsageError } from "./args";
+import { dataDirHint, withDatabase } from "./store";
 
 export const ACCOUNTS_HELP = `Usage: mawjly accounts <create|list|update|delete> [options] [--data-dir DIR]
 
@@ -21,14 +21,6 @@ export const PLANS_HELP = `Usage: mawjly plans <list|create|update|delete> [opti
   plans delete ID
   (0 means unlimited)`;
 
-function withService<T>(values: Record<string, unknown>, run: (service: AccountService) => T): T {
-  const db = openDatabase(dataDir(values));
-  try {
-    return run(new AccountService(new SqliteAccountStore(db)));
-  } finally {
-    db.close();
-  }
-}
 
 export async function accountsCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
@@ -47,9 +39,8 @@ export async function accountsCommand(argv: string[]): Promise<void> {
     `accounts ${sub}`,
   );
   if (values.help) return void console.log(ACCOUNTS_HELP);
-  const db = openDatabase(dataDir(values));
-  const service = new AccountService(new SqliteAccountStore(db));
-  try {
+  await withDatabase(values, async (db, choice) => {
+    const service = new AccountService(new SqliteAccountStore(db));
     switch (sub) {
       case "create": {
         if (typeof values.email !== "string") throw new UsageError("accounts create: --email is required");
@@ -67,7 +58,7 @@ export async function accountsCommand(argv: string[]): Promise<void> {
       case "list": {
         const { items } = service.list(500, 0);
         if (values.json) return void console.log(JSON.stringify(items, null, 2));
-        if (items.length === 0) return void console.log("No accounts yet. Create one: mawjly accounts create --email E --admin --password-stdin");
+        if (items.length === 0) return void console.log(`No accounts yet. Create one: mawjly accounts create --email E --admin --password-stdin${dataDirHint(choice)}`);
         for (const a of items) console.log(`${a.id}\t${a.email}\t${a.planId}${a.isAdmin ? "\tadmin" : ""}`);
         return;
       }
@@ -91,9 +82,7 @@ export async function accountsCommand(argv: string[]): Promise<void> {
       default:
         throw new UsageError(`accounts: unknown subcommand '${sub}' (use create, list, update, delete or signup)`);
     }
-  } finally {
-    db.close();
-  }
+  });
 }
 
 const PLAN_FLAGS = {
@@ -103,7 +92,7 @@ const PLAN_FLAGS = {
   "max-messages-per-day": "maxMessagesPerDay",
 } as const;
 
-export function plansCommand(argv: string[]): void {
+export async function plansCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") return void console.log(PLANS_HELP);
   const { values, positionals } = parse(
@@ -117,7 +106,8 @@ export function plansCommand(argv: string[]): void {
     const value = integerFlag(flag, values[flag]);
     if (value !== undefined) limits[field] = value;
   }
-  withService(values, (service) => {
+  await withDatabase(values, (db) => {
+    const service = new AccountService(new SqliteAccountStore(db));
     switch (sub) {
       case "list": {
         const plans = service.plans();

@@ -2,11 +2,11 @@
  * `mawjly apps create|list|show|update|delete`. Talks to the same AppService as the server; a running
  * server notices the change within a second (AppChangeWatcher).
  */
-import { AppService, type AppSettingsInput } from "../apps/service";
+import { AppService, WEAK_SECRET_LENGTH, type AppSettingsInput } from "../apps/service";
 import { SqliteAppStore } from "../apps/sqlite-store";
 import { DEFAULT_LIMITS, type App, type AppLimits } from "../engine/app";
-import { openDatabase } from "../store/database";
-import { dataDir, integerFlag, parse, UsageError, type Options } from "./args";
+import { integerFlag, parse, UsageError, type Options } from "./args";
+import { dataDirHint, withDatabase } from "./store";
 
 /** Boolean settings: `--flag` turns on, `--no-flag` turns off (update). */
 const TOGGLES = {
@@ -75,20 +75,20 @@ function settings(values: Record<string, unknown>): AppSettingsInput {
   return input;
 }
 
-export function appsCommand(argv: string[]): void {
+export async function appsCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") return void console.log(APPS_HELP);
   const { values, positionals } = parse(rest, SETTING_OPTIONS, `apps ${sub}`);
   if (values.help) return void console.log(APPS_HELP);
-  const db = openDatabase(dataDir(values));
-  try {
-    run(new AppService(new SqliteAppStore(db)), sub, values, positionals);
-  } finally {
-    db.close();
+  await withDatabase(values, (db, choice) => run(new AppService(new SqliteAppStore(db)), sub, values, positionals, dataDirHint(choice)));
+  // Accepted (migrations from Pusher/soketi keep their secrets), but said once the change is made.
+  const secret = values.secret;
+  if (typeof secret === "string" && secret.length < WEAK_SECRET_LENGTH) {
+    console.error(`mawjly: warning: the secret is shorter than ${WEAK_SECRET_LENGTH} characters and easy to guess; prefer a long random one`);
   }
 }
 
-function run(apps: AppService, sub: string, values: Record<string, unknown>, positionals: string[]): void {
+function run(apps: AppService, sub: string, values: Record<string, unknown>, positionals: string[], hint: string): void {
   const json = values.json === true;
   const target = () => {
     if (positionals.length !== 1) throw new UsageError(`apps ${sub}: give exactly one app id or key`);
@@ -103,7 +103,7 @@ function run(apps: AppService, sub: string, values: Record<string, unknown>, pos
     case "list": {
       const list = apps.list();
       if (json) return void console.log(JSON.stringify(list, null, 2));
-      if (list.length === 0) return void console.log("No apps yet. Create one: mawjly apps create --name NAME");
+      if (list.length === 0) return void console.log(`No apps yet. Create one: mawjly apps create --name NAME${hint}`);
       for (const app of list) console.log(`${app.id}\t${app.key}\t${app.enabled ? "enabled " : "disabled"}\t${app.name}`);
       return;
     }

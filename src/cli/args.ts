@@ -25,10 +25,6 @@ export function parse(argv: string[], options: Options, command: string) {
   }
 }
 
-export function dataDir(values: Record<string, unknown>): string {
-  return (values["data-dir"] as string | undefined) ?? process.env.MAWJLY_DATA_DIR ?? "./data";
-}
-
 /** A whole number flag, or a usage error naming the flag. */
 export function integerFlag(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;

@@ -1,6 +1,9 @@
 /** `mawjly serve`: starts the server and stops it gracefully on SIGTERM/SIGINT. */
 import { ConfigError, loadConfig } from "../config/config";
+import { dataDirHint, resolveDataDir } from "../config/data-dir";
 import { startServer, type RunningServer } from "../server";
+import { lockDataDir } from "../store/data-dir-lock";
+import { createDataDir } from "../store/database";
 import { parse, UsageError } from "./args";
 import { printDemoApp } from "./welcome";
 
@@ -11,7 +14,8 @@ Starts the Pusher-compatible server: WebSocket at /app/{key}, HTTP API at /apps/
 Options:
   --host H              address to listen on (default 0.0.0.0; env MAWJLY_HOST)
   --port P              port, 0 for any free port (default 6001; env MAWJLY_PORT)
-  --data-dir DIR        where the SQLite database lives (default ./data; env MAWJLY_DATA_DIR)
+  --data-dir DIR        where the SQLite database lives (env MAWJLY_DATA_DIR, else the installer's
+                        mawjly.env, else ./data); one server per data directory
   --activity-timeout S  seconds of client silence before a ping (default 120; env MAWJLY_ACTIVITY_TIMEOUT)
   --pong-timeout S      seconds to wait for the answer before closing with 4201 (default 30)
   --tls-cert F          PEM certificate: serve https and wss (env MAWJLY_TLS_CERT)
@@ -37,12 +41,13 @@ export async function serve(argv: string[]): Promise<void> {
   );
   if (values.help) return void console.log(SERVE_HELP);
   if (positionals.length > 0) throw new UsageError(`serve: unexpected argument '${positionals[0]}'`);
+  const data = resolveDataDir(values["data-dir"] as string | undefined);
   let config;
   try {
     config = loadConfig({
       host: values.host as string | undefined,
       port: values.port as string | undefined,
-      dataDir: values["data-dir"] as string | undefined,
+      dataDir: data.dir,
       activityTimeout: values["activity-timeout"] as string | undefined,
       pongTimeout: values["pong-timeout"] as string | undefined,
       tlsCert: values["tls-cert"] as string | undefined,
@@ -53,12 +58,18 @@ export async function serve(argv: string[]): Promise<void> {
     if (err instanceof ConfigError) throw new UsageError(`serve: ${err.message}`);
     throw err;
   }
+  createDataDir(config.dataDir);
+  // Before the database opens: a refused second server must not touch the outbox at all.
+  const lock = lockDataDir(config.dataDir);
   let running: RunningServer;
   try {
     running = startServer(config);
   } catch (err) {
+    lock.release();
     const code = (err as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new Error(`port ${config.port} is already in use; choose another with --port`);
+    if (code === "EADDRINUSE") {
+      throw new Error(`port already in use: ${config.host}:${config.port}; choose another with --port P or MAWJLY_PORT`);
+    }
     if (code === "EACCES") throw new Error(`not allowed to listen on ${config.host}:${config.port}`);
     throw err;
   }
@@ -69,6 +80,7 @@ export async function serve(argv: string[]): Promise<void> {
     stopping = true;
     console.log(`mawjly: ${signal} received, closing connections (4200) and stopping`);
     await running.stop();
+    lock.release();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -83,7 +95,7 @@ export async function serve(argv: string[]): Promise<void> {
     const token = running.accounts.newSetupToken();
     console.log(`mawjly: no accounts yet. Create the admin account (link valid until used):
   http://${host}:${running.port}/dashboard/setup?token=${token}
-  or from a shell: mawjly accounts create --email you@example.com --admin --password-stdin`);
+  or from a shell: mawjly accounts create --email you@example.com --admin --password-stdin${dataDirHint(data)}`);
   }
   console.log(`mawjly: listening on ${running.url.replace(/^(https?):\/\/[^:]+/, `$1://${config.host}`)}`);
 

@@ -4,14 +4,14 @@
  * default, MAWJLY_WEBHOOK_POLL_MS).
  */
 import { SqliteAppStore } from "../apps/sqlite-store";
-import { openDatabase } from "../store/database";
 import { loadWebhookConfig } from "../webhooks/config";
 import { SqliteEndpointStore } from "../webhooks/endpoint-store";
 import { SqliteDeliveryLog } from "../webhooks/log-store";
 import { SqliteOutbox } from "../webhooks/outbox-store";
 import { EVENT_TYPES, type DeliveryLogEntry, type EndpointPatch, type WebhookEndpoint } from "../webhooks/schema";
 import { WebhookService } from "../webhooks/service";
-import { dataDir, integerFlag, parse, UsageError, type Options } from "./args";
+import { integerFlag, parse, UsageError, type Options } from "./args";
+import { dataDirHint, dataDirOf, openExisting } from "./store";
 
 const OPTIONS: Options = {
   app: { type: "string" },
@@ -46,7 +46,8 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") return void console.log(WEBHOOKS_HELP);
   const { values, positionals } = parse(rest, OPTIONS, `webhooks ${sub}`);
   if (values.help) return void console.log(WEBHOOKS_HELP);
-  const db = openDatabase(dataDir(values));
+  const choice = dataDirOf(values);
+  const db = openExisting(choice);
   try {
     const service = new WebhookService({
       store: new SqliteEndpointStore(db),
@@ -55,13 +56,13 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
       apps: new SqliteAppStore(db),
       timeoutMs: loadWebhookConfig().timeoutMs,
     });
-    await run(service, sub, values, positionals);
+    await run(service, sub, values, positionals, dataDirHint(choice));
   } finally {
     db.close();
   }
 }
 
-async function run(service: WebhookService, sub: string, values: Record<string, unknown>, positionals: string[]): Promise<void> {
+async function run(service: WebhookService, sub: string, values: Record<string, unknown>, positionals: string[], hint: string): Promise<void> {
   const json = values.json === true;
   const one = (what: string) => {
     if (positionals.length !== 1) throw new UsageError(`webhooks ${sub}: give exactly one ${what}`);
@@ -86,7 +87,7 @@ async function run(service: WebhookService, sub: string, values: Record<string, 
       none();
       const endpoints = service.list(app());
       if (json) return void console.log(JSON.stringify(endpoints, null, 2));
-      if (endpoints.length === 0) return void console.log("No webhook endpoints yet. Add one: mawjly webhooks add --app ID --url URL");
+      if (endpoints.length === 0) return void console.log(`No webhook endpoints yet. Add one: mawjly webhooks add --app ID --url URL${hint}`);
       for (const e of endpoints) console.log(`${e.id}\t${e.enabled ? "enabled " : "disabled"}\t${e.batch ? "batch" : "single"}\t${e.url}\t${e.events.join(",")}`);
       return;
     }
@@ -114,7 +115,7 @@ async function run(service: WebhookService, sub: string, values: Record<string, 
     }
     case "redeliver": {
       const raw = one("delivery id");
-      if (!/^\d+$/.test(raw)) throw new UsageError(`webhooks redeliver: '${raw}' is not a delivery id (see 'mawjly webhooks log')`);
+      if (!/^\d+$/.test(raw)) throw new UsageError(`webhooks redeliver: '${raw}' is not a delivery id (see 'mawjly webhooks log --app ID${hint}')`);
       const { endpointId, queued } = service.redeliver(Number(raw));
       return void console.log(`Queued ${queued} event(s) again for ${endpointId}`);
     }

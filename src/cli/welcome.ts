@@ -11,6 +11,8 @@ export function printDemoApp(app: App, host: string, port: number): void {
 
   Browser (pusher-js):
 
+    import Pusher from "pusher-js";
+
     const pusher = new Pusher("${app.key}", {
       cluster: "${app.cluster}",
       wsHost: "${host}",
@@ -20,7 +22,9 @@ export function printDemoApp(app: App, host: string, port: number): void {
     });
     pusher.subscribe("my-channel").bind("my-event", (data) => console.log(data));
 
-  Server (Node "pusher" SDK):
+  Server (Node "pusher" SDK, in an ES module):
+
+    import Pusher from "pusher";
 
     const pusher = new Pusher({ appId: "${app.id}", key: "${app.key}", secret: "${app.secret}",
       host: "${host}", port: "${port}", useTLS: false });

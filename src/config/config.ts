@@ -1,6 +1,8 @@
 /**
  * Every server setting, with its default and its environment variable, in one validated tree
- * (STYLE.md principle 7). Load order: defaults ← environment ← command-line flags.
+ * (STYLE.md principle 7). Load order: defaults ← environment ← command-line flags. The data
+ * directory follows its own rule shared with the management commands (data-dir.ts); `serve` passes
+ * the result in as the dataDir flag.
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
@@ -26,6 +28,10 @@ export const ServerConfig = Type.Object({
   tlsKey: Type.Optional(Type.String({ description: "PEM private key file (MAWJLY_TLS_KEY)" })),
   demo: Type.Boolean({ default: true, description: "Create a demo app on first start (MAWJLY_DEMO=0 disables)" }),
   metricsToken: Type.Optional(Type.String({ minLength: 8, description: "Bearer token required by /metrics (MAWJLY_METRICS_TOKEN)" })),
+  trustProxy: Type.Boolean({
+    default: false,
+    description: "Take the client address for login rate limits from X-Forwarded-For (MAWJLY_TRUST_PROXY=1)",
+  }),
 });
 export type ServerConfig = Static<typeof ServerConfig>;
 
@@ -40,7 +46,13 @@ const ENV: Record<keyof ServerConfig, string> = {
   tlsKey: "MAWJLY_TLS_KEY",
   demo: "MAWJLY_DEMO",
   metricsToken: "MAWJLY_METRICS_TOKEN",
+  trustProxy: "MAWJLY_TRUST_PROXY",
 };
+
+/** MAWJLY_DEBUG: unexpected errors print their stack trace too (every command). */
+export function debugEnabled(env: Record<string, string | undefined> = process.env): boolean {
+  return (env.MAWJLY_DEBUG ?? "") !== "" && env.MAWJLY_DEBUG !== "0";
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -29,6 +29,8 @@ export interface DashboardDeps {
   bus: LifecycleBus;
   usage?: UsageSource;
   webhooks?: WebhookSource;
+  /** Client address from X-Forwarded-For (ServerConfig.trustProxy). */
+  trustProxy?: boolean;
   /** Events kept per app for the debug console (default 300). */
   debugCapacity?: number;
 }

@@ -5,7 +5,7 @@
  * writer (DEVELOPERS.md).
  */
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATIONS, type Migration } from "./migrations";
 
@@ -15,15 +15,31 @@ export class StoreError extends Error {
   override name = "StoreError";
 }
 
-export function openDatabase(dataDir: string, options: { migrate?: boolean } = {}): Database {
+/** Creates the data directory (owner-only) if missing. */
+export function createDataDir(dataDir: string): void {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new StoreError(`Cannot create the data directory ${dataDir}: ${(err as Error).message}`);
   }
+}
+
+/** Whether a database exists in the directory (the management commands never create one). */
+export function databaseExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, DB_FILE));
+}
+
+/**
+ * Opens (and migrates) the database. `create: false` opens only an existing one: a command typed in
+ * the wrong directory must not leave an empty database behind that a later sign-in would miss.
+ */
+export function openDatabase(dataDir: string, options: { migrate?: boolean; create?: boolean } = {}): Database {
+  const create = options.create !== false;
+  if (create) createDataDir(dataDir);
+  else if (!databaseExists(dataDir)) throw new StoreError(`No Mawjly database in ${dataDir}`);
   let db: Database;
   try {
-    db = new Database(join(dataDir, DB_FILE), { create: true, strict: true });
+    db = new Database(join(dataDir, DB_FILE), { create, readwrite: true, strict: true });
     db.exec("PRAGMA busy_timeout = 5000");
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");

@@ -93,7 +93,9 @@ describe("compiled binary", () => {
   let app: { id: string; key: string; secret: string };
 
   test("`apps create --json` prints the new app", () => {
-    // ./data relative to the cwd is also serve's default data dir, used below.
+    // ./data relative to the cwd is also serve's default data dir, used below. Only serve and migrate
+    // create a database.
+    expect(run(["migrate", "--data-dir", join(dir, "data")]).code).toBe(0);
     const r = run(["apps", "create", "--name", "binary-test", "--json", "--data-dir", join(dir, "data")]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);

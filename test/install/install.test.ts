@@ -131,8 +131,13 @@ describe("install.sh (no systemd, MAWJLY_ROOT)", () => {
     await publish(fakeBinary("1.0.0"));
     const first = await install(root);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain("serve --data-dir"); // tells the user how to start it
+    expect(first.stdout).toContain(`  ${userBin(root)} serve\n`); // tells the user how to start it
+    // Every mawjly command reads the data directory from here (the real path, without MAWJLY_ROOT).
+    const envFile = join(root, HOME, ".config/mawjly/mawjly.env");
+    expect(await readFile(envFile, "utf8")).toContain(`\nMAWJLY_DATA_DIR=${HOME}/.local/share/mawjly\n`);
+    expect((await Bun.file(envFile).stat()).mode & 0o777).toBe(0o600);
     await writeFile(join(userData(root), "mawjly.db"), "precious");
+    await writeFile(envFile, "MAWJLY_DATA_DIR=/srv/mine\n"); // the user's file: an upgrade keeps it
 
     await publish(fakeBinary("2.0.0"));
     const second = await install(root);
@@ -141,6 +146,17 @@ describe("install.sh (no systemd, MAWJLY_ROOT)", () => {
     expect(await readFile(userBin(root), "utf8")).toBe(fakeBinary("2.0.0"));
     expect(await readFile(join(userData(root), "mawjly.db"), "utf8")).toBe("precious");
     expect(existsSync(join(root, HOME, ".local/bin/.mawjly.new"))).toBe(false);
+    expect(await readFile(envFile, "utf8")).toBe("MAWJLY_DATA_DIR=/srv/mine\n");
+  });
+
+  test("XDG_CONFIG_HOME decides where the user's env file goes", async () => {
+    const root = await freshRoot();
+    await publish(fakeBinary("1.0.0"));
+    const r = await install(root, [], { XDG_CONFIG_HOME: "/home/tester/conf" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(root, "home/tester/conf/mawjly/mawjly.env"), "utf8")).toContain(
+      "MAWJLY_DATA_DIR=/home/tester/.local/share/mawjly\n",
+    );
   });
 
   test("--uninstall removes the binary and keeps data; --purge removes data", async () => {
@@ -160,6 +176,7 @@ describe("install.sh (no systemd, MAWJLY_ROOT)", () => {
     const purge = await install(root, ["--uninstall", "--purge"]);
     expect(purge.code, purge.stderr).toBe(0);
     expect(existsSync(userData(root))).toBe(false);
+    expect(existsSync(join(root, HOME, ".config/mawjly"))).toBe(false);
   });
 
   test("rejects unknown options", async () => {

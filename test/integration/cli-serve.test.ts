@@ -123,7 +123,7 @@ describe.concurrent("bad start-up input", () => {
       ).toEqual({
         code: 1,
         stdout: "",
-        stderr: `mawjly: port ${blocker.port} is already in use; choose another with --port\n`,
+        stderr: `mawjly: port already in use: 127.0.0.1:${blocker.port}; choose another with --port P or MAWJLY_PORT\n`,
       });
     } finally {
       blocker.stop(true);
@@ -150,6 +150,11 @@ describe.concurrent("first start", () => {
       expect(out).toContain("forceTLS: false,");
       expect(out).toContain(`enabledTransports: ["ws", "wss"],`);
       expect(out).toContain(`appId: "${id}", key: "${key}", secret: "${secret}"`);
+      // Both snippets are ES modules that run as pasted.
+      expect(out).toContain(`    import Pusher from "pusher-js";\n`);
+      expect(out).toContain(`    import Pusher from "pusher";\n`);
+      // The hint names the data directory this server uses, so it works from any directory.
+      expect(out).toContain(`or from a shell: mawjly accounts create --email you@example.com --admin --password-stdin --data-dir ${dir}\n`);
 
       const apps = JSON.parse((await run(["apps", "list", "--json", "--data-dir", dir])).stdout) as App[];
       expect(apps.map((a) => [a.id, a.key, a.secret])).toEqual([[id!, key!, secret!]]);

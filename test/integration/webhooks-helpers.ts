@@ -125,8 +125,11 @@ export function cliIn(dataDir: string, args: string[], env: Record<string, strin
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
+/** A temporary data dir with a database: the management commands (apps create) never create one. */
 export function newDataDir(): string {
-  return mkdtempSync(join(tmpdir(), "mawjly-webhooks-"));
+  const dir = mkdtempSync(join(tmpdir(), "mawjly-webhooks-"));
+  Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dir]);
+  return dir;
 }
 
 /** Creates an app through the CLI in a data dir (before or while a server uses it). */

@@ -12,6 +12,7 @@ export const BUN = process.execPath;
 export const MAIN = join(ROOT, "src", "main.ts");
 
 export interface TestServer {
+  pid: number;
   port: number;
   host: string;
   url: string;
@@ -60,6 +61,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
   return {
+    pid: proc.pid,
     port,
     host: "127.0.0.1",
     url: `http://127.0.0.1:${port}`,

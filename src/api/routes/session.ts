@@ -10,11 +10,11 @@ type Credentials = { email: string; name?: string; password: string };
 
 /**
  * The client's address for login rate limits. Behind a reverse proxy every request comes from the
- * proxy, so with MAWJLY_TRUST_PROXY=1 the first X-Forwarded-For address is used instead (only set it
- * when a proxy you run always sets that header: clients could otherwise choose their own address).
+ * proxy, so with trustProxy (MAWJLY_TRUST_PROXY=1, src/config) the first X-Forwarded-For address is used
+ * instead (only set it when a proxy you run always sets that header: clients could otherwise choose their own address).
  */
-export function clientIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null): string {
-  if (process.env.MAWJLY_TRUST_PROXY === "1") {
+export function clientIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null, trustProxy = false): string {
+  if (trustProxy) {
     const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
     if (forwarded) return forwarded;
   }
@@ -56,7 +56,7 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       async ({ body, request, server }) => {
         sameSiteJson(request);
         const { email, password } = body as Credentials;
-        return signedIn(request, await s.auth.login(email, password, clientIp(request, server)));
+        return signedIn(request, await s.auth.login(email, password, clientIp(request, server, s.trustProxy)));
       },
       operation({
         tag: "Session",

@@ -105,7 +105,7 @@ export const sessionRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any
       const email = text(form, "email");
       try {
         checkAnonymousForm(ctx.request, form);
-        const session = await deps.auth.login(email, text(form, "password"), clientIp(ctx.request, ctx.server));
+        const session = await deps.auth.login(email, text(form, "password"), clientIp(ctx.request, ctx.server, deps.trustProxy));
         return signedInRedirect(ctx.request, session, safeNext(text(form, "next") || undefined));
       } catch (err) {
         const known = userError(err);
