@@ -297,6 +297,16 @@ export class Engine implements EngineContext {
     for (const state of this.states.values()) this.closeAll(state, Code.RECONNECT, closeReason[Code.RECONNECT]);
   }
 
+  /** Resolves when no socket has a step waiting for a port's answer (graceful stop). */
+  async settle(): Promise<void> {
+    for (;;) {
+      const pending: Promise<void>[] = [];
+      for (const state of this.states.values()) for (const s of state.sessions.values()) if (s.pending !== undefined) pending.push(s.pending);
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
   /** Ids of the apps with live state on this node (the app-change watcher polls these). */
   liveAppIds(): string[] {
     return [...this.states.keys()];

@@ -41,8 +41,11 @@ export class Membership {
     this.beating = true;
     try {
       const { keys } = this.s;
-      const [known] = (await this.s.script("HEARTBEAT", [keys.nodes], [keys.node, NODE_TTL_MS])) as [number, number];
-      if (Number(known) === 0 || !this.s.healthy) await this.reregister();
+      const heartbeat = async () => Number(((await this.s.script("HEARTBEAT", [keys.nodes], [keys.node, NODE_TTL_MS])) as [number, number])[0]);
+      if ((await heartbeat()) === 0 || !this.s.healthy) {
+        await this.reregister(); // it also forgets the node: register it again after
+        await heartbeat();
+      }
       this.s.healthy = true;
       const dead = (await this.s.script("EXPIRED", [keys.nodes], [keys.node])) as string[];
       for (const node of dead) await this.reap(node);
