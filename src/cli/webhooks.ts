@@ -3,6 +3,7 @@
  * server; a running server picks up endpoint changes and redeliveries at its next poll (1 s by
  * default, MAWJLY_WEBHOOK_POLL_MS).
  */
+import { SqliteAccountStore } from "../accounts/store";
 import { SqliteAppStore } from "../apps/sqlite-store";
 import { loadWebhookConfig } from "../webhooks/config";
 import { SqliteEndpointStore } from "../webhooks/endpoint-store";
@@ -10,6 +11,8 @@ import { SqliteDeliveryLog } from "../webhooks/log-store";
 import { SqliteOutbox } from "../webhooks/outbox-store";
 import { EVENT_TYPES, type DeliveryLogEntry, type EndpointPatch, type WebhookEndpoint } from "../webhooks/schema";
 import { WebhookService } from "../webhooks/service";
+import { postWebhook } from "../webhooks/sender";
+import { guardTargets, privateRule } from "../webhooks/targets";
 import { integerFlag, parse, UsageError, type Options } from "./args";
 import { dataDirHint, dataDirOf, openExisting } from "./store";
 
@@ -49,12 +52,18 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
   const choice = dataDirOf(values);
   const db = openExisting(choice);
   try {
+    const apps = new SqliteAppStore(db);
+    const config = loadWebhookConfig();
+    // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
+    const rule = privateRule(config.allowPrivate, apps, (id) => new SqliteAccountStore(db).account(id)?.isAdmin === true);
     const service = new WebhookService({
       store: new SqliteEndpointStore(db),
       log: new SqliteDeliveryLog(db),
       outbox: new SqliteOutbox(db),
-      apps: new SqliteAppStore(db),
-      timeoutMs: loadWebhookConfig().timeoutMs,
+      apps,
+      timeoutMs: config.timeoutMs,
+      send: guardTargets(postWebhook, rule),
+      privateRule: rule,
     });
     await run(service, sub, values, positionals, dataDirHint(choice));
   } finally {

@@ -22,12 +22,14 @@ export const WebhookConfig = Type.Object({
   logHours: ms(72, "Keep delivery-log entries this many hours (MAWJLY_WEBHOOK_LOG_HOURS)", 1),
   logMaxPerApp: ms(10_000, "Keep at most this many delivery-log entries per app (MAWJLY_WEBHOOK_LOG_MAX)", 1),
   pollMs: ms(1000, "How often to look for changes made by another process, e.g. the CLI (MAWJLY_WEBHOOK_POLL_MS)", 10),
-  allowPrivate: Type.Integer({
-    minimum: 0,
-    maximum: 1,
-    default: 1,
-    description: "1: webhooks may target loopback/private addresses; 0: refused, for multi-tenant servers (MAWJLY_WEBHOOK_ALLOW_PRIVATE)",
-  }),
+  allowPrivate: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 1,
+      description:
+        "Webhooks to loopback/private addresses: unset = only admins' apps and apps without an owner; 1 = every app; 0 = none (MAWJLY_WEBHOOK_ALLOW_PRIVATE)",
+    }),
+  ),
 });
 export type WebhookConfig = Static<typeof WebhookConfig>;
 

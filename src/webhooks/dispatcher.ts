@@ -18,7 +18,8 @@ import { webhookBody, webhookHeaders } from "./payloads";
 import { Outcomes } from "./outcomes";
 import { plan } from "./plan";
 import type { WebhookEndpoint } from "./schema";
-import type { WebhookSender } from "./sender";
+import type { Report } from "./problems";
+import type { AppSender } from "./targets";
 import type { TickWriter } from "./tick-writer";
 
 export interface DispatcherDeps {
@@ -31,8 +32,11 @@ export interface DispatcherDeps {
   bus: LifecycleBus;
   clock: Clock;
   config: WebhookConfig;
-  send: WebhookSender;
+  /** Guarded by the app's private-target rule (targets.ts). */
+  send: AppSender;
   random?: () => number;
+  /** Where a failing look at the outbox (e.g. a corrupted database) is said, in one line. */
+  report: Report;
 }
 
 interface Lane {
@@ -52,6 +56,7 @@ interface Lane {
 const EXPIRY_GRACE_MS = 1000;
 const EXPIRY_BATCH = 1000;
 const WAKE_GRID_MS = 10;
+const ABORT_SETTLE_MS = 100;
 
 export class Dispatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -71,7 +76,13 @@ export class Dispatcher {
     const lane = this.lane(endpointId);
     if (lane.scheduled || this.closing) return;
     lane.scheduled = true;
-    setImmediate(() => this.pump(endpointId));
+    setImmediate(() => {
+      try {
+        this.pump(endpointId);
+      } catch (err) {
+        this.deps.report("delivery", err); // the next kick or poll tries again
+      }
+    });
   }
 
   /**
@@ -96,7 +107,9 @@ export class Dispatcher {
 
   /**
    * Lets requests in flight finish for up to `graceMs`, then aborts them; their rows stay pending and
-   * are sent again after the restart (at-least-once). Outcomes arriving after stop() are not recorded.
+   * are sent again after the restart (at-least-once). An aborted request settles at once, but a
+   * moment is allowed for it before outcomes stop being recorded, so stop() takes at most
+   * `graceMs + ABORT_SETTLE_MS` even when an endpoint never answers.
    */
   async stop(graceMs: number): Promise<void> {
     this.closing = true;
@@ -104,7 +117,7 @@ export class Dispatcher {
     const settled = Promise.allSettled([...this.lanes.values()].flatMap((lane) => [...lane.inFlight]));
     await within(settled, graceMs);
     this.stopping.abort();
-    await within(settled, graceMs);
+    await within(settled, ABORT_SETTLE_MS);
     this.stopped = true;
   }
 
@@ -132,12 +145,20 @@ export class Dispatcher {
     if (this.closing) return;
     const endpoint = this.deps.directory.byId(endpointId);
     if (endpoint === undefined) return this.drop(endpointId);
-    const { outbox, writer, config, clock } = this.deps;
-    writer.flush(); // see our own queued completions and cancellations before choosing rows
-    const now = clock.now();
+    this.deps.writer.flush(); // see our own queued completions and cancellations before choosing rows
+    const now = this.deps.clock.now();
+    // Paused endpoints send nothing: their rows wait (until they expire); enabling one kicks its lane.
+    const wake = endpoint.enabled ? this.startDue(endpoint, lane, now) : undefined;
+    // Expiry only after the due requests started: a row whose last try is due now is in flight (its
+    // channel busy) and is tried, even when this look comes late (a loaded machine, a long GC pause).
     if (now - lane.lastExpiry >= 1000) this.expire(endpoint, lane, now);
-    if (!endpoint.enabled) return; // paused: its rows wait (until they expire); enabling it kicks the lane
+    this.wakeAt(endpointId, lane, wake);
+  }
 
+  /** Starts the requests that may go now; returns when to look again. */
+  private startDue(endpoint: WebhookEndpoint, lane: Lane, now: number): number | undefined {
+    const endpointId = endpoint.id;
+    const { outbox, config } = this.deps;
     const free = config.concurrency - lane.inFlight.size;
     const perRequest = endpoint.batch ? config.batchMax : 1;
     let wake = outbox.nextReady(endpointId, now); // one index seek: the next held row's release
@@ -167,7 +188,7 @@ export class Dispatcher {
         for (const rows of next.requests) this.start(endpoint, lane, rows);
       }
     }
-    this.wakeAt(endpointId, lane, wake);
+    return wake;
   }
 
   private wakeAt(endpointId: string, lane: Lane, at: number | undefined): void {
@@ -202,7 +223,7 @@ export class Dispatcher {
     }
     const body = webhookBody(Math.min(...rows.map((r) => r.ready_ms)), rows.map((r) => r.event));
     // Signed with the app's primary (oldest active) key pair, as at Pusher, over the exact body sent.
-    const result = await send(endpoint.url, webhookHeaders(app.key, app.secret, body), body, config.timeoutMs, this.stopping.signal);
+    const result = await send(endpoint.appId, endpoint.url, webhookHeaders(app.key, app.secret, body), body, config.timeoutMs, this.stopping.signal);
     if (this.stopping.signal.aborted && !result.ok) return; // cut short by stop(): not an attempt; rows stay pending
     if (!this.stopped) this.outcomes.request(endpoint, rows, result, this.deps.clock.now());
   }

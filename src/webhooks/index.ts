@@ -9,7 +9,7 @@ import type { AppDirectory } from "../engine/app";
 import type { LifecycleBus } from "../engine/bus";
 import type { Clock } from "../engine/ports";
 import { Backlog } from "./backlog";
-import { guardTargets } from "./targets";
+import { guardTargets, privateRule } from "./targets";
 import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./config";
 import { Dispatcher } from "./dispatcher";
 import { EndpointDirectory } from "./endpoint-directory";
@@ -20,6 +20,7 @@ import { SqliteOutbox } from "./outbox-store";
 import { Recorder } from "./recorder";
 import type { WebhookSender } from "./sender";
 import { postWebhook } from "./sender";
+import { problemReporter } from "./problems";
 import { WebhookService } from "./service";
 import { TickWriter } from "./tick-writer";
 
@@ -31,6 +32,8 @@ export interface WebhooksDeps {
   clock: Clock;
   config?: Partial<WebhookConfig>;
   send?: WebhookSender;
+  /** Whether an account is an admin: with MAWJLY_WEBHOOK_ALLOW_PRIVATE unset, admins' apps may target private addresses. */
+  ownerIsAdmin?: (accountId: string) => boolean;
 }
 
 export interface Webhooks {
@@ -40,11 +43,13 @@ export interface Webhooks {
 }
 
 const PRUNE_EVERY_MS = 60_000;
-const STOP_GRACE_MS = 1000;
+/** Requests in flight may finish this long at stop; then they are aborted. Keeps a whole graceful stop under 1 s. */
+const STOP_GRACE_MS = 300;
 
 export function startWebhooks(deps: WebhooksDeps): Webhooks {
   const config: WebhookConfig = { ...DEFAULT_WEBHOOK_CONFIG, ...deps.config };
   const { db, bus, apps, clock } = deps;
+  const report = problemReporter(() => clock.now());
   const endpoints = new SqliteEndpointStore(db);
   const outbox = new SqliteOutbox(db);
   const log = new SqliteDeliveryLog(db);
@@ -58,8 +63,9 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
   for (const row of outbox.held(clock.now())) holds.restore(row.hold_key!, row.ready_ms, { seq: row.seq, endpointId: row.endpoint_id });
 
   // One sender for deliveries and test sends, so the private-target rule holds for both.
-  const send = guardTargets(deps.send ?? postWebhook, config.allowPrivate === 1);
-  const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send });
+  const rule = privateRule(config.allowPrivate, apps, deps.ownerIsAdmin);
+  const send = guardTargets(deps.send ?? postWebhook, rule);
+  const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send, report });
   const recorder = new Recorder({ bus, directory, outbox, writer, holds, backlog, clock, delayMs: config.delayMs, queued: (id, readyMs) => dispatcher.queued(id, readyMs) });
   const service = new WebhookService({
     store: endpoints,
@@ -68,6 +74,7 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
     apps,
     timeoutMs: config.timeoutMs,
     send,
+    privateRule: rule,
     now: () => clock.now(),
     bus,
     hasRoom: (endpointId, rows) => backlog.of(endpointId).pending + rows <= config.maxPending,
@@ -110,7 +117,7 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
         log.prune(now - config.logHours * 3_600_000, config.logMaxPerApp);
       }
     } catch (err) {
-      console.error("mawjly: webhooks maintenance failed:", err);
+      report("maintenance", err);
     }
   }, config.pollMs);
 

@@ -14,15 +14,37 @@ export interface SendResult {
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-export type WebhookSender = (url: string, headers: Record<string, string>, body: string, timeoutMs: number, stop?: AbortSignal) => Promise<SendResult>;
+/**
+ * `address`: connect to this IP address (already checked, see targets.ts) instead of resolving the
+ * URL's host again; the Host header and, for https, the TLS server name (SNI and the certificate
+ * check) stay those of the URL.
+ */
+export type WebhookSender = (
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  stop?: AbortSignal,
+  address?: string,
+) => Promise<SendResult>;
 
-export const postWebhook: WebhookSender = async (url, headers, body, timeoutMs, stop) => {
+export const postWebhook: WebhookSender = async (url, headers, body, timeoutMs, stop, address) => {
   const started = performance.now();
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = stop === undefined ? timeout : AbortSignal.any([timeout, stop]);
   const latency = () => Math.round(performance.now() - started);
   try {
-    const response = await fetch(url, { method: "POST", headers, body, signal, redirect: "manual" });
+    const init: RequestInit & { tls?: { servername?: string } } = { method: "POST", headers, body, signal, redirect: "manual" };
+    let target = url;
+    if (address !== undefined) {
+      const parsed = new URL(url);
+      const name = parsed.hostname;
+      parsed.hostname = address.includes(":") ? `[${address}]` : address;
+      target = parsed.href;
+      init.headers = { ...headers, host: new URL(url).host };
+      if (parsed.protocol === "https:" && !name.startsWith("[") && !/^[\d.]+$/.test(name)) init.tls = { servername: name };
+    }
+    const response = await fetch(target, init);
     await drain(response);
     const ok = response.status >= 200 && response.status < 300;
     return { ok, status: response.status, latencyMs: latency(), error: ok ? null : `HTTP ${response.status}` };

@@ -23,7 +23,8 @@ import {
   type WebhookEndpoint,
   type WebhookEventType,
 } from "./schema";
-import { postWebhook, type WebhookSender } from "./sender";
+import { postWebhook } from "./sender";
+import { guardTargets, refusedUrl, type AppSender, type PrivateRule } from "./targets";
 
 export interface WebhookServiceDeps {
   store: SqliteEndpointStore;
@@ -31,7 +32,10 @@ export interface WebhookServiceDeps {
   outbox: SqliteOutbox;
   apps: AppDirectory;
   timeoutMs: number;
-  send?: WebhookSender;
+  /** Test sends go through it; guarded by `privateRule` (targets.ts). Default: any target. */
+  send?: AppSender;
+  /** Which apps may not target private addresses; checked again at add and update. Default: all may. */
+  privateRule?: PrivateRule;
   now?: () => number;
   bus?: LifecycleBus;
   /** Live backlog per endpoint, when a dispatcher runs in this process. */
@@ -75,6 +79,7 @@ export class WebhookService {
       createdAt: stamp,
       updatedAt: stamp,
     };
+    this.checkTarget(appId, endpoint.url); // after the input is known valid: bad input gets its own message
     this.deps.store.transaction(() => {
       const existing = this.deps.store.forApp(appId);
       if (existing.length >= MAX_ENDPOINTS_PER_APP) {
@@ -102,6 +107,7 @@ export class WebhookService {
         batch: patch.batch ?? current.batch,
         updatedAt: new Date(this.now()).toISOString(),
       };
+      if (updated.url !== current.url) this.checkTarget(current.appId, updated.url);
       if (updated.url !== current.url && this.deps.store.forApp(current.appId).some((e) => e.url === updated.url)) {
         throw new ServiceError("conflict", `App ${current.appId} already has a webhook endpoint for ${updated.url}`);
       }
@@ -145,8 +151,8 @@ export class WebhookService {
     if (app === undefined) throw new ServiceError("not_found", `No app with id '${endpoint.appId}'`);
     const event = testEvent(chosen);
     const body = webhookBody(this.now(), [event.json]);
-    const send = this.deps.send ?? postWebhook;
-    const result = await send(endpoint.url, webhookHeaders(app.key, app.secret, body), body, this.deps.timeoutMs);
+    const send = this.deps.send ?? guardTargets(postWebhook, () => undefined);
+    const result = await send(endpoint.appId, endpoint.url, webhookHeaders(app.key, app.secret, body), body, this.deps.timeoutMs);
     const entry = {
       appId: endpoint.appId,
       endpointId: endpoint.id,
@@ -212,6 +218,12 @@ export class WebhookService {
     if (appIdOrKey === undefined) return all;
     const appId = this.app(appIdOrKey);
     return all.filter((b) => b.appId === appId);
+  }
+
+  /** The private-target rule, at add and update (requests are checked again after resolving the name). */
+  private checkTarget(appId: string, url: string): void {
+    const refused = this.deps.privateRule === undefined ? undefined : refusedUrl(url, appId, this.deps.privateRule);
+    if (refused !== undefined) throw new ServiceError("forbidden", `Webhook URL ${refused}`);
   }
 
   private app(idOrKey: string): string {

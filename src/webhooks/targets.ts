@@ -1,62 +1,106 @@
 /**
- * Where webhooks may go. On a single box the receiver is often the customer's app on the same host
- * (http://127.0.0.1/…), so private targets are allowed by default. A multi-tenant operator sets
- * MAWJLY_WEBHOOK_ALLOW_PRIVATE=0: then a target that resolves to a loopback, private, link-local
- * (cloud metadata, 169.254.169.254), CGNAT, multicast or unspecified address is refused before any
- * request, so tenants cannot reach internal services or use test sends as a port scanner.
- * Limit: the check resolves the name, then fetch resolves it again; a DNS-rebinding host could answer
- * differently the second time. Pinning the address would need our own HTTPS client.
+ * Where webhooks may go (MAWJLY_WEBHOOK_ALLOW_PRIVATE). A tenant's webhook must not reach the
+ * server's own network (internal services, cloud metadata) nor turn "send test" into a port scanner:
+ * - unset (the default): apps of admins and apps without an owner (made with the CLI) may target
+ *   private addresses, e.g. the customer's app on the same host; apps of other accounts may not;
+ * - `1`: every app may; `0`: no app may (multi-tenant servers).
+ * Where refused, the URL's host is checked when the endpoint is added or changed (a literal address
+ * or `localhost`), and every request resolves the name once, refuses it if ANY address is private
+ * (addresses.ts), then connects to exactly that checked address, keeping the Host header and the TLS
+ * server name of the URL: a DNS answer that changes between check and connect (rebinding) cannot
+ * redirect the request. Redirects are never followed (sender.ts).
  */
+import { lookup } from "node:dns/promises";
+import type { AppDirectory } from "../engine/app";
+import { isAddressLiteral, isPrivateAddress } from "./addresses";
 import type { SendResult, WebhookSender } from "./sender";
 
-const V4_PRIVATE: Array<[number, number]> = [
-  [0x00000000, 8], // 0.0.0.0/8
-  [0x0a000000, 8], // 10/8
-  [0x64400000, 10], // 100.64/10 (CGNAT)
-  [0x7f000000, 8], // 127/8
-  [0xa9fe0000, 16], // 169.254/16 (link-local, cloud metadata)
-  [0xac100000, 12], // 172.16/12
-  [0xc0a80000, 16], // 192.168/16
-  [0xe0000000, 3], // 224/3: multicast and reserved
-];
+/** Why an app may not target private addresses (the end of the refusal line), or undefined if it may. */
+export type PrivateRule = (appId: string) => string | undefined;
 
-function v4(address: string): number | undefined {
-  const parts = address.split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
+/** A sender that knows whose webhook it sends, so the rule of that app applies. */
+export type AppSender = (appId: string, url: string, headers: Record<string, string>, body: string, timeoutMs: number, stop?: AbortSignal) => Promise<SendResult>;
 
-/** Whether an IP address (v4 or v6, as text) is one a public webhook must not reach. */
-export function isPrivateAddress(address: string): boolean {
-  const bare = address.replace(/^\[|\]$/g, "").toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-  const n = v4(mapped?.[1] ?? bare);
-  if (n !== undefined) return V4_PRIVATE.some(([net, bits]) => n >>> (32 - bits) === net >>> (32 - bits));
-  if (bare === "::" || bare === "::1") return true;
-  return /^f[cd]/.test(bare) || /^fe[89ab]/.test(bare) || /^ff/.test(bare); // ULA, link-local, multicast
-}
+export type Resolver = (hostname: string) => Promise<string[]>;
 
-async function resolves(hostname: string): Promise<string[]> {
-  if (v4(hostname) !== undefined || hostname.includes(":")) return [hostname];
-  const answers = await Bun.dns.lookup(hostname, {});
-  return answers.map((a) => a.address);
-}
+const ALLOWED: PrivateRule = () => undefined;
 
-/** Wraps a sender so that, unless private targets are allowed, such targets fail without a request. */
-export function guardTargets(send: WebhookSender, allowPrivate: boolean): WebhookSender {
-  if (allowPrivate) return send;
-  return async (url, headers, body, timeoutMs, stop) => {
-    const refused = (error: string): SendResult => ({ ok: false, status: null, latencyMs: 0, error });
-    let addresses: string[];
-    const hostname = new URL(url).hostname;
+/**
+ * The rule for a setting of MAWJLY_WEBHOOK_ALLOW_PRIVATE (undefined = unset). `ownerIsAdmin` is asked
+ * at each check, so a promotion or demotion applies from the next request.
+ */
+export function privateRule(setting: number | undefined, apps: AppDirectory, ownerIsAdmin: (accountId: string) => boolean = () => false): PrivateRule {
+  if (setting === 1) return ALLOWED;
+  if (setting === 0) return () => "this server sets MAWJLY_WEBHOOK_ALLOW_PRIVATE=0";
+  const isAdmin = (accountId: string) => {
     try {
-      addresses = await resolves(hostname);
+      return ownerIsAdmin(accountId);
     } catch {
-      return refused(`cannot resolve ${hostname}`);
+      return false; // e.g. the account was deleted a moment ago: not an admin
     }
-    if (addresses.length === 0 || addresses.some(isPrivateAddress)) {
-      return refused(`refused: ${hostname} is a private address (this server sets MAWJLY_WEBHOOK_ALLOW_PRIVATE=0)`);
-    }
-    return send(url, headers, body, timeoutMs, stop);
   };
+  return (appId) => {
+    const owner = apps.byId(appId)?.accountId ?? null;
+    if (owner === null || isAdmin(owner)) return undefined;
+    return "only admins' apps may target private addresses on this server; MAWJLY_WEBHOOK_ALLOW_PRIVATE=1 allows every app";
+  };
+}
+
+function refusal(host: string, address: string, why: string): string {
+  const bare = host.replace(/^\[|\]$/g, "");
+  const what = address === bare ? `${host} is a private address` : `${host} resolves to ${address}, a private address`;
+  return `refused: ${what} (${why})`;
+}
+
+/**
+ * At add/update: the refusal line for a URL whose host is written as a private address or is
+ * `localhost`, else undefined. Other names are checked when resolved, at every request.
+ */
+export function refusedUrl(url: string, appId: string, rule: PrivateRule): string | undefined {
+  const why = rule(appId);
+  if (why === undefined) return undefined;
+  const host = new URL(url).hostname;
+  const name = host.replace(/\.$/, "");
+  if (name === "localhost" || name.endsWith(".localhost")) return `refused: ${host} is a loopback name (${why})`;
+  if (isAddressLiteral(host) && isPrivateAddress(host)) return refusal(host, host.replace(/^\[|\]$/g, ""), why);
+  return undefined;
+}
+
+const systemResolver: Resolver = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
+/** Wraps a sender so that each app's rule holds for every request, deliveries and test sends alike. */
+export function guardTargets(send: WebhookSender, rule: PrivateRule, resolve: Resolver = systemResolver): AppSender {
+  return async (appId, url, headers, body, timeoutMs, stop) => {
+    const why = rule(appId);
+    if (why === undefined) return send(url, headers, body, timeoutMs, stop);
+    const started = performance.now();
+    const refused = (error: string): SendResult => ({ ok: false, status: null, latencyMs: Math.round(performance.now() - started), error });
+    const host = new URL(url).hostname;
+    const bare = host.replace(/^\[|\]$/g, "");
+    let addresses: string[];
+    try {
+      addresses = isAddressLiteral(host) ? [bare] : await within(resolve(bare), timeoutMs, stop);
+    } catch (err) {
+      return refused(`cannot resolve ${host}: ${(err as Error).message}`);
+    }
+    if (addresses.length === 0) return refused(`cannot resolve ${host}: no addresses`);
+    const bad = addresses.find(isPrivateAddress);
+    if (bad !== undefined) return refused(refusal(host, bad, why));
+    const left = Math.max(1, timeoutMs - (performance.now() - started));
+    return send(url, headers, body, left, stop, addresses[0]);
+  };
+}
+
+/** The lookup, bounded by the request timeout and the stop signal (a dead DNS server can take seconds). */
+function within<T>(promise: Promise<T>, ms: number, stop?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const fail = (message: string) => () => reject(new Error(message));
+    const timer = setTimeout(fail(`timed out after ${ms} ms`), ms);
+    const aborted = fail("aborted: server stopping");
+    stop?.addEventListener("abort", aborted, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      stop?.removeEventListener("abort", aborted);
+    });
+  });
 }

@@ -107,3 +107,41 @@ test("a graceful stop (SIGTERM) records the removals of the sockets it closes; t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("SIGTERM while the endpoint never answers: the server exits within 1 s; the restart delivers the event", async () => {
+  const dir = newDataDir();
+  const hang = new Receiver().start();
+  hang.respond = () => new Promise<Response>(() => {});
+  const port = hang.boundPort;
+  const app = createApp(dir);
+  addEndpoint(dir, app, `http://127.0.0.1:${port}/webhooks`, ["--events", "channel_occupied"]);
+  // A long request timeout: the request is still hanging when the stop comes.
+  const env = { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "30000" };
+  const first = await startServer({ dataDir: dir, env });
+  const client = pusherClient(first, app);
+  let up: Receiver | undefined;
+  try {
+    await connected(client);
+    await subscribed(client.subscribe("hanging"));
+    await hang.until(() => hang.received >= 1, 5000, "the request to hang");
+    const sent = Date.now();
+    expect(await first.stop()).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(1000);
+    expect(outboxRows(dir)).toEqual([{ type: "channel_occupied", channel: "hanging", attempts: 0 }]);
+
+    hang.stop();
+    up = new Receiver(port).start().trust(app);
+    const second = await startServer({ dataDir: dir, env });
+    try {
+      expect(await up.event((e) => e.channel === "hanging")).toEqual({ name: "channel_occupied", channel: "hanging" });
+      await up.until(() => outboxRows(dir).length === 0, 5000, "an empty outbox");
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    client.disconnect();
+    hang.stop();
+    up?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

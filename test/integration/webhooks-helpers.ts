@@ -125,6 +125,13 @@ export function cliIn(dataDir: string, args: string[], env: Record<string, strin
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
+/** cliIn without blocking this process: use it when a receiver in this process must answer the command. */
+export async function cliAsync(dataDir: string, args: string[], env: Record<string, string> = {}) {
+  const p = Bun.spawn([BUN, MAIN, ...args, "--data-dir", dataDir], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout, stderr };
+}
+
 /** A temporary data dir with a database: the management commands (apps create) never create one. */
 export function newDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-webhooks-"));
@@ -150,6 +157,20 @@ export function outboxRows(dataDir: string): { type: string; channel: string; at
   const db = new Database(join(dataDir, "mawjly.db"), { readonly: true });
   try {
     return db.query("SELECT type, channel, attempts FROM webhook_outbox ORDER BY seq").all() as any[];
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Outcomes in an app's delivery log, newest first, read directly (milliseconds). Use this, not the CLI,
+ * to wait on the log: a synchronous CLI run blocks this process, and with it the receivers, which
+ * would then miss the server's request timeout.
+ */
+export function logOutcomes(dataDir: string, appId: string): string[] {
+  const db = new Database(join(dataDir, "mawjly.db"), { readonly: true });
+  try {
+    return (db.query("SELECT outcome FROM webhook_log WHERE app_id = ? ORDER BY id DESC").all(appId) as { outcome: string }[]).map((r) => r.outcome);
   } finally {
     db.close();
   }

@@ -9,7 +9,7 @@ import type { App } from "../../src/engine/app";
 import type { DeliveryLogEntry } from "../../src/webhooks/schema";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
-import { addEndpoint, cliIn, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
+import { addEndpoint, cliIn, createApp, FAST_ENV, logOutcomes, newDataDir, outboxRows, Receiver } from "./webhooks-helpers";
 
 const ENV = { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "300", MAWJLY_WEBHOOK_RETRY_PERIOD_MS: "1500" };
 let server: TestServer;
@@ -101,15 +101,18 @@ test("after the retry period the delivery is marked failed", async () => {
   const started = Date.now();
   const done = await occupy(apps.dead, "never");
   try {
-    const final = await receivers.dead.until(() => log(apps.dead).find((e) => e.outcome === "failed"), 8000, "a failed log entry");
-    expect(final.status).toBe(500);
+    await receivers.dead.until(() => logOutcomes(dataDir, apps.dead.id).includes("failed"), 8000, "a failed log entry");
+    const entries = log(apps.dead);
+    const final = entries.find((e) => e.outcome === "failed")!
+    // The last try was made (at the deadline) and answered, not given up untried.
+    expect(final).toMatchObject({ kind: "delivery", status: 500, error: "HTTP 500" });
+    expect(final.attempt).toBe(entries.length);
     // Retried for MAWJLY_WEBHOOK_RETRY_PERIOD_MS (1.5 s) after the event, the last try at the deadline.
     expect(Date.parse(final.time) - started).toBeGreaterThanOrEqual(1400);
-    expect(log(apps.dead).filter((e) => e.outcome === "retrying").length).toBeGreaterThanOrEqual(3);
-    // Nothing further is tried for it.
-    const tries = receivers.dead.received;
-    await Bun.sleep(400);
-    expect(receivers.dead.received).toBe(tries);
+    expect(entries.filter((e) => e.outcome === "retrying").length).toBeGreaterThanOrEqual(3);
+    // Nothing further is tried for it: its outbox row went with the final log entry.
+    expect(outboxRows(dataDir).filter((r) => r.channel === "never")).toEqual([]);
+    expect(receivers.dead.received).toBe(entries.length);
   } finally {
     done();
   }

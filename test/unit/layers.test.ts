@@ -96,9 +96,9 @@ describe("layering", () => {
     expect(violations("engine", (t) => t !== "engine/engine")).toEqual([]);
   });
 
-  test("only the composition root picks adapter implementations", () => {
+  test("only the composition roots (server.ts, and the CLI's own processes) pick adapter implementations", () => {
     const found: string[] = [];
-    for (const dir of ["engine", "protocol", "http-api", "api", "dashboard", "metrics", "transport", "apps", "accounts", "webhooks", "cli"]) {
+    for (const dir of ["engine", "protocol", "http-api", "api", "dashboard", "metrics", "transport", "apps", "accounts", "webhooks"]) {
       found.push(...violations(dir, (t) => !/^adapters\/[^/]+\/memory$/.test(t)));
     }
     expect(found).toEqual([]);

@@ -14,6 +14,7 @@ import { systemClock } from "../../src/engine/ports";
 import { openDatabase } from "../../src/store/database";
 import type { WebhookConfig } from "../../src/webhooks/config";
 import { startWebhooks, type Webhooks } from "../../src/webhooks";
+import { SqliteEndpointStore } from "../../src/webhooks/endpoint-store";
 import type { SendResult, WebhookSender } from "../../src/webhooks/sender";
 import { makeApp } from "./fakes";
 
@@ -148,4 +149,43 @@ test("a backlog that never got a try is expired after the retry period, in one l
   const expired = first.service.log("3").find((e) => e.kind === "expired")!;
   expect(expired).toMatchObject({ outcome: "failed", attempt: 0, eventCount: 5, eventTypes: ["channel_occupied"], error: "not delivered within 100 ms" });
   expect(warn.mock.calls.map((c) => c[0])).toContain(`mawjly: webhook endpoint ${id} (app 3): gave up 5 events not delivered within 100 ms`);
+});
+
+test("a failing periodic pass (e.g. a corrupted database page) logs one line, once, not a stack every poll", async () => {
+  const errors = jest.spyOn(console, "error").mockImplementation(() => {});
+  cleanup.push(() => errors.mockRestore());
+  setup({ pollMs: 20 });
+  let calls = 0;
+  const all = jest.spyOn(SqliteEndpointStore.prototype, "all").mockImplementation(() => {
+    calls++;
+    throw new Error("database disk image is malformed\n    at SqliteEndpointStore.all (endpoint-store.ts:56)");
+  });
+  cleanup.unshift(() => all.mockRestore()); // before stop(), which may look at the endpoints again
+  while (calls < 5) await Bun.sleep(10); // five polls failed
+  expect(errors.mock.calls).toEqual([["mawjly: webhooks maintenance failed: database disk image is malformed at SqliteEndpointStore.all (endpoint-store.ts:56)"]]);
+});
+
+test("a last try that falls due while the process is stalled is still made, not expired untried", async () => {
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => {});
+  cleanup.push(() => warn.mockRestore());
+  // One failure, then the next try is the last one, at the deadline (the back-off is longer than the period).
+  const { bus, sent, first } = setup({ retryPeriodMs: 200, backoffMs: 10_000, backoffMaxMs: 10_000 });
+  bus.emit("occupied", { appId: "3", channel: "late" });
+  while (sent.length < 1) await Bun.sleep(5);
+  const fail: SendResult = { ok: false, status: 500, latencyMs: 1, error: "HTTP 500" };
+  sent.shift()!.resolve(fail);
+  while (first.service.log("3").length < 1) await Bun.sleep(5);
+  // The event loop is blocked past the deadline and the expiry grace (a loaded machine, a long pause).
+  const until = Date.now() + 1500;
+  while (Date.now() < until) {}
+  const deadline = Date.now() + 5000;
+  while (sent.length < 1 && first.service.log("3").length < 2 && Date.now() < deadline) await Bun.sleep(5);
+  expect(first.service.log("3").filter((e) => e.kind === "expired")).toEqual([]);
+  expect(sent).toHaveLength(1);
+  sent.shift()!.resolve(fail);
+  while (first.service.log("3").length < 2) await Bun.sleep(5);
+  expect(first.service.log("3").map((e) => [e.kind, e.attempt, e.outcome, e.status])).toEqual([
+    ["delivery", 2, "failed", 500],
+    ["delivery", 1, "retrying", 500],
+  ]);
 });

@@ -15,6 +15,7 @@ import { SqliteEndpointStore } from "../../src/webhooks/endpoint-store";
 import { SqliteDeliveryLog } from "../../src/webhooks/log-store";
 import { SqliteOutbox } from "../../src/webhooks/outbox-store";
 import type { WebhookSender } from "../../src/webhooks/sender";
+import { guardTargets } from "../../src/webhooks/targets";
 import { WebhookService } from "../../src/webhooks/service";
 import { makeApp } from "./fakes";
 
@@ -37,7 +38,7 @@ beforeEach(() => {
   app = makeApp();
   store.insert(app);
   outbox = new SqliteOutbox(db);
-  service = new WebhookService({ store: new SqliteEndpointStore(db), log: new SqliteDeliveryLog(db), outbox, apps: store, timeoutMs: 1000, send, now: () => 1_700_000_000_000 });
+  service = new WebhookService({ store: new SqliteEndpointStore(db), log: new SqliteDeliveryLog(db), outbox, apps: store, timeoutMs: 1000, send: guardTargets(send, () => undefined), now: () => 1_700_000_000_000 });
   sent.length = 0;
   answer = { ok: true, status: 200, latencyMs: 3, error: null };
 });
