@@ -111,7 +111,16 @@ export function startServer(config: ServerConfig, overrides: ServerOverrides = {
 
   // Settings from MAWJLY_WEBHOOK_* (src/webhooks/config.ts); resumes deliveries left by the last run.
   // With MAWJLY_WEBHOOK_ALLOW_PRIVATE unset, only admins' apps may send webhooks to private addresses.
-  const webhooks = startWebhooks({ db, bus: engine.bus, apps: cache, clock, config: loadWebhookConfig(), ownerIsAdmin: (id) => accounts.get(id).isAdmin });
+  // Cluster nodes on one data directory share the outbox; one of them at a time delivers it.
+  const webhooks = startWebhooks({
+    db,
+    bus: engine.bus,
+    apps: cache,
+    clock,
+    config: loadWebhookConfig(),
+    ownerIsAdmin: (id) => accounts.get(id).isAdmin,
+    delivering: cluster === undefined ? undefined : () => cluster.deliversWebhooks(),
+  });
 
   // Changes from this process apply at once; changes from another process (the CLI) within 250 ms.
   // Every node applies them through the control channel (the cache first, so reload reads the new app).

@@ -12,6 +12,7 @@ import { connectRedis, type RedisClients } from "./client";
 import { RedisControlChannel } from "./control";
 import { RedisCounters } from "./counters";
 import { Keys } from "./keys";
+import { Lease } from "./lease";
 import { Membership } from "./membership";
 import { Mirror } from "./mirror";
 import { RedisChannelRegistry } from "./registry";
@@ -35,6 +36,8 @@ export interface Cluster {
   ports(local: { publishLocal: (topic: string, frame: string) => void; socket: (topic: string, socketId: string) => Connection | undefined }): ClusterPorts;
   /** Starts the heartbeat; `onDeparture` is called on the one survivor that cleaned up a dead node. */
   start(onDeparture: (departure: NodeDeparture) => void): Promise<void>;
+  /** Whether this node delivers the shared webhook outbox now (one node at a time). */
+  deliversWebhooks(): boolean;
   /** False while Redis is unreachable (the node serves its own sockets only; /health says degraded). */
   healthy(): boolean;
   /** Leaves the cluster (after the node's sockets closed) and closes the connections. */
@@ -57,6 +60,7 @@ export async function joinCluster(url: string, options: { prefix?: string; log?:
   const shared = new RedisShared(clients.commands, keys, new Mirror());
   shared.healthy = ready;
   let membership: Membership | undefined;
+  const webhookLease = new Lease(clients.commands, `${keys.prefix}lease:webhooks`, nodeId);
   return {
     nodeId,
     label: clients.label,
@@ -71,9 +75,12 @@ export async function joinCluster(url: string, options: { prefix?: string; log?:
     async start(onDeparture) {
       membership = new Membership(shared, onDeparture, log);
       await membership.start();
+      await webhookLease.start();
     },
+    deliversWebhooks: () => webhookLease.held(),
     healthy: () => shared.healthy,
     async stop() {
+      await webhookLease.stop();
       await membership?.stop();
       await clients.close();
     },
