@@ -20,6 +20,7 @@ import { AppCache } from "./apps/cache";
 import { AppService } from "./apps/service";
 import { SqliteAppStore } from "./apps/sqlite-store";
 import { AppChangeWatcher } from "./apps/watcher";
+import type { Cluster } from "./adapters/redis";
 import type { ServerConfig } from "./config/config";
 import { Engine } from "./engine/engine";
 import { systemClock, type Clock } from "./engine/ports";
@@ -48,33 +49,43 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export function startServer(config: ServerConfig, overrides: { clock?: Clock } = {}): RunningServer {
+export interface ServerOverrides {
+  clock?: Clock;
+  /** Cluster mode: the Redis-backed ports of this node (adapters/redis, joined by cli/serve.ts). */
+  cluster?: Cluster;
+}
+
+export function startServer(config: ServerConfig, overrides: ServerOverrides = {}): RunningServer {
   const clock = overrides.clock ?? systemClock;
+  const cluster = overrides.cluster;
   const db = openDatabase(config.dataDir);
   const store = new SqliteAppStore(db);
   const cache = new AppCache(store);
   const accounts = new AccountService(new SqliteAccountStore(db));
   const apps = new AppService(store, { maxAppsFor: (id) => accounts.planOf(id)?.maxApps ?? 0 });
-  const counters = new MemoryCounters(clock);
+  const counters = cluster?.counters ?? new MemoryCounters(clock);
   const quotas = new PlanQuotas(counters, (id) => accounts.planOf(id), clock);
   accounts.onPlanChange = () => quotas.invalidate();
   const auth = new AuthService(accounts, counters);
 
   let server: Server<SocketData> | undefined;
-  // One node: memory adapters behind every port (ARCHITECTURE.md "Several nodes").
-  const broker = new LocalBroker(
-    (topic, frame) => void server?.publish(topic, frame),
-    (topic, socketId) => engine.connection(topic, socketId),
-  );
-  const control = new MemoryControlChannel();
-  const engine: Engine = new Engine({
-    apps: cache,
-    broker,
+  const local = {
+    publishLocal: (topic: string, frame: string) => void server?.publish(topic, frame),
+    socket: (topic: string, socketId: string) => engine.connection(topic, socketId),
+  };
+  // One node: memory adapters behind every port; a cluster: Redis ones (ARCHITECTURE.md "Several nodes").
+  const ports = cluster?.ports(local) ?? {
+    broker: new LocalBroker(local.publishLocal, local.socket),
     registry: new MemoryChannelRegistry(),
     users: new MemoryUserRegistry(),
     cache: new MemoryChannelCache(),
+    control: new MemoryControlChannel(),
+  };
+  const control = ports.control;
+  const engine: Engine = new Engine({
+    apps: cache,
+    ...ports,
     counters,
-    control,
     clock,
     quotas,
     config: {
@@ -100,7 +111,16 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
 
   // Settings from MAWJLY_WEBHOOK_* (src/webhooks/config.ts); resumes deliveries left by the last run.
   // With MAWJLY_WEBHOOK_ALLOW_PRIVATE unset, only admins' apps may send webhooks to private addresses.
-  const webhooks = startWebhooks({ db, bus: engine.bus, apps: cache, clock, config: loadWebhookConfig(), ownerIsAdmin: (id) => accounts.get(id).isAdmin });
+  // Cluster nodes on one data directory share the outbox; one of them at a time delivers it.
+  const webhooks = startWebhooks({
+    db,
+    bus: engine.bus,
+    apps: cache,
+    clock,
+    config: loadWebhookConfig(),
+    ownerIsAdmin: (id) => accounts.get(id).isAdmin,
+    delivering: cluster === undefined ? undefined : () => cluster.deliversWebhooks(),
+  });
 
   // Changes from this process apply at once; changes from another process (the CLI) within 250 ms.
   // Every node applies them through the control channel (the cache first, so reload reads the new app).
@@ -127,7 +147,10 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
     // Only the matched route template for the metrics labels; the status is read from the Response
     // in fetch below (src/metrics/http.ts says why). mapResponse runs on success and error paths.
     .mapResponse({ as: "global" }, (ctx: any) => httpMetrics.matched(ctx.request, ctx.route, ctx.params))
-    .get("/health", () => ({ status: "ok" }), { detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}" } })
+    // A cluster node that lost Redis still serves its own sockets: degraded, not down.
+    .get("/health", () => ({ status: cluster === undefined || cluster.healthy() ? "ok" : "degraded" }), {
+      detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}, or {\"status\":\"degraded\"} while a cluster node cannot reach Redis" },
+    })
     .use(pusherHttpApi({ apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) }))
     .get("/metrics", ({ request }) => metricsResponse(metrics, config.metricsToken, request), {
       detail: { tags: ["Operations"], summary: "Prometheus metrics (Bearer token when MAWJLY_METRICS_TOKEN is set)" },
@@ -181,6 +204,9 @@ export function startServer(config: ServerConfig, overrides: { clock?: Clock } =
       // Let the close frames leave before the listener goes away.
       await Bun.sleep(50);
       await server!.stop(true);
+      // The sockets' last steps (leaves through a shared registry) finish, then the node leaves the cluster.
+      await engine.settle();
+      await cluster?.stop();
       // After the sockets closed (their removals are recorded) and before the store closes.
       await webhooks.stop();
       usage.stop();

@@ -76,7 +76,8 @@ export class PlanQuotas implements Quotas {
 
   /** Seeds today's count after a restart, from the usage rollups. */
   seedMessagesToday(accountId: string, count: number): void {
-    if (count > 0) void this.counters.add(this.dayCounter(accountId), count, this.msUntilMidnight());
+    // Only into an empty counter: cluster nodes share it, and each one seeds at start.
+    if (count > 0) void this.counters.addIfBelow(this.dayCounter(accountId), count, count, this.msUntilMidnight());
   }
 
   connections(accountId: string): MaybePromise<number> {

@@ -7,7 +7,7 @@ import { createDataDir } from "../store/database";
 import { parse, UsageError } from "./args";
 import { printDemoApp } from "./welcome";
 
-export const SERVE_HELP = `Usage: mawjly serve [--host H] [--port P] [--data-dir DIR] [--tls-cert F --tls-key F]
+export const SERVE_HELP = `Usage: mawjly serve [--host H] [--port P] [--data-dir DIR] [--redis-url URL] [--tls-cert F --tls-key F]
 
 Starts the Pusher-compatible server: WebSocket at /app/{key}, HTTP API at /apps/{id}/...
 
@@ -15,7 +15,10 @@ Options:
   --host H              address to listen on (default 0.0.0.0; env MAWJLY_HOST)
   --port P              port, 0 for any free port (default 6001; env MAWJLY_PORT)
   --data-dir DIR        where the SQLite database lives (env MAWJLY_DATA_DIR, else the installer's
-                        mawjly.env, else ./data); one server per data directory
+                        mawjly.env, else ./data); one server per data directory, or several
+                        cluster nodes on one host
+  --redis-url URL       cluster mode: nodes sharing redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://)
+                        act as one service (env MAWJLY_REDIS_URL)
   --activity-timeout S  seconds of client silence before a ping (default 120; env MAWJLY_ACTIVITY_TIMEOUT)
   --pong-timeout S      seconds to wait for the answer before closing with 4201 (default 30)
   --tls-cert F          PEM certificate: serve https and wss (env MAWJLY_TLS_CERT)
@@ -35,6 +38,7 @@ export async function serve(argv: string[]): Promise<void> {
       "pong-timeout": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
+      "redis-url": { type: "string" },
       "no-demo": { type: "boolean" },
     },
     "serve",
@@ -53,19 +57,28 @@ export async function serve(argv: string[]): Promise<void> {
       tlsCert: values["tls-cert"] as string | undefined,
       tlsKey: values["tls-key"] as string | undefined,
       demo: values["no-demo"] ? false : undefined,
+      redisUrl: values["redis-url"] as string | undefined,
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`serve: ${err.message}`);
     throw err;
   }
   createDataDir(config.dataDir);
-  // Before the database opens: a refused second server must not touch the outbox at all.
-  const lock = lockDataDir(config.dataDir);
+  // Before the database opens: a refused second server must not touch the outbox at all. Cluster
+  // nodes may share a data directory instead: Redis coordinates them (one delivers webhooks).
+  const lock = config.redisUrl === undefined ? lockDataDir(config.dataDir) : { release() {} };
+  // Loaded only in cluster mode: a single node never loads the Redis client.
+  const cluster = config.redisUrl === undefined ? undefined : await (await import("../adapters/redis")).joinCluster(config.redisUrl);
   let running: RunningServer;
   try {
-    running = startServer(config);
+    running = startServer(config, { cluster });
+    if (cluster !== undefined) {
+      await cluster.start((departure) => running.engine.nodeDeparted(departure));
+      console.log(`mawjly: node ${cluster.nodeId} joined the cluster at ${cluster.label}`);
+    }
   } catch (err) {
     lock.release();
+    await cluster?.stop();
     const code = (err as { code?: string }).code;
     if (code === "EADDRINUSE") {
       throw new Error(`port already in use: ${config.host}:${config.port}; choose another with --port P or MAWJLY_PORT`);

@@ -28,6 +28,11 @@ export const ServerConfig = Type.Object({
   tlsKey: Type.Optional(Type.String({ description: "PEM private key file (MAWJLY_TLS_KEY)" })),
   demo: Type.Boolean({ default: true, description: "Create a demo app on first start (MAWJLY_DEMO=0 disables)" }),
   metricsToken: Type.Optional(Type.String({ minLength: 8, description: "Bearer token required by /metrics (MAWJLY_METRICS_TOKEN)" })),
+  redisUrl: Type.Optional(
+    Type.String({
+      description: "Cluster mode: redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) shared by the nodes (MAWJLY_REDIS_URL)",
+    }),
+  ),
   trustProxy: Type.Boolean({
     default: false,
     description: "Take the client address for login rate limits from X-Forwarded-For (MAWJLY_TRUST_PROXY=1)",
@@ -46,6 +51,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   tlsKey: "MAWJLY_TLS_KEY",
   demo: "MAWJLY_DEMO",
   metricsToken: "MAWJLY_METRICS_TOKEN",
+  redisUrl: "MAWJLY_REDIS_URL",
   trustProxy: "MAWJLY_TRUST_PROXY",
 };
 
@@ -74,10 +80,22 @@ export function loadConfig(flags: Partial<Record<keyof ServerConfig, string | bo
     const name = first.path.replace(/^\//, "") as keyof ServerConfig;
     throw new ConfigError(`Invalid value for ${source[name] ?? kebab(name)}: ${first.message}`);
   }
+  if (config.redisUrl !== undefined && !isRedisUrl(config.redisUrl)) {
+    throw new ConfigError(`Invalid value for ${source.redisUrl}: '${config.redisUrl.replace(/\/\/[^@/]*@/, "//…@")}' is not redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://)`);
+  }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError("TLS needs both --tls-cert and --tls-key");
   }
   return config;
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "" && /^(\/\d*)?$/.test(url.pathname);
+  } catch {
+    return false;
+  }
 }
 
 function coerce(name: keyof ServerConfig, value: string | boolean, source: string): unknown {

@@ -12,6 +12,7 @@ import { AppState } from "./app-state";
 import { LifecycleBus } from "./bus";
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext, type EnginePorts } from "./context";
 import { applyControl } from "./control";
+import { applyDeparture, type NodeDeparture } from "./departure";
 import { dispatch } from "./dispatch";
 import { sweep } from "./heartbeat";
 import { then, type MaybePromise } from "./maybe";
@@ -251,6 +252,11 @@ export class Engine implements EngineContext {
     return then(this.counters.addIfBelow(`api:${app.id}`, 1, limit, 1000), (count) => count !== null);
   }
 
+  /** Another node died; this one was chosen to send the events its departure causes. */
+  nodeDeparted(departure: NodeDeparture): void {
+    applyDeparture(this, this.apps, departure);
+  }
+
   /** Periodic checks: activity/pong (§1.4), authorized connections (§3.8), cache expiry. */
   sweep(): void {
     const now = this.clock.now();
@@ -289,6 +295,16 @@ export class Engine implements EngineContext {
   shutdown(): void {
     this.counts.stop();
     for (const state of this.states.values()) this.closeAll(state, Code.RECONNECT, closeReason[Code.RECONNECT]);
+  }
+
+  /** Resolves when no socket has a step waiting for a port's answer (graceful stop). */
+  async settle(): Promise<void> {
+    for (;;) {
+      const pending: Promise<void>[] = [];
+      for (const state of this.states.values()) for (const s of state.sessions.values()) if (s.pending !== undefined) pending.push(s.pending);
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
   }
 
   /** Ids of the apps with live state on this node (the app-change watcher polls these). */

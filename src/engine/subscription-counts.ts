@@ -5,7 +5,10 @@
  */
 import { channelType } from "../protocol/channels";
 import { channelFrame } from "../protocol/frames";
-import type { AppState } from "./app-state";
+import type { App } from "./app";
+
+/** The app a count belongs to (an AppState, or an app without sockets on this node). */
+type AppRef = { id: string; app: App };
 import type { LifecycleBus } from "./bus";
 import { then } from "./maybe";
 import { topicOf, type Broker, type ChannelRegistry, type Clock } from "./ports";
@@ -25,7 +28,7 @@ export class SubscriptionCounts {
   ) {}
 
   /** The channel now has `count` subscribers. */
-  changed(app: AppState, name: string, count: number): void {
+  changed(app: AppRef, name: string, count: number): void {
     if (!app.app.subscriptionCount || channelType(name).kind === "presence") return;
     const key = topicOf(app.id, name);
     if (this.pending.has(key)) return; // a throttled send is already due and will read the latest count
@@ -43,7 +46,7 @@ export class SubscriptionCounts {
     this.pending.set(key, timer);
   }
 
-  private send(app: AppState, name: string, key: string, now: number, count: number): void {
+  private send(app: AppRef, name: string, key: string, now: number, count: number): void {
     if (count === 0) this.lastSent.delete(key);
     else this.lastSent.set(key, now);
     this.broker.publish(key, channelFrame("pusher_internal:subscription_count", name, { subscription_count: count }));

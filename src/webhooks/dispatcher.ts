@@ -37,6 +37,11 @@ export interface DispatcherDeps {
   random?: () => number;
   /** Where a failing look at the outbox (e.g. a corrupted database) is said, in one line. */
   report: Report;
+  /**
+   * Whether this process delivers now. Cluster nodes sharing one outbox elect one deliverer
+   * (adapters/redis/lease.ts); the others only write rows, which the deliverer's poll picks up.
+   */
+  active?: () => boolean;
 }
 
 interface Lane {
@@ -74,7 +79,7 @@ export class Dispatcher {
   /** Looks at an endpoint's outbox soon (coalesced: many kicks in one tick cost one look). */
   kick(endpointId: string): void {
     const lane = this.lane(endpointId);
-    if (lane.scheduled || this.closing) return;
+    if (lane.scheduled || this.closing || this.deps.active?.() === false) return;
     lane.scheduled = true;
     setImmediate(() => {
       try {

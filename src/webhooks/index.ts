@@ -34,6 +34,8 @@ export interface WebhooksDeps {
   send?: WebhookSender;
   /** Whether an account is an admin: with MAWJLY_WEBHOOK_ALLOW_PRIVATE unset, admins' apps may target private addresses. */
   ownerIsAdmin?: (accountId: string) => boolean;
+  /** Cluster nodes sharing the outbox: only the elected node delivers (undefined: always). */
+  delivering?: () => boolean;
 }
 
 export interface Webhooks {
@@ -65,7 +67,7 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
   // One sender for deliveries and test sends, so the private-target rule holds for both.
   const rule = privateRule(config.allowPrivate, apps, deps.ownerIsAdmin);
   const send = guardTargets(deps.send ?? postWebhook, rule);
-  const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send, report });
+  const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send, report, active: deps.delivering });
   const recorder = new Recorder({ bus, directory, outbox, writer, holds, backlog, clock, delayMs: config.delayMs, queued: (id, readyMs) => dispatcher.queued(id, readyMs) });
   const service = new WebhookService({
     store: endpoints,

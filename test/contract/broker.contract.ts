@@ -9,6 +9,8 @@ export interface BrokerNode {
   broker: Broker;
   /** A socket of this node with the given id; `received` collects what reaches it. */
   socket(id: string): Connection & { received: string[] };
+  /** Resolves once subscription changes made so far are in effect across the cluster (shared brokers). */
+  settle?(): Promise<void>;
 }
 
 export function brokerContract(name: string, newNodes: (n: number) => BrokerNode[] | Promise<BrokerNode[]>, nodes: number): void {
@@ -24,6 +26,7 @@ export function brokerContract(name: string, newNodes: (n: number) => BrokerNode
       const other = cluster[0]!.socket("0.9");
       cluster.forEach((node, i) => node.broker.subscribe(subs[i]!, "app:c"));
       cluster[0]!.broker.subscribe(other, "app:other");
+      await Promise.all(cluster.map((node) => node.settle?.()));
       for (let i = 0; i < 50; i++) cluster[0]!.broker.publish("app:c", `f${i}`);
       const expected = Array.from({ length: 50 }, (_, i) => `f${i}`);
       await settle(() => subs.every((s) => s.received.length >= 50));
@@ -37,12 +40,14 @@ export function brokerContract(name: string, newNodes: (n: number) => BrokerNode
       const b = cluster[cluster.length - 1]!.socket(`${cluster.length - 1}.2`);
       cluster[0]!.broker.subscribe(a, "app:c");
       cluster[cluster.length - 1]!.broker.subscribe(b, "app:c");
+      await Promise.all(cluster.map((node) => node.settle?.()));
       cluster[0]!.broker.publish("app:c", "not-to-b", `${cluster.length - 1}.2`);
       cluster[0]!.broker.publish("app:c", "to-all");
       await settle(() => a.received.length >= 2 && b.received.length >= 1);
       expect(a.received).toEqual(["not-to-b", "to-all"]);
       expect(b.received).toEqual(["to-all"]);
       cluster[cluster.length - 1]!.broker.unsubscribe(b, "app:c");
+      await Promise.all(cluster.map((node) => node.settle?.()));
       cluster[0]!.broker.publish("app:c", "after");
       await settle(() => a.received.length >= 3);
       expect(b.received).toEqual(["to-all"]);

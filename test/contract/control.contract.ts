@@ -4,6 +4,7 @@ import type { ControlChannel, ControlMessage } from "../../src/engine/ports";
 
 /** `newNodes(n)` returns n channels joined to one cluster (the memory implementation is one node). */
 export function controlContract(name: string, nodes: number, newNodes: (n: number) => ControlChannel[] | Promise<ControlChannel[]>): void {
+  // newNodes resolves once every node listens (a shared channel subscribes first).
   describe(`ControlChannel contract: ${name}`, () => {
     test("each node receives each message once, in publish order", async () => {
       const channels = await newNodes(nodes);

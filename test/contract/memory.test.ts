@@ -8,9 +8,9 @@ import { MemoryControlChannel } from "../../src/adapters/control/memory";
 import { MemoryCounters } from "../../src/adapters/counters/memory";
 import { MemoryChannelRegistry } from "../../src/adapters/registry/memory";
 import { MemoryUserRegistry } from "../../src/adapters/users/memory";
-import type { Connection } from "../../src/engine/ports";
 import { FakeClock } from "../unit/fakes";
 import { brokerContract, type BrokerNode } from "./broker.contract";
+import { fakePubSub } from "./fake-pubsub";
 import { cacheContract } from "./cache.contract";
 import { controlContract } from "./control.contract";
 import { countersContract } from "./counters.contract";
@@ -28,28 +28,7 @@ countersContract("memory", () => {
 controlContract("memory", 1, () => [new MemoryControlChannel()]);
 brokerContract("memory (Bun-style local pub/sub)", () => [localNode()], 1);
 
-/** A node whose local pub/sub behaves like Bun's: ws.publish skips the publishing socket. */
 function localNode(): BrokerNode {
-  const topics = new Map<string, Set<Connection & { received: string[] }>>();
-  const sockets = new Map<string, Connection & { received: string[] }>();
-  const deliver = (topic: string, frame: string, except?: Connection) => {
-    for (const s of topics.get(topic) ?? []) if (s !== except) s.received.push(frame);
-  };
-  const broker = new LocalBroker(deliver, (_topic, id) => sockets.get(id));
-  return {
-    broker,
-    socket(id) {
-      const socket: Connection & { received: string[] } = {
-        received: [],
-        send: (frame) => socket.received.push(frame),
-        close: () => {},
-        subscribe: (topic) => void (topics.get(topic) ?? topics.set(topic, new Set()).get(topic)!).add(socket),
-        unsubscribe: (topic) => void topics.get(topic)?.delete(socket),
-        publishExceptSelf: (topic, frame) => deliver(topic, frame, socket),
-        ping: () => {},
-      };
-      sockets.set(id, socket);
-      return socket;
-    },
-  };
+  const local = fakePubSub();
+  return { broker: new LocalBroker(local.publishLocal, local.socket), socket: local.newSocket };
 }
