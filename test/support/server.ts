@@ -12,7 +12,6 @@ export const BUN = process.execPath;
 export const MAIN = join(ROOT, "src", "main.ts");
 
 export interface TestServer {
-  pid: number;
   port: number;
   /** Process id of the server (for tests that signal it themselves). */
   pid: number;
@@ -81,7 +80,6 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     return code;
   };
   return {
-    pid: proc.pid,
     port,
     pid: proc.pid,
     host: "127.0.0.1",
