@@ -33,7 +33,7 @@ afterAll(async () => {
 async function clients(): Promise<RedisClients> {
   const c = connectRedis(redis().url, () => {});
   opened.push(c);
-  await new Promise((resolve) => (c.commands.status === "ready" ? resolve(null) : c.commands.once("ready", resolve)));
+  if (!(await c.ready(10_000))) throw new Error("Redis did not answer");
   return c;
 }
 

@@ -29,6 +29,12 @@ export class RedisBroker implements Broker {
     socket: (topic: string, socketId: string) => Connection | undefined,
   ) {
     this.local = new LocalBroker(publishLocal, socket);
+    // After a reconnect, every topic of this node again (SUBSCRIBE is idempotent): ioredis re-subscribes
+    // what it knew, but a subscription queued while Redis was away is not to be trusted (client.ts).
+    subscriber.on("ready", () => {
+      const topics = [...this.interest.keys()].map((topic) => keys.topic(topic));
+      for (let i = 0; i < topics.length; i += 1000) subscriber.subscribe(...topics.slice(i, i + 1000)).catch(() => {});
+    });
     const prefix = keys.topic("");
     subscriber.on("message", (channel: string, message: string) => {
       if (!channel.startsWith(prefix)) return;

@@ -14,6 +14,12 @@ export interface RedisClients {
   subscriber: Redis;
   /** Where the cluster lives, without the password (for logs). */
   label: string;
+  /**
+   * Resolves true once both connections are ready, or false after `ms`. Waiting for the subscriber
+   * matters: a SUBSCRIBE queued before its connection is ready was seen to resolve without taking
+   * effect (ioredis 5.9), so a node subscribes nothing before it.
+   */
+  ready(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -42,6 +48,11 @@ export function connectRedis(url: string, log: (line: string) => void = console.
     commands,
     subscriber,
     label,
+    ready: (ms) =>
+      Promise.race([
+        Promise.all([commands, subscriber].map((c) => (c.status === "ready" ? undefined : new Promise((resolve) => c.once("ready", resolve))))).then(() => true),
+        Bun.sleep(ms).then(() => false),
+      ]),
     async close() {
       commands.disconnect();
       subscriber.disconnect();
@@ -49,12 +60,3 @@ export function connectRedis(url: string, log: (line: string) => void = console.
   };
 }
 
-/** Runs a Redis call; on failure (Redis unreachable) answers `fallback()` instead and reports it. */
-export async function orLocal<T>(call: () => Promise<T>, fallback: () => T, onFallback: () => void): Promise<T> {
-  try {
-    return await call();
-  } catch {
-    onFallback();
-    return fallback();
-  }
-}

@@ -50,10 +50,7 @@ const CONNECT_WAIT_MS = 5000;
 export async function joinCluster(url: string, options: { prefix?: string; log?: (line: string) => void } = {}): Promise<Cluster> {
   const log = options.log ?? console.error;
   const clients: RedisClients = connectRedis(url, log);
-  const ready = await Promise.race([
-    new Promise<boolean>((resolve) => clients.commands.once("ready", () => resolve(true))),
-    Bun.sleep(CONNECT_WAIT_MS).then(() => false),
-  ]);
+  const ready = await clients.ready(CONNECT_WAIT_MS);
   if (!ready) log(`mawjly: Redis ${clients.label} did not answer within ${CONNECT_WAIT_MS / 1000} s; starting degraded, retrying`);
   const nodeId = randomBytes(4).toString("hex");
   const keys = new Keys(options.prefix ?? "mawjly:", nodeId);
