@@ -157,7 +157,7 @@ export function startServer(config: ServerConfig, overrides: ServerOverrides = {
     })
     .use(managementApi(services))
     .use(docs())
-    .use(dashboard({ ...services, bus: engine.bus }));
+    .use(dashboard({ ...services, bus: engine.bus, debugRelay: cluster?.debugRelay }));
 
   server = Bun.serve<SocketData>({
     hostname: config.host,

@@ -62,15 +62,37 @@ function webhookLine(e: WebhookAttempt): string {
 
 export type DebugListener = (entry: DebugEntry) => void;
 
+export type DebugFields = Omit<DebugEntry, "id" | "at" | "type">;
+
+/**
+ * Cluster mode: a console open on one node shows the events of every node. A node sends what it
+ * records for an app only while some node's console watches that app (nothing otherwise).
+ */
+export interface DebugRelay {
+  /** Whether a console anywhere in the cluster watches the app (answered from a local cache). */
+  watched(appId: string): boolean;
+  /** Sends an entry recorded on this node to the watching nodes. */
+  publish(appId: string, type: string, fields: DebugFields): void;
+  /** This node's console watches the app until the returned function is called. */
+  watch(appId: string): () => void;
+  /** Entries recorded on other nodes, for apps this node watches. */
+  onEntry(handler: (appId: string, type: string, fields: DebugFields) => void): void;
+}
+
 export class DebugLog {
   private readonly rings = new Map<string, { items: DebugEntry[]; next: number }>();
   private readonly listeners = new Map<string, Set<DebugListener>>();
   private seq = 0;
 
+  private readonly unwatch = new Map<string, () => void>();
+
   constructor(
     private readonly capacity = 300,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly relay?: DebugRelay,
+  ) {
+    relay?.onEntry((appId, type, fields) => this.record(appId, type, fields));
+  }
 
   /** Subscribes to the bus for the server's lifetime; call once at start. */
   start(bus: LifecycleBus): void {
@@ -78,11 +100,15 @@ export class DebugLog {
     bus.on("app_removed", (e) => this.rings.delete(e.appId));
     for (const name of Object.keys(DESCRIBE) as LifecycleName[]) {
       const describe = DESCRIBE[name] as Describe<typeof name>;
-      bus.on(name, (e) => this.record(e.appId, name, describe(e as never)));
+      bus.on(name, (e) => {
+        const fields = describe(e as never);
+        this.record(e.appId, name, fields);
+        if (this.relay?.watched(e.appId)) this.relay.publish(e.appId, name, fields);
+      });
     }
   }
 
-  record(appId: string, type: string, fields: Omit<DebugEntry, "id" | "at" | "type">): void {
+  record(appId: string, type: string, fields: DebugFields): void {
     // Every text field is bounded, not only data: names and error messages can echo client input,
     // and a ring of 300 entries must stay small whatever a client sends.
     const entry: DebugEntry = { id: ++this.seq, at: this.now(), type };
@@ -115,11 +141,15 @@ export class DebugLog {
     if (set === undefined) {
       set = new Set();
       this.listeners.set(appId, set);
+      if (this.relay !== undefined) this.unwatch.set(appId, this.relay.watch(appId));
     }
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.listeners.delete(appId);
+      if (set.size > 0) return;
+      this.listeners.delete(appId);
+      this.unwatch.get(appId)?.();
+      this.unwatch.delete(appId);
     };
   }
 }

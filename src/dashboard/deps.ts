@@ -10,6 +10,7 @@ import type { AccountService } from "../accounts/service";
 import type { AppCache } from "../apps/cache";
 import type { AppService } from "../apps/service";
 import type { LifecycleBus } from "../engine/bus";
+import type { DebugRelay } from "./debug-log";
 import type { Engine } from "../engine/engine";
 import type { UsageRecorder } from "../metrics/usage";
 import type { WebhookService } from "../webhooks/service";
@@ -33,4 +34,6 @@ export interface DashboardDeps {
   trustProxy?: boolean;
   /** Events kept per app for the debug console (default 300). */
   debugCapacity?: number;
+  /** Cluster mode: the consoles show every node's events (adapters/redis/debug-relay.ts). */
+  debugRelay?: DebugRelay;
 }

@@ -26,7 +26,7 @@ import { notFoundPage } from "./views/errors";
 export type { DashboardDeps } from "./deps";
 
 export function dashboard(deps: DashboardDeps) {
-  const log = new DebugLog(deps.debugCapacity ?? 300, () => deps.engine.clock.now());
+  const log = new DebugLog(deps.debugCapacity ?? 300, () => deps.engine.clock.now(), deps.debugRelay);
   log.start(deps.bus);
   const assets = new AssetServer();
   let app: any = new Elysia({ prefix: "/dashboard", detail: { hide: true } })

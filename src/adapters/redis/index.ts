@@ -4,12 +4,14 @@
  * a Redis URL is given (cli/serve.ts imports it dynamically), so a single node never loads ioredis.
  */
 import { randomBytes } from "node:crypto";
+import type { DebugRelay } from "../../dashboard/debug-log";
 import type { NodeDeparture } from "../../engine/departure";
 import type { Broker, ChannelCache, ChannelRegistry, Connection, ControlChannel, Counters, UserRegistry } from "../../engine/ports";
 import { RedisBroker } from "./broker";
 import { RedisChannelCache } from "./cache";
 import { connectRedis, type RedisClients } from "./client";
 import { RedisControlChannel } from "./control";
+import { RedisDebugRelay } from "./debug-relay";
 import { RedisCounters } from "./counters";
 import { Keys } from "./keys";
 import { Lease } from "./lease";
@@ -36,6 +38,8 @@ export interface Cluster {
   ports(local: { publishLocal: (topic: string, frame: string) => void; socket: (topic: string, socketId: string) => Connection | undefined }): ClusterPorts;
   /** Starts the heartbeat; `onDeparture` is called on the one survivor that cleaned up a dead node. */
   start(onDeparture: (departure: NodeDeparture) => void): Promise<void>;
+  /** The dashboard's debug console across nodes. */
+  debugRelay: DebugRelay;
   /** Whether this node delivers the shared webhook outbox now (one node at a time). */
   deliversWebhooks(): boolean;
   /** False while Redis is unreachable (the node serves its own sockets only; /health says degraded). */
@@ -58,6 +62,7 @@ export async function joinCluster(url: string, options: { prefix?: string; log?:
   shared.healthy = ready;
   let membership: Membership | undefined;
   const webhookLease = new Lease(clients.commands, `${keys.prefix}lease:webhooks`, nodeId);
+  const debugRelay = new RedisDebugRelay(clients.commands, clients.subscriber, keys);
   return {
     nodeId,
     label: clients.label,
@@ -74,9 +79,11 @@ export async function joinCluster(url: string, options: { prefix?: string; log?:
       await membership.start();
       await webhookLease.start();
     },
+    debugRelay,
     deliversWebhooks: () => webhookLease.held(),
     healthy: () => shared.healthy,
     async stop() {
+      debugRelay.stop();
       await webhookLease.stop();
       await membership?.stop();
       await clients.close();
