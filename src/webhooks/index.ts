@@ -68,7 +68,18 @@ export function startWebhooks(deps: WebhooksDeps): Webhooks {
   const rule = privateRule(config.allowPrivate, apps, deps.ownerIsAdmin);
   const send = guardTargets(deps.send ?? postWebhook, rule);
   const dispatcher = new Dispatcher({ directory, apps, outbox, log, writer, backlog, bus, clock, config, send, report, active: deps.delivering });
-  const recorder = new Recorder({ bus, directory, outbox, writer, holds, backlog, clock, delayMs: config.delayMs, queued: (id, readyMs) => dispatcher.queued(id, readyMs) });
+  const recorder = new Recorder({
+    bus,
+    directory,
+    outbox,
+    writer,
+    holds,
+    backlog,
+    clock,
+    delayMs: config.delayMs,
+    queued: (id, readyMs) => dispatcher.queued(id, readyMs),
+    sharedOutbox: deps.delivering !== undefined,
+  });
   const service = new WebhookService({
     store: endpoints,
     log,

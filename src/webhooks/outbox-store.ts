@@ -117,6 +117,11 @@ export class SqliteOutbox {
       .all(now) as Pick<OutboxRow, "seq" | "endpoint_id" | "hold_key" | "ready_ms">[];
   }
 
+  /** One removal's held rows still inside their window (a comeback seen by another cluster node). */
+  heldFor(key: string, now: number): Pick<OutboxRow, "seq" | "endpoint_id">[] {
+    return this.db.query("SELECT seq, endpoint_id FROM webhook_outbox WHERE hold_key = ? AND ready_ms > ?").all(key, now) as Pick<OutboxRow, "seq" | "endpoint_id">[];
+  }
+
   pendingCounts(): Map<string, number> {
     const rows = this.db.query("SELECT endpoint_id, COUNT(*) AS n FROM webhook_outbox GROUP BY endpoint_id").all() as {
       endpoint_id: string;

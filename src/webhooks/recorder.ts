@@ -26,6 +26,11 @@ export interface RecorderDeps {
   delayMs: number;
   /** Told when a row for an endpoint is written (in the tick's transaction), with when it is due. */
   queued: (endpointId: string, readyMs: number) => void;
+  /**
+   * Cluster nodes share the outbox: a removal held by one node is cancelled by a comeback seen on
+   * another, so a twin without a local hold also looks for held rows in the outbox.
+   */
+  sharedOutbox?: boolean;
 }
 
 type Any = { appId: string; channel: string; userId?: string };
@@ -61,8 +66,9 @@ export class Recorder {
     if (!directory.hasApp(event.appId)) return;
     const spec = HOLD_ROLE[name];
     if (spec.role === "end") {
-      const held = holds.take(spec.key!(event));
-      if (held !== undefined) return this.cancel(held, spec.key!(event));
+      const key = spec.key!(event);
+      const held = holds.take(key) ?? this.heldElsewhere(key);
+      if (held !== undefined) return this.cancel(held, key);
     }
     const webhook = toWebhookEvent(name, event as never);
     const endpoints = directory.route(event.appId, webhook.type);
@@ -89,6 +95,13 @@ export class Recorder {
       ref.seq = seq;
       queued(endpoint.id, readyMs);
     });
+  }
+
+  /** Rows another node holds for this removal (committed ones; its pending inserts are not visible yet). */
+  private heldElsewhere(key: string): HeldRow[] | undefined {
+    if (!this.deps.sharedOutbox) return undefined;
+    const rows = this.deps.outbox.heldFor(key, this.deps.clock.now());
+    return rows.length === 0 ? undefined : rows.map((r) => ({ endpointId: r.endpoint_id, seq: r.seq }));
   }
 
   /** The twin came back inside the window: delete the held rows (or stop their inserts). */
