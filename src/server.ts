@@ -112,14 +112,15 @@ export function startServer(config: ServerConfig, overrides: ServerOverrides = {
   // Settings from MAWJLY_WEBHOOK_* (src/webhooks/config.ts); resumes deliveries left by the last run.
   // With MAWJLY_WEBHOOK_ALLOW_PRIVATE unset, only admins' apps may send webhooks to private addresses.
   // Cluster nodes on one data directory share the outbox; one of them at a time delivers it.
+  const webhookConfig = loadWebhookConfig();
   const webhooks = startWebhooks({
     db,
     bus: engine.bus,
     apps: cache,
     clock,
-    config: loadWebhookConfig(),
+    config: webhookConfig,
     ownerIsAdmin: (id) => accounts.get(id).isAdmin,
-    delivering: cluster === undefined ? undefined : () => cluster.deliversWebhooks(),
+    delivering: cluster === undefined ? undefined : () => cluster.deliversWebhooks(webhookConfig.timeoutMs),
   });
 
   // Changes from this process apply at once; changes from another process (the CLI) within 250 ms.

@@ -26,6 +26,9 @@ import { leaveAll } from "./subscriptions";
 
 export { DEFAULT_ENGINE_CONFIG, type EngineConfig };
 
+/** Frames one socket may have waiting behind a step whose port answer is on the way (cluster mode). */
+const MAX_QUEUED_STEPS = 100;
+
 export interface EngineDeps extends EnginePorts {
   apps: AppDirectory;
   clock: Clock;
@@ -150,10 +153,13 @@ export class Engine implements EngineContext {
   private run(session: Session, step: () => MaybePromise<void>): void {
     const onError = (err: unknown) => this.fail(session, err);
     if (session.pending !== undefined) {
+      // A client that sends faster than the shared store answers must not grow the server's memory.
+      if (++session.queued > MAX_QUEUED_STEPS) return this.overloaded(session);
       const next: Promise<void> = session.pending
         .then(step)
         .catch(onError)
         .then(() => {
+          session.queued--;
           if (session.pending === next) session.pending = undefined;
         });
       session.pending = next;
@@ -173,16 +179,26 @@ export class Engine implements EngineContext {
     }
   }
 
+  /** Too many frames waiting: the client is told to back off and reconnect (4100, §1.5). */
+  private overloaded(session: Session): void {
+    session.queued--;
+    if (session.closed) return;
+    const err = new PusherError(Code.OVER_CAPACITY, "Over capacity: too many frames waiting for an answer; reconnect later");
+    session.sendError(err);
+    session.close(err.code!, err.message);
+  }
+
   /** One inbound text frame. Any frame counts as activity (§1.4). */
   message(session: Session, text: string): void {
     session.lastSeen = this.clock.now();
     session.pingSentAt = 0;
+    // Checked before the frame can wait in the socket's queue, so a queue holds small frames only.
+    const limit = session.app.app.limits.maxMessageBytes * 2 + 4096; // data plus envelope and auth
+    if (text.length > limit) {
+      return this.fail(session, new PusherError(null, `Message too large: ${text.length} characters, the limit is ${limit}`));
+    }
     this.run(session, () => {
       if (session.closed) return;
-      const limit = session.app.app.limits.maxMessageBytes * 2 + 4096; // data plus envelope and auth
-      if (text.length > limit) {
-        throw new PusherError(null, `Message too large: ${text.length} characters, the limit is ${limit}`);
-      }
       return dispatch(this, session, parseFrame(text));
     });
   }

@@ -30,12 +30,14 @@ export interface Connection {
  * - At most once per subscriber; the socket `except` (if any, wherever it lives) receives nothing.
  * - subscribe/unsubscribe are told of every local subscription, so a shared broker carries a topic's
  *   traffic only to nodes that have a subscriber for it (interest follows the first and last one).
+ *   Once subscribe's answer is there, frames published anywhere reach the socket (the engine joins the
+ *   registry only then, so a member_added published right after the join is never missed).
  * - Delivery is best effort: a frame published while a node is unreachable is lost for that node
  *   (Pusher's delivery guarantee is the same: clients reconcile through the HTTP API or cache channels).
  */
 export interface Broker {
   publish(topic: string, frame: string, except?: string): void;
-  subscribe(conn: Connection, topic: string): void;
+  subscribe(conn: Connection, topic: string): MaybePromise<void>;
   unsubscribe(conn: Connection, topic: string): void;
 }
 

@@ -41,6 +41,9 @@ export function presenceIdentity(session: Session, channel: string, channelData:
   if (typeof userId !== "string" || userId === "") {
     throw new PusherError(null, `Invalid channel_data for ${channel}: user_id must be a non-empty string`, channel);
   }
+  if (!wellFormed(userId)) {
+    throw new PusherError(null, `Invalid channel_data for ${channel}: user_id is not valid Unicode text`, channel);
+  }
   if (userId.length > limits.maxUserIdLength) {
     throw new PusherError(
       null,
@@ -49,6 +52,7 @@ export function presenceIdentity(session: Session, channel: string, channelData:
     );
   }
   if (info !== undefined) {
+    if (!wellFormed(info)) throw new PusherError(null, `Invalid channel_data for ${channel}: user_info is not valid Unicode text`, channel);
     const bytes = Buffer.byteLength(JSON.stringify(info));
     if (bytes > limits.maxUserInfoBytes) {
       throw new PusherError(
@@ -59,6 +63,18 @@ export function presenceIdentity(session: Session, channel: string, channelData:
     }
   }
   return { userId, info: info ?? null };
+}
+
+/**
+ * Strings without lone UTF-16 surrogates, keys included. JSON.parse accepts "\ud800", but such text
+ * cannot be stored as UTF-8 (Redis, PostgreSQL) without turning into another id, so it is refused.
+ */
+export function wellFormed(value: unknown): boolean {
+  if (typeof value === "string") return value.isWellFormed();
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.every(wellFormed);
+  for (const [key, item] of Object.entries(value)) if (!key.isWellFormed() || !wellFormed(item)) return false;
+  return true;
 }
 
 /** The `presence` object of subscription_succeeded: every member is a key of `hash` (§2.4). */

@@ -35,6 +35,8 @@ export class Session {
   closed = false;
   /** The frames of this socket still waiting for a port's answer, in order (Engine.run). */
   pending: Promise<void> | undefined = undefined;
+  /** How many steps wait behind `pending` (bounded by the engine). */
+  queued = 0;
 
   constructor(
     readonly socketId: string,

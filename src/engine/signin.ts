@@ -11,6 +11,7 @@ import type { EngineContext } from "./context";
 import { then, type MaybePromise } from "./maybe";
 import { topicOf } from "./ports";
 import type { Session, SignedInUser } from "./session";
+import { wellFormed } from "./presence";
 import { watchlistSignedIn, watchlistSignedOut } from "./watchlist";
 
 function fail(message: string): never {
@@ -63,6 +64,7 @@ function parseUserData(userData: string, maxIdLength: number): SignedInUser {
   }
   const { id, user_info: info, watchlist } = parsed as Record<string, unknown>;
   if (typeof id !== "string" || id === "") fail("Sign-in failed: 'user_data.id' must be a non-empty string");
+  if (!wellFormed(id)) fail("Sign-in failed: 'user_data.id' is not valid Unicode text");
   if (id.length > maxIdLength) fail(`Sign-in failed: user id is ${id.length} characters, the limit is ${maxIdLength}`);
   const list = Array.isArray(watchlist) ? watchlist.filter((x): x is string => typeof x === "string") : [];
   return { id, info: info ?? null, watchlist: list };

@@ -58,8 +58,12 @@ export function subscribe(ctx: EngineContext, session: Session, data: Record<str
 
   const member = identity === undefined ? undefined : { id: identity.userId, info: identity.info };
   const limit = app.app.limits.maxPresenceMembers;
-  return then(ctx.registry.join(app.id, name, session.socketId, member, limit), (joined) => {
+  const topic = topicOf(app.id, name);
+  // Subscribed before the registry knows the socket: what others publish after the join reaches it.
+  const joining = then(ctx.broker.subscribe(session.conn, topic), () => ctx.registry.join(app.id, name, session.socketId, member, limit));
+  return then(joining, (joined) => {
     if (joined.full) {
+      ctx.broker.unsubscribe(session.conn, topic);
       throw new SubscriptionError(
         Code.OVER_CAPACITY,
         `Presence channel ${name} is full: it has reached the limit of ${limit} members`,
@@ -70,8 +74,6 @@ export function subscribe(ctx: EngineContext, session: Session, data: Record<str
     }
     if (requiresAuth(type.kind)) session.authorized = true;
     session.channels.set(name, member === undefined ? PUBLIC_SUBSCRIPTION : { userId: member.id });
-    const topic = topicOf(app.id, name);
-    ctx.broker.subscribe(session.conn, topic);
     if (joined.occupied) ctx.bus.emit("occupied", { appId: app.id, channel: name });
     ctx.bus.emit("subscribed", { appId: app.id, socketId: session.socketId, channel: name });
 

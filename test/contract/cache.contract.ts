@@ -3,6 +3,7 @@
  * misses. Times are real (a shared store expires keys on its own clock), with short TTLs.
  */
 import { describe, expect, test } from "bun:test";
+import { MAX_CACHED_CHANNELS } from "../../src/adapters/cache/memory";
 import type { ChannelCache } from "../../src/engine/ports";
 
 export function cacheContract(name: string, newImpl: () => ChannelCache | Promise<ChannelCache>): void {
@@ -30,6 +31,17 @@ export function cacheContract(name: string, newImpl: () => ChannelCache | Promis
       expect(await c.claimMiss("a", "cache-x", later, later + 5000)).toBe(true);
       await c.put("a", "cache-x", { event: "e", data: "d", expiresAt: later + 5000 });
       expect(await c.claimMiss("a", "cache-x", Date.now(), later + 5000)).toBe(true);
+    });
+
+    test(`at most ${MAX_CACHED_CHANNELS} channels per app: the oldest make room`, async () => {
+      const c = await newImpl();
+      const t = Date.now();
+      const puts = [];
+      for (let i = 0; i <= MAX_CACHED_CHANNELS; i++) puts.push(c.put("a", `cache-${i}`, { event: "e", data: String(i), expiresAt: t + 60_000 + i }));
+      await Promise.all(puts);
+      expect(await c.get("a", "cache-0", Date.now())).toBeUndefined();
+      expect((await c.get("a", "cache-1", Date.now()))?.data).toBe("1");
+      expect((await c.get("a", `cache-${MAX_CACHED_CHANNELS}`, Date.now()))?.data).toBe(String(MAX_CACHED_CHANNELS));
     });
   });
 }

@@ -197,3 +197,23 @@ test("a user id such as __proto__ is a key of hash like any other (§2.4: member
   expect(Object.keys(data.presence.hash)).toEqual(["d", "__proto__"]);
   expect(Object.hasOwn(data.presence.hash, "__proto__")).toBe(true);
 });
+
+test("a user id or user_info with a lone UTF-16 surrogate is refused: it cannot be stored as UTF-8", () => {
+  const h = new Harness();
+  for (const [userId, info, what] of [
+    ["u\ud800", undefined, "user_id"],
+    ["u1", { name: "\udfff" }, "user_info"],
+  ] as const) {
+    const { conn, session } = h.open();
+    join(h, session, userId, info);
+    const message = `Invalid channel_data for ${ROOM}: ${what} is not valid Unicode text`;
+    expect(conn.frames()).toEqual([
+      { event: "pusher:error", data: { code: null, message } },
+      { event: "pusher:subscription_error", channel: ROOM, data: JSON.stringify({ type: "BadRequest", error: message, status: 400 }) },
+    ]);
+  }
+  // A surrogate pair (an emoji) is ordinary text.
+  const ok = h.open();
+  join(h, ok.session, "u😀", { name: "😀" });
+  expect(ok.conn.events("pusher_internal:subscription_succeeded")).toHaveLength(1);
+});

@@ -32,7 +32,7 @@ function twoNodes() {
   });
   nodes[0]!.apps.insert(makeApp());
   nodes[0]!.webhooks.service.add("3", { url: "http://receiver.invalid/" });
-  for (const node of nodes) node.webhooks.service.onChange?.();
+  for (const node of nodes) node.webhooks.service.onChange?.("");
   cleanup.push(async () => {
     for (const node of nodes) {
       await node.webhooks.stop();

@@ -15,6 +15,8 @@ import type { Keys } from "./keys";
 
 export class RedisBroker implements Broker {
   private readonly interest = new Map<string, number>();
+  /** Topics whose first SUBSCRIBE is not confirmed yet; later subscribers wait for it too. */
+  private readonly confirming = new Map<string, Promise<void>>();
   /** The last SUBSCRIBE/UNSUBSCRIBE sent; Redis answers them in order. */
   private lastChange: Promise<unknown> = Promise.resolve();
   private readonly local: LocalBroker;
@@ -53,11 +55,20 @@ export class RedisBroker implements Broker {
     this.publisher.publish(this.keys.topic(topic), `${this.keys.node}\n${except ?? ""}\n${frame}`).catch(() => {});
   }
 
-  subscribe(conn: Connection, topic: string): void {
+  /** Answers once Redis confirmed this node's subscription to the topic (at once if it already had one). */
+  subscribe(conn: Connection, topic: string): Promise<void> | undefined {
     this.local.subscribe(conn, topic);
     const n = (this.interest.get(topic) ?? 0) + 1;
     this.interest.set(topic, n);
-    if (n === 1) this.lastChange = this.subscriber.subscribe(this.keys.topic(topic)).catch(() => {});
+    if (n === 1) {
+      const confirmed = this.subscriber.subscribe(this.keys.topic(topic)).then(
+        () => void this.confirming.delete(topic),
+        () => void this.confirming.delete(topic), // Redis away: the re-subscribe on "ready" covers it
+      );
+      this.confirming.set(topic, confirmed);
+      this.lastChange = confirmed;
+    }
+    return this.confirming.get(topic);
   }
 
   unsubscribe(conn: Connection, topic: string): void {

@@ -1,18 +1,25 @@
 /**
  * Cache channels' last events in Redis, so a subscriber on any node gets the event published on
- * another (§2.8). Entries are keys that expire on their own (PXAT), which also bounds them; the miss
- * mark is SET NX with the same expiry. Unreachable Redis: no cached event (a cache_miss), no report.
+ * another (§2.8). Entries are keys that expire on their own (PXAT); an index per app keeps at most
+ * MAX_CACHED_CHANNELS of them, as the memory adapter does. The miss mark is SET NX with the same
+ * expiry. Unreachable Redis: no cached event (a cache_miss), no report.
  */
 import type { CachedEvent, ChannelCache } from "../../engine/ports";
+import { MAX_CACHED_CHANNELS } from "../cache/memory";
 import type { RedisShared } from "./shared";
 
 export class RedisChannelCache implements ChannelCache {
   constructor(private readonly s: RedisShared) {}
 
   async put(appId: string, channel: string, entry: CachedEvent): Promise<void> {
-    const { keys, redis } = this.s;
+    const { keys } = this.s;
     const value = JSON.stringify([entry.event, entry.data, entry.expiresAt]);
-    await this.s.orLocal(() => redis.multi().set(keys.cache(appId, channel), value, "PXAT", entry.expiresAt).del(keys.miss(appId, channel)).exec(), () => null);
+    const index = `${keys.prefix}a:${appId}:cacheidx`;
+    await this.s.orLocal(
+      () =>
+        this.s.script("CACHE_PUT", [keys.cache(appId, channel), keys.miss(appId, channel), index], [channel, value, entry.expiresAt, MAX_CACHED_CHANNELS, keys.cache(appId, "")]),
+      () => null,
+    );
   }
 
   get(appId: string, channel: string, now: number): Promise<CachedEvent | undefined> {

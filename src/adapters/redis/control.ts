@@ -17,6 +17,8 @@ export class RedisControlChannel implements ControlChannel {
     private readonly keys: Keys,
   ) {
     this.ready = subscriber.subscribe(keys.control).catch(() => {});
+    // Again after every reconnect: a subscription queued while Redis was away is not to be trusted.
+    subscriber.on("ready", () => void subscriber.subscribe(keys.control).catch(() => {}));
     subscriber.on("message", (channel: string, text: string) => {
       if (channel !== keys.control) return;
       let parsed: { origin: string; message: ControlMessage };

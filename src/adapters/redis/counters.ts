@@ -16,6 +16,8 @@ export class RedisCounters implements Counters {
   /** A TTL counter while Redis is unreachable: this node's count, expiring like the shared one. */
   private addLocally(name: string, by: number, limit: number | undefined, ttlMs: number): number | null {
     const now = Date.now();
+    // Keys are chosen by callers (login attempts per email): drop expired ones before adding more.
+    if (this.local.size >= 10_000) for (const [key, e] of this.local) if (e.expiresAt <= now) this.local.delete(key);
     let entry = this.local.get(name);
     if (entry === undefined || entry.expiresAt <= now) this.local.set(name, (entry = { value: 0, expiresAt: now + ttlMs }));
     if (limit !== undefined && entry.value + by > limit) return null;
@@ -23,8 +25,10 @@ export class RedisCounters implements Counters {
   }
 
   private run(name: string, by: number, limit: number | undefined, ttlMs: number | undefined): Promise<number | null> {
-    const { keys, mirror } = this.s;
-    const share = (mirror.counters.get(name) ?? 0) + by;
+    const { keys } = this.s;
+    // A live counter's share moves before the call (undone on refusal), so that a re-registration
+    // racing it includes it, and so that calls in flight together each add their own `by`.
+    const share = ttlMs === undefined ? this.bumpShare(name, by) : 0;
     return this.s
       .orLocal(
         async () => {
@@ -34,13 +38,17 @@ export class RedisCounters implements Counters {
         () => (ttlMs !== undefined ? this.addLocally(name, by, limit, ttlMs) : limit !== undefined && share > limit ? null : share),
       )
       .then((value) => {
-        // This node's share of a live counter moves only when the change was made.
-        if (value !== null && ttlMs === undefined) {
-          if (share !== 0) mirror.counters.set(name, share);
-          else mirror.counters.delete(name);
-        }
+        if (value === null && ttlMs === undefined) this.bumpShare(name, -by);
         return value;
       });
+  }
+
+  private bumpShare(name: string, by: number): number {
+    const counters = this.s.mirror.counters;
+    const n = (counters.get(name) ?? 0) + by;
+    if (n !== 0) counters.set(name, n);
+    else counters.delete(name);
+    return n;
   }
 
   add(name: string, by: number, ttlMs?: number): Promise<number> {
@@ -54,7 +62,11 @@ export class RedisCounters implements Counters {
   get(name: string): Promise<number> {
     return this.s.orLocal(
       async () => Number((await this.s.redis.get(this.s.keys.counter(name))) ?? 0),
-      () => this.local.get(name)?.value ?? this.s.mirror.counters.get(name) ?? 0,
+      () => {
+        const entry = this.local.get(name);
+        if (entry !== undefined && entry.expiresAt > Date.now()) return entry.value;
+        return this.s.mirror.counters.get(name) ?? 0;
+      },
     );
   }
 }

@@ -27,6 +27,7 @@ export class RedisDebugRelay implements DebugRelay {
     this.key = `${keys.prefix}debugwatch`;
     this.channel = `${keys.prefix}debug`;
     subscriber.subscribe(this.channel).catch(() => {});
+    subscriber.on("ready", () => void subscriber.subscribe(this.channel).catch(() => {}));
     subscriber.on("message", (channel: string, text: string) => {
       if (channel !== this.channel) return;
       try {

@@ -40,8 +40,11 @@ export interface Cluster {
   start(onDeparture: (departure: NodeDeparture) => void): Promise<void>;
   /** The dashboard's debug console across nodes. */
   debugRelay: DebugRelay;
-  /** Whether this node delivers the shared webhook outbox now (one node at a time). */
-  deliversWebhooks(): boolean;
+  /**
+   * Whether this node may start a webhook request now: it holds the delivery lease for at least
+   * `requestMs` more (one node delivers the shared outbox at a time, and its requests end in time).
+   */
+  deliversWebhooks(requestMs: number): boolean;
   /** False while Redis is unreachable (the node serves its own sockets only; /health says degraded). */
   healthy(): boolean;
   /** Leaves the cluster (after the node's sockets closed) and closes the connections. */
@@ -80,7 +83,7 @@ export async function joinCluster(url: string, options: { prefix?: string; log?:
       await webhookLease.start();
     },
     debugRelay,
-    deliversWebhooks: () => webhookLease.held(),
+    deliversWebhooks: (requestMs) => webhookLease.remaining() > requestMs + 1000,
     healthy: () => shared.healthy,
     async stop() {
       debugRelay.stop();

@@ -1,13 +1,13 @@
 /**
  * One node of the cluster holds a named lease at a time (here: delivering the shared webhook outbox,
- * so that each webhook is sent once, not once per node). The holder renews it every second for 5 s;
- * when the holder dies, another node takes it within about 6 s. A node counts itself the holder only
- * until its own lease would have expired, so two nodes never both believe they hold it (clock drift
- * aside, which 4 s of margin covers).
+ * so that each webhook is sent once, not once per node). The holder renews it every second for 15 s;
+ * when the holder dies, another node takes it within about 16 s. The holder starts work only while
+ * enough of its lease remains for that work to end before the lease can (`remaining`): a webhook
+ * request started by the old holder is over before a new holder may start the same row.
  */
 import type Redis from "ioredis";
 
-const TTL_MS = 5000;
+const TTL_MS = 15_000;
 const RENEW_MS = 1000;
 
 /** Renew only our own lease: check and extend in one step. */
@@ -23,8 +23,9 @@ export class Lease {
     private readonly holder: string,
   ) {}
 
-  held(): boolean {
-    return Date.now() < this.until;
+  /** Milliseconds of the lease this node is sure to hold (0: not the holder). */
+  remaining(): number {
+    return Math.max(0, this.until - Date.now());
   }
 
   async start(): Promise<void> {
@@ -38,7 +39,8 @@ export class Lease {
     try {
       const renewed = Number(await this.redis.eval(RENEW, 1, this.key, this.holder, TTL_MS)) === 1;
       const taken = renewed || (await this.redis.set(this.key, this.holder, "PX", TTL_MS, "NX")) === "OK";
-      if (taken) this.until = asked + TTL_MS - 1000;
+      // Counted from before the request: Redis set the expiry later than that, never earlier.
+      if (taken) this.until = asked + TTL_MS;
     } catch {
       // Redis unreachable: the lease runs out on its own, and so does our belief that we hold it.
     }

@@ -22,6 +22,8 @@ export interface Departure extends NodeDeparture {
 export class Membership {
   private timer: ReturnType<typeof setInterval> | undefined;
   private beating = false;
+  /** Since when this node's heartbeats go through without a failure (Infinity: not now). */
+  private beatingSince = Infinity;
 
   constructor(
     private readonly s: RedisShared,
@@ -46,24 +48,36 @@ export class Membership {
         await this.reregister(); // it also forgets the node: register it again after
         await heartbeat();
       }
-      this.s.healthy = true;
+      // After an outage every node's entry looks expired until the others had time to beat again:
+      // reap only once this node's own heartbeats went through for longer than a node's TTL.
+      if (Date.now() - this.beatingSince < NODE_TTL_MS + 2 * HEARTBEAT_MS) return;
       const dead = (await this.s.script("EXPIRED", [keys.nodes], [keys.node])) as string[];
       for (const node of dead) await this.reap(node);
     } catch {
       this.s.healthy = false;
+      this.beatingSince = Infinity;
     } finally {
       this.beating = false;
     }
   }
 
+  /**
+   * This node's share written again from its mirror. Healthy from this very tick: later calls go to
+   * Redis on the same connection, so Redis runs them after this script, and the mirror already holds
+   * every call sent before it (the adapters update it first).
+   */
   private async reregister(): Promise<void> {
-    await this.s.script("REREGISTER", [], [this.s.keys.prefix, this.s.keys.node, JSON.stringify(this.s.mirror.share())]);
+    this.s.healthy = true;
+    const share = JSON.stringify(this.s.mirror.share());
+    await this.s.script("REREGISTER", [], [this.s.keys.prefix, this.s.keys.node, share]);
+    if (this.beatingSince === Infinity) this.beatingSince = Date.now();
   }
 
   private async reap(node: string): Promise<void> {
     const claim = await this.s.redis.set(`${this.s.keys.prefix}reap:${node}`, this.s.keys.node, "PX", 60_000, "NX");
     if (claim !== "OK") return;
-    const [channels, members, users] = (await this.s.script("WITHDRAW", [], [this.s.keys.prefix, node])) as [string[], string[], string[]];
+    // The claim outlives the clean-up on purpose (60 s): a node that comes back registers anew.
+    const [channels, members, users] = (await this.s.script("WITHDRAW", [], [this.s.keys.prefix, node, "expired"])) as [string[], string[], string[]];
     const departure: Departure = { node, channels: [], members: [], users: [] };
     for (let i = 0; i < channels.length; i += 4) {
       departure.channels.push({ appId: channels[i]!, channel: channels[i + 1]!, count: Number(channels[i + 2]), vacated: Number(channels[i + 3]) === 1 });
@@ -80,6 +94,6 @@ export class Membership {
   /** Leaves the cluster: this node's share is taken out at once (after its sockets closed). */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
-    await this.s.script("WITHDRAW", [], [this.s.keys.prefix, this.s.keys.node]).catch(() => {});
+    await this.s.script("WITHDRAW", [], [this.s.keys.prefix, this.s.keys.node, "self"]).catch(() => {});
   }
 }

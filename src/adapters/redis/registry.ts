@@ -15,19 +15,26 @@ export class RedisChannelRegistry implements ChannelRegistry {
 
   async connect(appId: string, _socketId: string, limit: number): Promise<boolean> {
     const { keys, mirror } = this.s;
+    // The mirror first, so that a re-registration racing this call includes it (membership.ts).
+    const before = mirror.connections.get(appId) ?? 0;
+    mirror.connections.set(appId, before + 1);
     const admitted = await this.s.orLocal(
       async () => (await this.s.script("ADD", [keys.conn(appId), keys.mine("conn")], [1, limit > 0 ? limit : "", "", appId])) !== null,
-      () => limit <= 0 || (mirror.connections.get(appId) ?? 0) < limit,
+      () => limit <= 0 || before < limit,
     );
-    if (admitted) mirror.connections.set(appId, (mirror.connections.get(appId) ?? 0) + 1);
+    if (!admitted) this.bumpConnections(appId, -1);
     return admitted;
   }
 
+  private bumpConnections(appId: string, by: number): void {
+    const n = (this.s.mirror.connections.get(appId) ?? 0) + by;
+    if (n > 0) this.s.mirror.connections.set(appId, n);
+    else this.s.mirror.connections.delete(appId);
+  }
+
   async disconnect(appId: string): Promise<void> {
-    const { keys, mirror } = this.s;
-    const n = (mirror.connections.get(appId) ?? 0) - 1;
-    if (n > 0) mirror.connections.set(appId, n);
-    else mirror.connections.delete(appId);
+    const { keys } = this.s;
+    this.bumpConnections(appId, -1);
     await this.s.orLocal(() => this.s.script("ADD", [keys.conn(appId), keys.mine("conn")], [-1, "", "", appId]), () => null);
   }
 
@@ -42,6 +49,13 @@ export class RedisChannelRegistry implements ChannelRegistry {
     const { keys, mirror } = this.s;
     const info = member === undefined ? "null" : JSON.stringify(member.info ?? null);
     const user = member?.id ?? "";
+    // The mirror first (undone if the channel is full), so that a re-registration racing this call
+    // includes it; what the mirror held before answers the degraded case.
+    const before = mirror.channels.get(field(appId, channel)) ?? 0;
+    const memberBefore = member === undefined ? 0 : mirror.member(appId, channel, user, 0);
+    const membersBefore = member === undefined ? 0 : mirror.memberCount(appId, channel);
+    mirror.channel(appId, channel, 1);
+    if (member !== undefined) mirror.member(appId, channel, user, 1, info);
     const result = await this.s.orLocal(
       async () => {
         const reply: (string | number)[] = await this.s.script(
@@ -55,20 +69,17 @@ export class RedisChannelRegistry implements ChannelRegistry {
         for (let i = 3; i < reply.length; i += 2) members.push({ id: String(reply[i]), info: parse(String(reply[i + 1])) });
         return { full: false, occupied: count === 1, memberAdded: added === 1, count, presence: member && snapshotOf(members) };
       },
-      () => {
-        if (member !== undefined && mirror.member(appId, channel, user, 0) === 0 && mirror.memberCount(appId, channel) >= memberLimit) {
-          return { full: true, occupied: false, memberAdded: false, count: mirror.channels.get(field(appId, channel)) ?? 0 };
+      (): JoinResult => {
+        if (member !== undefined && memberBefore === 0 && membersBefore >= memberLimit) {
+          return { full: true, occupied: false, memberAdded: false, count: before };
         }
-        const count = (mirror.channels.get(field(appId, channel)) ?? 0) + 1;
-        const memberAdded = member !== undefined && mirror.member(appId, channel, user, 0) === 0;
-        return { full: false, occupied: count === 1, memberAdded, count, presence: undefined };
+        const presence = member && snapshotOf(mirror.membersOf(appId, channel).map((m) => ({ id: m.id, info: parse(m.info) })));
+        return { full: false, occupied: before === 0, memberAdded: member !== undefined && memberBefore === 0, count: before + 1, presence };
       },
     );
-    if (result.full) return result;
-    mirror.channel(appId, channel, 1);
-    if (member !== undefined) mirror.member(appId, channel, user, 1, info);
-    if (member !== undefined && result.presence === undefined) {
-      result.presence = snapshotOf(mirror.membersOf(appId, channel).map((m) => ({ id: m.id, info: parse(m.info) })));
+    if (result.full) {
+      mirror.channel(appId, channel, -1);
+      if (member !== undefined) mirror.member(appId, channel, user, -1);
     }
     return result;
   }
@@ -127,7 +138,8 @@ export class RedisChannelRegistry implements ChannelRegistry {
     return this.s.orLocal(
       async () => {
         const [ids, infos] = await Promise.all([this.s.redis.zrange(keys.order(appId, channel), 0, -1), this.s.redis.hgetall(keys.members(appId, channel))]);
-        return ids.map((id) => ({ id, info: parse(infos[id] ?? "null") }));
+        // A member may leave between the two reads; own keys only ("constructor" is a user id too).
+        return ids.filter((id) => Object.hasOwn(infos, id)).map((id) => ({ id, info: parse(infos[id]!) }));
       },
       () => mirror.membersOf(appId, channel).map((m) => ({ id: m.id, info: parse(m.info) })),
     );

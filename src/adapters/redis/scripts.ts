@@ -36,8 +36,6 @@ return result
 
 /** KEYS chc, n:ch, m, mo, mc, n:mem · ARGV channel, "app\nchannel", user|"", "app\nchannel\nuser" → {vacated, removed, count} */
 export const LEAVE = `
-local total = redis.call('HGET', KEYS[1], ARGV[1])
-if not total then return {0, 0, 0} end
 local removed = 0
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[5], ARGV[3]) then
   if redis.call('HINCRBY', KEYS[5], ARGV[3], -1) <= 0 then
@@ -48,6 +46,7 @@ if ARGV[3] ~= '' and redis.call('HGET', KEYS[5], ARGV[3]) then
   end
   if redis.call('HINCRBY', KEYS[6], ARGV[4], -1) <= 0 then redis.call('HDEL', KEYS[6], ARGV[4]) end
 end
+if not redis.call('HGET', KEYS[1], ARGV[1]) then return {0, removed, 0} end
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) n = 0 end
 if redis.call('HINCRBY', KEYS[2], ARGV[2], -1) <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end
@@ -69,6 +68,25 @@ else
   if value == 0 then redis.call('DEL', KEYS[1]) end
 end
 return value
+`;
+
+/**
+ * A cache channel's last event, at most `max` channels per app (the oldest-expiring make room, as in
+ * the memory adapter): KEYS entry, miss mark, the app's index (ZSET channel → expiry) · ARGV channel,
+ * value, expiresAt ms, max, entry key prefix.
+ */
+export const CACHE_PUT = `
+redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+redis.call('DEL', KEYS[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+local t = redis.call('TIME')
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[4])
+if over > 0 then
+  for _, channel in ipairs(redis.call('ZRANGE', KEYS[3], 0, over - 1)) do redis.call('DEL', ARGV[5] .. channel) end
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, over - 1)
+end
+return 1
 `;
 
 /** KEYS a:users, n:users · ARGV user, "app\nuser", +1|-1 → 1 when first (+1) / last (-1) */
@@ -168,8 +186,20 @@ local function withdraw(p, node)
 end
 `;
 
-/** ARGV prefix, node */
-export const WITHDRAW = WITHDRAW_FUNCTION + "return withdraw(ARGV[1], ARGV[2])";
+/**
+ * ARGV prefix, node, "expired" | "self". A survivor passes "expired": the node is withdrawn only if its
+ * heartbeat is still expired now, in the same atomic step (it may have come back since EXPIRED looked).
+ */
+export const WITHDRAW =
+  WITHDRAW_FUNCTION +
+  `
+if ARGV[3] == 'expired' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local expiry = tonumber(redis.call('ZSCORE', ARGV[1] .. 'nodes', ARGV[2]) or '0')
+  if expiry > now then return {{}, {}, {}} end
+end
+return withdraw(ARGV[1], ARGV[2])`;
 
 /**
  * This node's state written again (after Redis lost it, or after the others took this node for dead):

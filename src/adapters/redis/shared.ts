@@ -7,8 +7,8 @@ import type { Keys } from "./keys";
 import type { Mirror } from "./mirror";
 import * as scripts from "./scripts";
 
-type Script = "JOIN" | "LEAVE" | "ADD" | "SIGN" | "HEARTBEAT" | "EXPIRED" | "WITHDRAW" | "REREGISTER";
-const KEYS: Record<Script, number> = { JOIN: 7, LEAVE: 6, ADD: 2, SIGN: 2, HEARTBEAT: 1, EXPIRED: 1, WITHDRAW: 0, REREGISTER: 0 };
+type Script = "JOIN" | "LEAVE" | "ADD" | "SIGN" | "HEARTBEAT" | "EXPIRED" | "WITHDRAW" | "REREGISTER" | "CACHE_PUT";
+const KEYS: Record<Script, number> = { JOIN: 7, LEAVE: 6, ADD: 2, SIGN: 2, HEARTBEAT: 1, EXPIRED: 1, WITHDRAW: 0, REREGISTER: 0, CACHE_PUT: 3 };
 
 export class RedisShared {
   /** False from a failed call until this node's state is registered again (membership.ts). */
@@ -30,14 +30,23 @@ export class RedisShared {
   /**
    * Runs a Redis call; if Redis does not answer, answers from this node's own state instead. Either
    * way the caller gets an answer at once: a node keeps serving its sockets through a Redis outage.
+   * Only an unreachable Redis degrades the node; any other error is a bug and is thrown.
    */
   async orLocal<T>(call: () => Promise<T>, local: () => T): Promise<T> {
     if (!this.healthy) return local();
     try {
       return await call();
-    } catch {
+    } catch (err) {
+      if (!unreachable(this.redis, err)) throw err;
       this.healthy = false;
       return local();
     }
   }
+}
+
+/** The connection is down, or Redis did not answer in time (ioredis's own errors for both). */
+function unreachable(redis: Redis, err: unknown): boolean {
+  if (redis.status !== "ready") return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return /timed out|isn't writeable|Connection is closed|ECONNRE|EPIPE|LOADING|BUSY/i.test(message);
 }

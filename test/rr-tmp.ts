@@ -1,0 +1,30 @@
+import Pusher from "pusher-js";
+import PusherServer from "pusher";
+const mk = (port: number) => new Pusher("key1", { wsHost: "127.0.0.1", wsPort: port, forceTLS: false, enabledTransports: ["ws"], disableStats: true, cluster: "sa" });
+const a = mk(16401);
+const got: string[] = [];
+const ca = a.subscribe("room");
+await new Promise((r) => ca.bind("pusher:subscription_succeeded", r));
+ca.bind("ev", (d: any) => got.push(JSON.stringify(d)));
+const s2 = new PusherServer({ appId: "app1", key: "key1", secret: "secret1", host: "127.0.0.1", port: "16402" });
+await s2.trigger("room", "ev", { n: 1 });
+await new Promise((r) => setTimeout(r, 300));
+console.log("before restart", got);
+Bun.spawnSync(["redis-cli", "-p", "16399", "shutdown", "nosave"]);
+await new Promise((r) => setTimeout(r, 500));
+console.log("health n2", await (await fetch("http://127.0.0.1:16402/health")).text());
+const t1 = Date.now();
+await s2.trigger("room", "ev", { n: 2 }).then(() => console.log("trigger during outage ok", Date.now() - t1, "ms")).catch((e) => console.log("trigger during outage:", e.status, e.body));
+Bun.spawn(["redis-server", "--port", "16399", "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--dir", "/tmp/rt"], { stdout: "ignore" });
+const t0 = Date.now();
+for (;;) {
+  await s2.trigger("room", "ev", { n: 3, t: Date.now() - t0 }).catch(() => {});
+  await new Promise((r) => setTimeout(r, 200));
+  if (got.some((g) => g.includes('"n":3'))) break;
+  if (Date.now() - t0 > 15000) break;
+}
+console.log("after restart", got, "resumed after", Date.now() - t0, "ms");
+console.log("health n2", await (await fetch("http://127.0.0.1:16402/health")).text());
+console.log(await (await s2.get({ path: "/channels", params: { info: "subscription_count" } }).catch((e) => e)).body ?? "");
+a.disconnect();
+process.exit(0);
