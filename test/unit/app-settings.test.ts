@@ -1,17 +1,36 @@
 /**
  * Every app setting is declared once, in the App schema (src/engine/app.ts): this walks that
  * declaration and checks that each toggle and each limit reaches every place that lists settings
- * (CLI flags and help, the management API's models, the dashboard's settings form) without being
- * named there. A setting added to the schema alone passes these tests.
+ * (CLI flags and help, the management API's models, the dashboard's settings form, the store's JSON
+ * column) without being named there. A setting added to the schema alone passes these tests.
  */
-import { expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { MODELS } from "../../src/api/models";
+import { SqliteAppStore } from "../../src/apps/sqlite-store";
 import { APPS_HELP, SETTING_OPTIONS, settingsFrom } from "../../src/cli/apps";
 import { parse } from "../../src/cli/args";
 import { SettingsPage } from "../../src/dashboard/routes/settings";
 import type { Viewer } from "../../src/dashboard/viewer";
 import { AppLimits, AppToggles, DEFAULT_LIMITS, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type App, type LimitName } from "../../src/engine/app";
+import { DB_FILE, migrate } from "../../src/store/database";
+import { MIGRATIONS } from "../../src/store/migrations";
 import { makeApp } from "./fakes";
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const fn of cleanup.splice(0)) fn();
+});
+
+function freshDb(): Database {
+  const dir = mkdtempSync(join(tmpdir(), "mawjly-settings-"));
+  const db = new Database(join(dir, DB_FILE), { create: true });
+  cleanup.unshift(() => rmSync(dir, { recursive: true, force: true }), () => db.close());
+  return db;
+}
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const range = (name: LimitName) => AppLimits.properties[name] as { minimum: number; maximum: number; default: number };
@@ -120,4 +139,69 @@ test("dashboard: the settings page has a checkbox per toggle and a number field 
     const { minimum, maximum } = range(name);
     expect(html).toContain(`name="limit_${name}" type="number" value="${app.limits[name]}" required min="${minimum}" max="${maximum}"`);
   }
+});
+
+test("store: every toggle and every limit round-trips through the settings column", () => {
+  const db = freshDb();
+  migrate(db);
+  const store = new SqliteAppStore(db);
+  const changed = everythingChanged();
+  store.insert(changed);
+  expect(store.byId(changed.id)).toEqual(changed);
+  const defaults = makeApp({ id: "defaults", key: "k-defaults", secret: "s" });
+  store.insert(defaults);
+  expect(store.byId(defaults.id)).toEqual(defaults);
+  // Only limits that differ from the defaults are stored, so a later default reaches these apps.
+  const { settings } = db.query("SELECT settings FROM apps WHERE id = 'defaults'").get() as { settings: string };
+  expect(JSON.parse(settings)).toEqual({ ...DEFAULT_TOGGLES, limits: {} });
+  store.update({ ...changed, ...DEFAULT_TOGGLES, limits: DEFAULT_LIMITS });
+  expect(store.byId(changed.id)).toEqual({ ...changed, ...DEFAULT_TOGGLES, limits: DEFAULT_LIMITS });
+});
+
+test("store: a setting missing from a stored app (added after it was saved) reads as its default; unknown stored names are ignored", () => {
+  const db = freshDb();
+  migrate(db);
+  db.query("INSERT INTO apps (id, name, cluster, settings, created_at, updated_at) VALUES ('old', 'Old', 'sa', ?, 'x', 'x')").run(
+    JSON.stringify({ clientEvents: true, removedSetting: true, limits: { maxConnections: 5, removedLimit: 1 } }),
+  );
+  const app = new SqliteAppStore(db).byId("old")!;
+  expect(app).toMatchObject({ ...DEFAULT_TOGGLES, clientEvents: true, limits: { ...DEFAULT_LIMITS, maxConnections: 5 } });
+  expect("removedSetting" in app || "removedLimit" in app.limits).toBe(false);
+});
+
+test("migration 6 moves the old per-setting columns into the settings column without losing a value", () => {
+  const db = freshDb();
+  migrate(db, MIGRATIONS.slice(0, 5));
+  const insert = db.query(
+    `INSERT INTO apps (id, name, cluster, enabled, client_events, user_auth, subscription_count, watchlist_events,
+       lenient_event_names, limits, created_at, updated_at, account_id)
+     VALUES (?, ?, 'eu', ?, ?, ?, ?, ?, ?, ?, '2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z', NULL)`,
+  );
+  insert.run("a", "All on", 1, 1, 1, 1, 1, 1, JSON.stringify({ maxConnections: 500, maxMessageBytes: 2048 }));
+  insert.run("b", "All off", 0, 0, 0, 0, 0, 0, "{}");
+  insert.run("c", "Mixed", 0, 1, 0, 1, 0, 1, JSON.stringify({ userAuthTimeout: 60 }));
+  db.query("INSERT INTO app_keys (key, app_id, secret, created_at) VALUES ('key-a', 'a', 'secret-a', '2024-01-01T00:00:00.000Z')").run();
+  expect(migrate(db).map((m) => m.name)).toEqual(["0006_app_settings_json.sql"]);
+
+  const store = new SqliteAppStore(db);
+  const pick = (app: App): Record<string, unknown> => ({ name: app.name, cluster: app.cluster, ...Object.fromEntries(TOGGLE_NAMES.map((n) => [n, app[n]])), limits: app.limits });
+  const on = Object.fromEntries(TOGGLE_NAMES.map((n) => [n, true]));
+  const off = Object.fromEntries(TOGGLE_NAMES.map((n) => [n, false]));
+  expect(pick(store.byId("a")!)).toEqual({ name: "All on", cluster: "eu", ...on, limits: { ...DEFAULT_LIMITS, maxConnections: 500, maxMessageBytes: 2048 } });
+  expect(pick(store.byId("b")!)).toEqual({ name: "All off", cluster: "eu", ...off, limits: DEFAULT_LIMITS });
+  expect(pick(store.byId("c")!)).toEqual({
+    name: "Mixed",
+    cluster: "eu",
+    enabled: false,
+    clientEvents: true,
+    userAuth: false,
+    subscriptionCount: true,
+    watchlistEvents: false,
+    lenientEventNames: true,
+    limits: { ...DEFAULT_LIMITS, userAuthTimeout: 60 },
+  });
+  expect(store.byId("a")!.keys).toEqual([{ key: "key-a", secret: "secret-a", createdAt: "2024-01-01T00:00:00.000Z" }]);
+  // The old columns are gone, so nothing can read a stale copy.
+  const columns = (db.query("PRAGMA table_info(apps)").all() as { name: string }[]).map((c) => c.name).sort();
+  expect(columns).toEqual(["account_id", "cluster", "created_at", "id", "name", "revision", "settings", "updated_at"]);
 });
