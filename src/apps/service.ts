@@ -4,9 +4,9 @@
  * random bytes as hex. Custom ids/keys/secrets are accepted so soketi users can migrate.
  */
 import { randomBytes, randomInt } from "node:crypto";
-import { Type, type Static } from "@sinclair/typebox";
+import { Type, type Static, type TBoolean, type TObject } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { App, AppLimits, DEFAULT_LIMITS, type AppKey } from "../engine/app";
+import { App, AppLimits, AppToggles, DEFAULT_LIMITS, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type AppKey, type LimitName, type ToggleName } from "../engine/app";
 import { ServiceError } from "../errors";
 import type { SqliteAppStore } from "./sqlite-store";
 
@@ -18,9 +18,6 @@ const KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 const SECRET = /^[\x21-\x7e]{1,128}$/;
 /** Below this a secret is weak; accepted, with a warning where a person chose it. */
 export const WEAK_SECRET_LENGTH = 8;
-
-type LimitName = keyof AppLimits;
-const LIMIT_NAMES = Object.keys(AppLimits.properties) as LimitName[];
 
 /** A limit's allowed range, from the App schema (the single source). */
 export function limitRange(name: LimitName): { min: number; max: number } {
@@ -46,20 +43,25 @@ const LimitsInput = Type.Unsafe<Partial<AppLimits>>(
   ),
 );
 
+/**
+ * Toggles as input: the same names and descriptions as the App schema but no `default`, so that
+ * a PATCH leaves out what it does not change instead of having it filled in.
+ */
+const TogglesInput = Type.Object(
+  Object.fromEntries(TOGGLE_NAMES.map((name) => [name, Type.Boolean({ description: AppToggles.properties[name].description })])),
+) as unknown as TObject<{ [K in ToggleName]: TBoolean }>;
+
 export const AppSettingsInput = Type.Partial(
-  Type.Object({
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    cluster: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }),
-    key: Type.String(),
-    secret: Type.String(),
-    enabled: Type.Boolean(),
-    clientEvents: Type.Boolean(),
-    userAuth: Type.Boolean(),
-    subscriptionCount: Type.Boolean(),
-    lenientEventNames: Type.Boolean(),
-    watchlistEvents: Type.Boolean(),
-    limits: LimitsInput,
-  }),
+  Type.Composite([
+    Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      cluster: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }),
+      key: Type.String(),
+      secret: Type.String(),
+    }),
+    TogglesInput,
+    Type.Object({ limits: LimitsInput }),
+  ]),
   { additionalProperties: false },
 );
 export type AppSettingsInput = Static<typeof AppSettingsInput>;
@@ -118,12 +120,7 @@ export class AppService {
         accountId: owner.accountId,
         name: input.name,
         cluster: "sa",
-        enabled: true,
-        clientEvents: false,
-        userAuth: false,
-        subscriptionCount: false,
-        watchlistEvents: false,
-        lenientEventNames: false,
+        ...DEFAULT_TOGGLES,
         limits: { ...DEFAULT_LIMITS },
         createdAt: stamp,
         updatedAt: stamp,
@@ -204,7 +201,7 @@ export class AppService {
   /** Applies validated settings (not credentials). */
   private apply(app: App, input: AppSettingsInput): App {
     const next: App = { ...app, limits: { ...app.limits, ...input.limits } };
-    for (const field of ["name", "cluster", "enabled", "clientEvents", "userAuth", "subscriptionCount", "lenientEventNames", "watchlistEvents"] as const) {
+    for (const field of ["name", "cluster", ...TOGGLE_NAMES] as const) {
       if (input[field] !== undefined) (next as Record<string, unknown>)[field] = input[field];
     }
     // Names are printed by the CLI and shown in terminals: no control characters (escape sequences).
@@ -226,21 +223,11 @@ export class AppService {
 /**
  * What an account (not an admin) may not do to its own apps: choose credentials (a chosen key could
  * be one that other clients still use), or raise a limit above the default (limits protect the
- * server; only the operator raises them). Lowering limits is always allowed.
+ * server; only the operator raises them). Lowering limits is always allowed. A new limit is capped
+ * unless it is named here: the plan caps connections, and the other two protect only the app itself.
  */
-const TENANT_CAPPED: readonly (keyof AppLimits)[] = [
-  "maxMessageBytes",
-  "maxChannelsPerTrigger",
-  "maxBatchSize",
-  "maxEventNameLength",
-  "maxChannelNameLength",
-  "maxPresenceMembers",
-  "maxUserInfoBytes",
-  "maxUserIdLength",
-  "clientEventsPerSecond",
-  "maxWatchlistSize",
-  "maxChannelsPerConnection",
-];
+const TENANT_MAY_RAISE: ReadonlySet<LimitName> = new Set(["maxConnections", "apiRequestsPerSecond", "userAuthTimeout"]);
+const TENANT_CAPPED = LIMIT_NAMES.filter((name) => !TENANT_MAY_RAISE.has(name));
 
 export function checkTenantInput(input: AppSettingsInput): void {
   if (input.key !== undefined || input.secret !== undefined) {

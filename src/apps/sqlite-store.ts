@@ -1,22 +1,28 @@
 /**
- * Apps and their key pairs in SQLite. Rows store only the limits that differ from the defaults, so a
- * later change of a default reaches every app that never set that limit.
+ * Apps and their key pairs in SQLite. An app's toggles and limits live in one JSON column (`settings`)
+ * rather than a column each: every name comes from the App schema (src/engine/app.ts), so a new
+ * setting is declared there and nowhere else, with no migration, and an app stored before the setting
+ * existed reads its declared default. Toggles are stored explicitly; limits only where they differ from
+ * the defaults, so a later change of a default reaches every app that never set that limit.
  */
 import type { Database } from "bun:sqlite";
-import { DEFAULT_LIMITS, type App, type AppKey, type AppLimits } from "../engine/app";
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_TOGGLES,
+  LIMIT_NAMES,
+  TOGGLE_NAMES,
+  type App,
+  type AppKey,
+  type AppLimits,
+  type AppToggles,
+} from "../engine/app";
 
 interface AppRow {
   id: string;
   account_id: string | null;
   name: string;
   cluster: string;
-  enabled: number;
-  client_events: number;
-  user_auth: number;
-  subscription_count: number;
-  watchlist_events: number;
-  lenient_event_names: number;
-  limits: string;
+  settings: string;
   created_at: string;
   updated_at: string;
 }
@@ -28,7 +34,18 @@ interface KeyRow {
   created_at: string;
 }
 
+/** What the `settings` column holds. */
+type StoredSettings = Partial<AppToggles> & { limits?: Partial<AppLimits> };
+
+/** The declared names only: a value stored by a setting that was later removed is not revived. */
+function pick<T extends object>(names: readonly (keyof T)[], defaults: T, stored: Partial<T> | undefined): T {
+  const out = { ...defaults };
+  for (const name of names) if (stored?.[name] !== undefined) out[name] = stored[name]!;
+  return out;
+}
+
 function rowToApp(row: AppRow, keys: AppKey[]): App {
+  const stored = JSON.parse(row.settings) as StoredSettings;
   return {
     id: row.id,
     key: keys[0]?.key ?? "",
@@ -37,26 +54,18 @@ function rowToApp(row: AppRow, keys: AppKey[]): App {
     accountId: row.account_id,
     name: row.name,
     cluster: row.cluster,
-    enabled: row.enabled === 1,
-    clientEvents: row.client_events === 1,
-    userAuth: row.user_auth === 1,
-    subscriptionCount: row.subscription_count === 1,
-    watchlistEvents: row.watchlist_events === 1,
-    lenientEventNames: row.lenient_event_names === 1,
-    limits: { ...DEFAULT_LIMITS, ...(JSON.parse(row.limits) as Partial<AppLimits>) },
+    ...pick(TOGGLE_NAMES, DEFAULT_TOGGLES, stored),
+    limits: pick(LIMIT_NAMES, DEFAULT_LIMITS, stored.limits),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-const toKey = (k: KeyRow): AppKey => ({ key: k.key, secret: k.secret, createdAt: k.created_at });
-
-function limitOverrides(limits: AppLimits): string {
-  const overrides: Partial<AppLimits> = {};
-  for (const name of Object.keys(DEFAULT_LIMITS) as (keyof AppLimits)[]) {
-    if (limits[name] !== DEFAULT_LIMITS[name]) overrides[name] = limits[name];
-  }
-  return JSON.stringify(overrides);
+function settingsOf(app: App): string {
+  const stored: StoredSettings = { limits: {} };
+  for (const name of TOGGLE_NAMES) stored[name] = app[name];
+  for (const name of LIMIT_NAMES) if (app.limits[name] !== DEFAULT_LIMITS[name]) stored.limits![name] = app.limits[name];
+  return JSON.stringify(stored);
 }
 
 function params(app: App) {
@@ -65,17 +74,13 @@ function params(app: App) {
     account_id: app.accountId,
     name: app.name,
     cluster: app.cluster,
-    enabled: app.enabled ? 1 : 0,
-    client_events: app.clientEvents ? 1 : 0,
-    user_auth: app.userAuth ? 1 : 0,
-    subscription_count: app.subscriptionCount ? 1 : 0,
-    watchlist_events: app.watchlistEvents ? 1 : 0,
-    lenient_event_names: app.lenientEventNames ? 1 : 0,
-    limits: limitOverrides(app.limits),
+    settings: settingsOf(app),
     created_at: app.createdAt,
     updated_at: app.updatedAt,
   };
 }
+
+const toKey = (k: KeyRow): AppKey => ({ key: k.key, secret: k.secret, createdAt: k.created_at });
 
 const ACTIVE_KEYS = "SELECT * FROM app_keys WHERE revoked_at IS NULL";
 
@@ -125,10 +130,8 @@ export class SqliteAppStore {
   insert(app: App): void {
     this.db
       .query(
-        `INSERT INTO apps (id, account_id, name, cluster, enabled, client_events, user_auth, subscription_count,
-           watchlist_events, lenient_event_names, limits, created_at, updated_at)
-         VALUES ($id, $account_id, $name, $cluster, $enabled, $client_events, $user_auth, $subscription_count,
-           $watchlist_events, $lenient_event_names, $limits, $created_at, $updated_at)`,
+        `INSERT INTO apps (id, account_id, name, cluster, settings, created_at, updated_at)
+         VALUES ($id, $account_id, $name, $cluster, $settings, $created_at, $updated_at)`,
       )
       .run(params(app));
     for (const pair of app.keys) this.addKey(app.id, pair);
@@ -138,9 +141,7 @@ export class SqliteAppStore {
   update(app: App): void {
     this.db
       .query(
-        `UPDATE apps SET name = $name, cluster = $cluster, enabled = $enabled, client_events = $client_events,
-           user_auth = $user_auth, subscription_count = $subscription_count, watchlist_events = $watchlist_events,
-           lenient_event_names = $lenient_event_names, limits = $limits, updated_at = $updated_at,
+        `UPDATE apps SET name = $name, cluster = $cluster, settings = $settings, updated_at = $updated_at,
            account_id = $account_id, created_at = $created_at, revision = revision + 1
          WHERE id = $id`,
       )

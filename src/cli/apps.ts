@@ -4,48 +4,60 @@
  */
 import { AppService, WEAK_SECRET_LENGTH, type AppSettingsInput } from "../apps/service";
 import { SqliteAppStore } from "../apps/sqlite-store";
-import { DEFAULT_LIMITS, type App, type AppLimits } from "../engine/app";
+import { AppToggles, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type App, type AppLimits, type LimitName } from "../engine/app";
 import { integerFlag, parse, UsageError, type Options } from "./args";
 import { dataDirHint, withDatabase } from "./store";
 
-/** Boolean settings: `--flag` turns on, `--no-flag` turns off (update). */
-const TOGGLES = {
-  "client-events": "clientEvents",
-  "user-auth": "userAuth",
-  "subscription-count": "subscriptionCount",
-  "lenient-event-names": "lenientEventNames",
-  watchlist: "watchlistEvents",
-} as const;
+/** "maxMessageBytes" → "max-message-bytes". */
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * Every toggle of the App schema has an on and an off flag: `--client-events` / `--no-client-events`,
+ * or the names its `x-cli-flag` / `x-cli-off-flag` give (`--enabled` / `--disabled`).
+ */
+const TOGGLE_FLAGS = TOGGLE_NAMES.map((name) => {
+  const schema = AppToggles.properties[name] as { "x-cli-flag"?: string; "x-cli-off-flag"?: string };
+  const on = schema["x-cli-flag"] ?? kebab(name);
+  return { name, on, off: schema["x-cli-off-flag"] ?? `no-${on}` };
+});
 
 /** Every limit has a flag named after it: maxMessageBytes → --max-message-bytes. */
-const LIMIT_FLAGS = Object.fromEntries(
-  (Object.keys(DEFAULT_LIMITS) as (keyof AppLimits)[]).map((name) => [name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), name]),
-) as Record<string, keyof AppLimits>;
+const LIMIT_FLAGS = Object.fromEntries(LIMIT_NAMES.map((name) => [kebab(name), name])) as Record<string, LimitName>;
 
-const SETTING_OPTIONS: Options = {
+export const SETTING_OPTIONS: Options = {
   id: { type: "string" },
   name: { type: "string" },
   key: { type: "string" },
   secret: { type: "string" },
   cluster: { type: "string" },
-  disabled: { type: "boolean" },
-  enabled: { type: "boolean" },
   json: { type: "boolean" },
   add: { type: "boolean" },
   revoke: { type: "string" },
-  ...Object.fromEntries(Object.keys(TOGGLES).flatMap((f) => [[f, { type: "boolean" }], [`no-${f}`, { type: "boolean" }]])),
+  ...Object.fromEntries(TOGGLE_FLAGS.flatMap(({ on, off }) => [[on, { type: "boolean" }], [off, { type: "boolean" }]])),
   ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((f) => [f, { type: "string" }])),
 };
 
+/** Usage lines wrapped before 120 columns, continuation lines indented under the first option. */
+function usage(command: string, options: string[]): string {
+  const indent = " ".repeat(command.length + 3);
+  const lines = [`  ${command}`];
+  for (const option of options) {
+    if (lines.at(-1)!.length + 1 + option.length > 118) lines.push(indent.slice(1));
+    lines[lines.length - 1] += ` ${option}`;
+  }
+  return lines.join("\n");
+}
+
+// On create only the flag that changes a toggle's default applies: [--client-events], [--disabled].
+const CREATE_TOGGLES = TOGGLE_FLAGS.map(({ name, on, off }) => `[--${DEFAULT_TOGGLES[name] ? off : on}]`);
+const UPDATE_TOGGLES = TOGGLE_FLAGS.map(({ on, off }) => `[--${on}|--${off}]`);
+
 export const APPS_HELP = `Usage: mawjly apps <create|list|show|update|delete> [options] [--data-dir DIR]
 
-  apps create --name N [--id ID] [--key K] [--secret S] [--cluster C] [--client-events] [--user-auth]
-              [--subscription-count] [--watchlist] [--lenient-event-names] [--max-connections N] [--disabled] [--json]
+${usage("apps create", ["--name N", "[--id ID]", "[--key K]", "[--secret S]", "[--cluster C]", ...CREATE_TOGGLES, "[--<limit> N]", "[--json]"])}
   apps list [--json]
   apps show ID_OR_KEY [--json]
-  apps update ID_OR_KEY [--name N] [--key K] [--secret S] [--enabled|--disabled] [--client-events|--no-client-events]
-              [--user-auth|--no-user-auth] [--subscription-count|--no-subscription-count]
-              [--watchlist|--no-watchlist] [--lenient-event-names|--no-lenient-event-names] [--<limit> N] [--json]
+${usage("apps update", ["ID_OR_KEY", "[--name N]", "[--key K]", "[--secret S]", ...UPDATE_TOGGLES, "[--<limit> N]", "[--json]"])}
   apps delete ID_OR_KEY
   apps keys ID_OR_KEY                 list the active key pairs
   apps keys ID_OR_KEY --add           add a key pair (both pairs work until one is revoked)
@@ -53,18 +65,16 @@ export const APPS_HELP = `Usage: mawjly apps <create|list|show|update|delete> [o
 
 Limits (0 max-connections = unlimited): ${Object.keys(LIMIT_FLAGS).map((f) => `--${f}`).join(", ")}`;
 
-function settings(values: Record<string, unknown>): AppSettingsInput {
+/** The settings that parsed flags ask for (exported for the test that walks every setting). */
+export function settingsFrom(values: Record<string, unknown>): AppSettingsInput {
   const input: AppSettingsInput = {};
   for (const field of ["name", "key", "secret", "cluster"] as const) {
     if (values[field] !== undefined) input[field] = values[field] as string;
   }
-  if (values.disabled && values.enabled) throw new UsageError("apps: --enabled and --disabled contradict each other");
-  if (values.disabled) input.enabled = false;
-  if (values.enabled) input.enabled = true;
-  for (const [flag, field] of Object.entries(TOGGLES)) {
-    if (values[flag] && values[`no-${flag}`]) throw new UsageError(`apps: --${flag} and --no-${flag} contradict each other`);
-    if (values[flag]) input[field] = true;
-    if (values[`no-${flag}`]) input[field] = false;
+  for (const { name, on, off } of TOGGLE_FLAGS) {
+    if (values[on] && values[off]) throw new UsageError(`apps: --${on} and --${off} contradict each other`);
+    if (values[on]) input[name] = true;
+    if (values[off]) input[name] = false;
   }
   const limits: Partial<AppLimits> = {};
   for (const [flag, name] of Object.entries(LIMIT_FLAGS)) {
@@ -98,7 +108,7 @@ function run(apps: AppService, sub: string, values: Record<string, unknown>, pos
     case "create": {
       if (positionals.length > 0) throw new UsageError(`apps create: unexpected argument '${positionals[0]}'`);
       if (typeof values.name !== "string") throw new UsageError("apps create: --name is required");
-      return print(apps.create({ ...settings(values), name: values.name, id: values.id as string | undefined }), json);
+      return print(apps.create({ ...settingsFrom(values), name: values.name, id: values.id as string | undefined }), json);
     }
     case "list": {
       const list = apps.list();
@@ -111,7 +121,7 @@ function run(apps: AppService, sub: string, values: Record<string, unknown>, pos
       return print(apps.get(target()), json);
     case "update": {
       if (values.id !== undefined) throw new UsageError("apps update: an app's id cannot be changed");
-      const input = settings(values);
+      const input = settingsFrom(values);
       if (Object.keys(input).length === 0) throw new UsageError("apps update: nothing to change (see 'mawjly apps --help')");
       return print(apps.update(target(), input), json);
     }
@@ -142,12 +152,14 @@ function run(apps: AppService, sub: string, values: Record<string, unknown>, pos
 function print(app: App, json: boolean): void {
   if (json) return void console.log(JSON.stringify(app));
   const limits = Object.entries(app.limits).map(([k, v]) => `${k}=${v}`).join(" ");
+  // `enabled` has its own line above.
+  const toggles = TOGGLE_NAMES.filter((name) => name !== "enabled").map((name) => `${name}=${app[name]}`).join(" ");
   console.log(`app_id     ${app.id}
 name       ${app.name}
 key        ${app.key}
 secret     ${app.secret}
 cluster    ${app.cluster}
 enabled    ${app.enabled}
-settings   clientEvents=${app.clientEvents} userAuth=${app.userAuth} subscriptionCount=${app.subscriptionCount} watchlistEvents=${app.watchlistEvents} lenientEventNames=${app.lenientEventNames}
+settings   ${toggles}
 limits     ${limits}`);
 }

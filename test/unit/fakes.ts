@@ -3,7 +3,7 @@
  * the engine does to it, a Broker that fans out to subscribed fake connections (honouring
  * publishExceptSelf, as Bun's ws.publish does), a manual Clock and an in-memory AppDirectory.
  */
-import { DEFAULT_LIMITS, type App, type AppDirectory } from "../../src/engine/app";
+import { DEFAULT_LIMITS, DEFAULT_TOGGLES, type App, type AppDirectory } from "../../src/engine/app";
 import { DEFAULT_ENGINE_CONFIG, Engine, type EngineConfig } from "../../src/engine/engine";
 import { NO_QUOTAS, type Broker, type Clock, type Connection } from "../../src/engine/ports";
 import { MemoryChannelCache } from "../../src/adapters/cache/memory";
@@ -147,12 +147,7 @@ export function makeApp(overrides: Partial<Omit<App, "limits">> & { limits?: Par
     accountId: null,
     name: "test app",
     cluster: "sa",
-    enabled: true,
-    clientEvents: false,
-    userAuth: false,
-    subscriptionCount: false,
-    watchlistEvents: false,
-    lenientEventNames: false,
+    ...DEFAULT_TOGGLES,
     createdAt: "2023-11-14T22:13:20.000Z",
     updatedAt: "2023-11-14T22:13:20.000Z",
     ...rest,

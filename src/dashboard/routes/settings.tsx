@@ -1,58 +1,38 @@
 /** @jsxImportSource ../jsx */
 /**
- * Settings: name, cluster, every toggle and every limit of AppLimits, saved through AppService.update,
- * which invalidates the cache and reloads live sockets, so changes apply without a restart. Labels and
- * hints come from the TypeBox schema where it has a description (STYLE.md principle 5).
+ * Settings: name, cluster, every toggle of AppToggles and every limit of AppLimits, saved through
+ * AppService.update, which invalidates the cache and reloads live sockets, so changes apply without a
+ * restart. Labels and hints come from the TypeBox schema's title and description (STYLE.md principle 5).
  */
 import type { Elysia } from "elysia";
-import { App as AppSchema, AppLimits, type App } from "../../engine/app";
+import { AppLimits, AppToggles, LIMIT_NAMES, TOGGLE_NAMES, type App, type LimitName, type ToggleName } from "../../engine/app";
 import { checkTenantInput, limitRange, type AppSettingsInput } from "../../apps/service";
 import type { DashboardDeps } from "../deps";
 import { appFor, checkCsrf, checked, formOf, htmlResponse, redirect, requireViewer, route, text, userError, type Form, type Viewer } from "../http";
 import { AppLayout } from "../views/layout";
 import { ActionButton, Checkbox, Csrf, Field, Notice } from "../views/ui";
 
-const TOGGLES = [
-  ["enabled", "App enabled", "A disabled app refuses connections (4003) and API calls, and closes its open sockets."],
-  ["clientEvents", "Client events", undefined],
-  ["userAuth", "Authorized connections only", undefined],
-  ["subscriptionCount", "Subscription count events", undefined],
-  ["watchlistEvents", "Watchlist events", undefined],
-  ["lenientEventNames", "Lenient event names", undefined],
-] as const satisfies ReadonlyArray<readonly [keyof App, string, string | undefined]>;
-
-type LimitName = keyof typeof AppLimits.properties;
-const LIMITS = Object.keys(AppLimits.properties) as LimitName[];
-
-/** Where the field name alone reads badly; the rest are derived from the schema's names. */
-const LABELS: Partial<Record<string, string>> = {
-  maxMessageBytes: "Max event data size (bytes)",
-  maxUserInfoBytes: "Max user info size (bytes)",
-  apiRequestsPerSecond: "API requests per second",
-  userAuthTimeout: "Sign-in timeout (seconds)",
-};
-
-/** "maxChannelNameLength" → "Max channel name length". */
-function humanize(name: string): string {
-  const label = LABELS[name];
-  if (label !== undefined) return label;
+/** The schema's `title`, else the name in words: "maxChannelNameLength" → "Max channel name length". */
+function labelOf(name: LimitName | ToggleName): string {
+  const { title } = (name in AppToggles.properties ? AppToggles.properties[name as ToggleName] : AppLimits.properties[name as LimitName]) as { title?: string };
+  if (title !== undefined) return title;
   const words = name.replace(/([A-Z])/g, " $1").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 function limitsFrom(form: Form): { limits: Partial<Record<LimitName, number>>; problem?: string } {
   const limits: Partial<Record<LimitName, number>> = {};
-  for (const name of LIMITS) {
+  for (const name of LIMIT_NAMES) {
     const raw = text(form, `limit_${name}`).trim();
     if (raw === "") continue;
     const value = Number(raw);
-    if (!Number.isInteger(value)) return { limits, problem: `${humanize(name)} must be a whole number` };
+    if (!Number.isInteger(value)) return { limits, problem: `${labelOf(name)} must be a whole number` };
     limits[name] = value;
   }
   return { limits };
 }
 
-function SettingsPage(props: { viewer: Viewer; app: App; ok?: string; error?: string }) {
+export function SettingsPage(props: { viewer: Viewer; app: App; ok?: string; error?: string }) {
   const { app, viewer } = props;
   const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
   return (
@@ -67,18 +47,18 @@ function SettingsPage(props: { viewer: Viewer; app: App; ok?: string; error?: st
         </fieldset>
         <fieldset class="card">
           <legend>Features</legend>
-          {TOGGLES.map(([name, label, hint]) => (
-            <Checkbox label={label} name={name} checked={app[name] === true} hint={hint ?? AppSchema.properties[name].description} />
+          {TOGGLE_NAMES.map((name) => (
+            <Checkbox label={labelOf(name)} name={name} checked={app[name]} hint={AppToggles.properties[name].description} />
           ))}
         </fieldset>
         <fieldset class="card">
           <legend>Limits</legend>
           <div class="limit-grid">
-            {LIMITS.map((name) => {
+            {LIMIT_NAMES.map((name) => {
               const { min, max } = limitRange(name);
               const about = (AppLimits.properties[name] as { description?: string }).description;
               const range = `${min.toLocaleString("en")} to ${max.toLocaleString("en")}`;
-              return <Field label={humanize(name)} name={`limit_${name}`} type="number" min={min} max={max} value={app.limits[name]} required hint={about === undefined ? `From ${range}.` : `${about}. From ${range}.`} />;
+              return <Field label={labelOf(name)} name={`limit_${name}`} type="number" min={min} max={max} value={app.limits[name]} required hint={about === undefined ? `From ${range}.` : `${about}. From ${range}.`} />;
             })}
           </div>
         </fieldset>
@@ -111,7 +91,7 @@ export const settingsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, an
         const { limits, problem } = limitsFrom(form);
         if (problem !== undefined) return htmlResponse(SettingsPage({ viewer, app: target, error: problem }), 400);
         const patch: AppSettingsInput = { name: text(form, "name").trim(), cluster: text(form, "cluster").trim(), limits };
-        for (const [name] of TOGGLES) patch[name] = checked(form, name);
+        for (const name of TOGGLE_NAMES) patch[name] = checked(form, name);
         if (!viewer.caller.account.isAdmin) {
           // The form sends every limit; only the ones being changed are held to the tenant rules.
           const changed = Object.fromEntries(
