@@ -1,19 +1,13 @@
 /** The per-app HTTP API rate limit: 429 with a JSON error over it, changeable while the server runs. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { serverSdk } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
+const server = useServer();
 
 test("requests over apiRequestsPerSecond get 429 with a JSON error", async () => {
-  const app = server.createApp(["--api-requests-per-second", "3"]);
-  const sdk = serverSdk(server, app);
+  const app = server().createApp(["--api-requests-per-second", "3"]);
+  const sdk = serverSdk(server(), app);
   const results = await Promise.allSettled(Array.from({ length: 5 }, () => sdk.trigger("c", "e", "x")));
   const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason);
   expect(refused.length).toBe(2);
@@ -22,11 +16,11 @@ test("requests over apiRequestsPerSecond get 429 with a JSON error", async () =>
 });
 
 test("unlimited by default, and the limit can be changed with apps update", async () => {
-  const app = server.createApp();
-  const sdk = serverSdk(server, app);
+  const app = server().createApp();
+  const sdk = serverSdk(server(), app);
   const burst = await Promise.allSettled(Array.from({ length: 30 }, () => sdk.trigger("c", "e", "x")));
   expect(burst.every((r) => r.status === "fulfilled")).toBe(true);
-  expect(server.cli(["apps", "update", app.id, "--api-requests-per-second", "1"]).code).toBe(0);
+  expect(server().cli(["apps", "update", app.id, "--api-requests-per-second", "1"]).code).toBe(0);
   await Bun.sleep(1100); // the running server applies CLI changes within a second
   const limited = await Promise.allSettled([sdk.trigger("c", "e", "x"), sdk.trigger("c", "e", "x")]);
   expect(limited.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);

@@ -1,24 +1,20 @@
 /** Watchlist events (§3.6) and authorized connections (§3.8), with the official pusher-js. */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { afterAll, afterEach, expect, test } from "bun:test";
 import type PusherJS from "pusher-js";
 import { connected, pusherClient, RawSocket, waitFor } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 
-let server: TestServer;
+const server = useServer();
 const clients: PusherJS[] = [];
-beforeAll(async () => {
-  server = await startServer();
-});
 afterEach(() => {
   for (const c of clients.splice(0)) c.disconnect();
 });
 afterAll(async () => {
-  if (process.env.SHOW_SERVER) console.log(server.output());
-  expect(await server.stop()).toBe(0);
+  if (process.env.SHOW_SERVER) console.log(server().output());
 });
 
 function client(app: Parameters<typeof pusherClient>[1], user: { id: string; watchlist?: string[] }) {
-  const c = pusherClient(server, app, { user });
+  const c = pusherClient(server(), app, { user });
   clients.push(c);
   return c;
 }
@@ -35,7 +31,7 @@ interface WatchEvent {
 }
 
 test("initial status after sign-in, then online/offline changes of watched users", async () => {
-  const app = server.createApp(["--watchlist"]);
+  const app = server().createApp(["--watchlist"]);
   const bob = client(app, { id: "bob" });
   bob.signin();
   await signedIn(bob);
@@ -64,7 +60,7 @@ test("initial status after sign-in, then online/offline changes of watched users
 });
 
 test("more than 100 watched ids: sign-in succeeds, extra ids ignored, pusher:error 4302", async () => {
-  const app = server.createApp(["--watchlist"]);
+  const app = server().createApp(["--watchlist"]);
   const watchlist = Array.from({ length: 105 }, (_, i) => `u${i}`);
   const alice = client(app, { id: "alice", watchlist });
   const errors: any[] = [];
@@ -79,7 +75,7 @@ test("more than 100 watched ids: sign-in succeeds, extra ids ignored, pusher:err
 });
 
 test("no watchlist frames when the app does not enable them", async () => {
-  const app = server.createApp();
+  const app = server().createApp();
   const alice = client(app, { id: "alice", watchlist: ["bob"] });
   let events = 0;
   alice.user.watchlist.bind("offline", () => events++);
@@ -90,15 +86,15 @@ test("no watchlist frames when the app does not enable them", async () => {
 });
 
 test("authorized connections: a socket that never authenticates is closed with 4009", async () => {
-  const app = server.createApp(["--user-auth", "--user-auth-timeout", "1"]);
-  const idle = await RawSocket.connect(server, app.key);
+  const app = server().createApp(["--user-auth", "--user-auth-timeout", "1"]);
+  const idle = await RawSocket.connect(server(), app.key);
   const error = await idle.next((f) => f.event === "pusher:error", 4000);
   expect(error.data).toEqual({ code: 4009, message: "Connection is unauthorized: sign in or join a private channel in time" });
   expect((await idle.closed()).code).toBe(4009);
 });
 
 test("authorized connections: signing in or joining a private channel in time keeps the socket", async () => {
-  const app = server.createApp(["--user-auth", "--user-auth-timeout", "1"]);
+  const app = server().createApp(["--user-auth", "--user-auth-timeout", "1"]);
   const signedIn = client(app, { id: "alice" });
   signedIn.signin();
   const joined = client(app, { id: "bob" });

@@ -7,28 +7,26 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
 import type { DeliveryLogEntry, WebhookEndpoint } from "../../src/webhooks/schema";
 import { connected, pusherClient, waitFor } from "../support/clients";
-import { BUN, MAIN, startServer, type TestServer } from "../support/server";
+import { BUN, MAIN, useServer } from "../support/server";
 import { FAST_ENV, Receiver } from "./webhooks-helpers";
 
-let server: TestServer;
+const server = useServer({ env: FAST_ENV });
 let app: App;
 const receiver = new Receiver().start();
 
 beforeAll(async () => {
-  server = await startServer({ env: FAST_ENV });
-  app = server.createApp();
+  app = server().createApp();
   receiver.trust(app);
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+afterAll(() => {
   receiver.stop();
 });
 
-const cli = (args: string[]) => server.cli(["webhooks", ...args]);
+const cli = (args: string[]) => server().cli(["webhooks", ...args]);
 
 /** For commands that talk to the receiver in this process: spawnSync would block its event loop. */
 async function cliAsync(args: string[]): Promise<{ code: number; stdout: string }> {
-  const proc = Bun.spawn([BUN, MAIN, "webhooks", ...args, "--data-dir", server.dataDir], { env: { ...process.env, ...FAST_ENV } });
+  const proc = Bun.spawn([BUN, MAIN, "webhooks", ...args, "--data-dir", server().dataDir], { env: { ...process.env, ...FAST_ENV } });
   const stdout = await new Response(proc.stdout).text();
   return { code: await proc.exited, stdout };
 }
@@ -63,7 +61,7 @@ test("add, list, update, test, log, redeliver, remove — with the running serve
   expect(cli(["list", "--app", app.key]).stdout).toContain(`${endpoint.id}\tenabled \tsingle\t${receiver.url}`);
 
   // The server notices the CLI's endpoint within MAWJLY_WEBHOOK_POLL_MS (100 ms here).
-  const client = pusherClient(server, app);
+  const client = pusherClient(server(), app);
   try {
     await connected(client);
     for (let i = 0; receiver.delivered().length === 0; i++) {
