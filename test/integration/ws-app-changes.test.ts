@@ -6,6 +6,7 @@
 import { expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
 import { useServer } from "../support/server";
+import { eventually } from "../support/wait";
 import {
   cleanup,
   connectedClient,
@@ -55,13 +56,8 @@ test("apps update --disabled closes live connections with 4003 within 1 s", asyn
   expect(await refused.next(() => true)).toEqual({ event: "pusher:error", data: { code: 4003, message: "App is disabled" } });
   expect((await refused.closed()).code).toBe(4003);
   cli(["apps", "update", app.id, "--enabled"]);
-  const reEnabled = Date.now();
-  let accepted = false;
-  while (!accepted && Date.now() - reEnabled < 1000) {
-    accepted = (await raw(server(), app.key)).established.event === "pusher:connection_established";
-    if (!accepted) await Bun.sleep(50);
-  }
-  expect(accepted).toBe(true);
+  const accepted = await eventually(async () => (await raw(server(), app.key)).established.event, (event) => event === "pusher:connection_established", 1000);
+  expect(accepted).toBe("pusher:connection_established");
 });
 
 test("apps update --client-events enables client events on live connections within 1 s", async () => {
@@ -87,9 +83,14 @@ test("apps update --client-events enables client events on live connections with
 });
 
 test("apps delete closes live connections with 4001 within 1 s", async () => {
-  // An app the server has had time to see (its store poll runs every 250 ms); no event shows that.
+  // An app the server has seen in a store poll (the next test deletes one within a poll). No event
+  // shows a poll, but a later CLI change taking effect does: the poll that applies it reads every
+  // app's revision, this app's included.
   const app = server().createApp();
-  await Bun.sleep(300);
+  const marker = server().createApp();
+  const markerSocket = await raw(server(), marker.key);
+  cli(["apps", "delete", marker.id]);
+  expect(await markerSocket.closed()).toEqual({ code: 4001, reason: "App key not found" });
   const socket = await raw(server(), app.key);
   const c = await connectedClient(server(), app);
   cli(["apps", "delete", app.id]);
