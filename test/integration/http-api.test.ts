@@ -9,6 +9,7 @@ import type { App } from "../../src/engine/app";
 import { hmacHex, signChannel } from "../../src/protocol/signatures";
 import { serverSdk, subscribedSocket, trackedSocket } from "../support/clients";
 import { useServer } from "../support/server";
+import { eventually } from "../support/wait";
 import { signedFetch, type SignOptions } from "../unit/signing";
 
 const server = useServer();
@@ -201,12 +202,7 @@ describe("POST /users/{id}/terminate_connections (pusher-http-python 3.3.3 leave
   test("a second key pair of the app names the same app", async () => {
     const pair = JSON.parse(server().cli(["apps", "keys", app.id, "--add", "--json"]).stdout);
     // The CLI wrote to SQLite; the server picks the new pair up through its change watcher.
-    const deadline = Date.now() + 5000;
-    let res = await python({ key: pair.key, secret: pair.secret });
-    while (res.status !== 200 && Date.now() < deadline) {
-      await Bun.sleep(50);
-      res = await python({ key: pair.key, secret: pair.secret });
-    }
+    const res = await eventually(() => python({ key: pair.key, secret: pair.secret }), (r) => r.status === 200, 5000);
     expect(res).toEqual({ status: 200, body: {} });
   });
 

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
 import { useServer } from "../support/server";
+import { eventually } from "../support/wait";
 import { signedFetch, signedQuery } from "../unit/signing";
 
 const server = useServer();
@@ -118,12 +119,7 @@ describe("event names: strict rule, and lenient after apps update (Laravel)", ()
     const update = server().cli(["apps", "update", laravelApp.id, "--lenient-event-names"]);
     expect(update.code).toBe(0);
     // The running server notices a CLI change within ~250 ms (AppChangeWatcher); poll for it.
-    const deadline = Date.now() + 5000;
-    let res = await trigger(laravel, laravelApp);
-    while (res.status !== 200 && Date.now() < deadline) {
-      await Bun.sleep(50);
-      res = await trigger(laravel, laravelApp);
-    }
+    const res = await eventually(() => trigger(laravel, laravelApp), (r) => r.status === 200, 5000);
     expect(res).toEqual(ok);
     expect(await trigger({ ...laravel, name: "has space" }, laravelApp)).toEqual(ok);
     // The length limit still applies.
