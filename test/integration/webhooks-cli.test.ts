@@ -68,7 +68,8 @@ test("add, list, update, test, log, redeliver, remove — with the running serve
       if (i > 50) throw new Error("the server never picked up the endpoint added by the CLI");
       const ch = client.subscribe(`cli-probe-${i}`);
       await waitFor((cb) => ch.bind("pusher:subscription_succeeded", cb));
-      await Bun.sleep(50);
+      // Each probe's channel_occupied is delivered at once if the endpoint is known by then.
+      await receiver.until(() => receiver.delivered().length > 0, 100).catch(() => undefined);
     }
   } finally {
     client.disconnect();
@@ -83,7 +84,9 @@ test("add, list, update, test, log, redeliver, remove — with the running serve
 
   const log = JSON.parse(cli(["log", "--app", app.id, "--json"]).stdout) as DeliveryLogEntry[];
   expect(log[0]).toMatchObject({ kind: "test", endpointId: endpoint.id });
-  const delivery = log.find((e) => e.kind === "delivery" && e.outcome === "delivered")!;
+  // The probes' channel_vacated follow 300 ms after the disconnect and may be logged (newest first)
+  // before this command runs: pick the probe's occupied delivery by its event type.
+  const delivery = log.find((e) => e.kind === "delivery" && e.outcome === "delivered" && e.eventTypes[0] === "channel_occupied")!;
   expect(delivery).toMatchObject({ attempt: 1, status: 200, eventCount: 1, eventTypes: ["channel_occupied"] });
   expect(typeof delivery.latencyMs).toBe("number");
   expect(cli(["log", "--app", app.id, "--limit", "1"]).stdout.trim().split("\n")).toHaveLength(1);
