@@ -16,6 +16,8 @@ export function cacheContract(name: string, newImpl: () => ChannelCache | Promis
       await c.put("a", "cache-x", { event: "e2", data: "2", expiresAt: t + 300 });
       expect(await c.get("a", "cache-x", Date.now())).toEqual({ event: "e2", data: "2", expiresAt: t + 300 });
       expect(await c.get("b", "cache-x", Date.now())).toBeUndefined();
+      // A fixed wait on purpose: the expiry is what is tested, and a shared store expires the entry on
+      // its own clock. The get above proved the entry was there.
       await Bun.sleep(t + 350 - Date.now());
       expect(await c.get("a", "cache-x", Date.now())).toBeUndefined();
     });
@@ -26,6 +28,7 @@ export function cacheContract(name: string, newImpl: () => ChannelCache | Promis
       const claims = await Promise.all([1, 2, 3].map(() => c.claimMiss("a", "cache-x", t, t + 300)));
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect(await c.claimMiss("b", "cache-x", t, t + 300)).toBe(true);
+      // A fixed wait on purpose, as above: the mark's expiry (the refused claims proved it was set).
       await Bun.sleep(t + 350 - Date.now());
       const later = Date.now();
       expect(await c.claimMiss("a", "cache-x", later, later + 5000)).toBe(true);

@@ -47,7 +47,8 @@ async function node(prefix = `test:${randomBytes(4).toString("hex")}:`) {
 registryContract("redis", async () => new RedisChannelRegistry((await node()).shared));
 usersContract("redis", async () => new RedisUserRegistry((await node()).shared));
 cacheContract("redis", async () => new RedisChannelCache((await node()).shared));
-// A TTL is Redis's own clock: the test waits the time out for real.
+// A TTL is Redis's own clock: the test waits the time out for real (a fixed wait on purpose; the
+// contract reads the counter before and after, so an expiry that never happens fails it).
 countersContract("redis", () => {
   let counters: RedisCounters | undefined;
   const ready = node().then((n) => (counters = new RedisCounters(n.shared)));

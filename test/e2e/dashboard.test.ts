@@ -10,6 +10,7 @@ import type PusherJS from "pusher-js";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
+import { until } from "../support/wait";
 import { afterAll, beforeAll, launchChromium, shot, test, type Chromium } from "./browser";
 
 const ADMIN = { email: "admin@example.com", password: "correct horse battery" };
@@ -40,14 +41,6 @@ async function readPair(row: number): Promise<{ key: string; secret: string }> {
   await Promise.all([page.waitForLoadState(), rows.nth(row).getByRole("button", { name: "Reveal secret" }).click()]);
   const secret = (await page.locator(`code[data-secret="${key}"]`).textContent())!;
   return { key, secret };
-}
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
 }
 
 function consoleEntry(type: string, text: string) {

@@ -3,21 +3,16 @@
  * delete with their apps and sessions), plans (create, change, delete when unused) and the guard
  * rails (the last admin stays, unknown plans are refused), each error with its exact envelope.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import { serverSdk } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { startServer, useServer } from "../support/server";
 import { ApiClient, cleanup, connectedClient, expectError, expectReply, eventually, newAccount, PASSWORD, setupAdmin, signIn } from "./api-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 let admin: ApiClient;
 
 beforeAll(async () => {
-  server = await startServer();
-  admin = await setupAdmin(server);
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  admin = await setupAdmin(server());
 });
 
 test("create accounts: defaults, duplicates, unknown plans and bad input", async () => {
@@ -52,10 +47,10 @@ test("change an account: plan, name, password and the admin flag take effect at 
   expectError(await admin.patch(`/accounts/${id}`, { password: "short" }), 400, "invalid", "Password must be at least 10 characters");
 
   expect((await admin.patch(`/accounts/${id}`, { password: "a brand new password" })).status).toBe(200);
-  expectError(await new ApiClient(server).post("/session", { email: "yan@example.com", password: PASSWORD }), 400, "invalid", "Wrong email or password");
+  expectError(await new ApiClient(server()).post("/session", { email: "yan@example.com", password: PASSWORD }), 400, "invalid", "Wrong email or password");
   // A new password ends the sessions opened with the old one.
   expectError(await yan.get("/me"), 401, "unauthorized", "Sign in first, or send Authorization: Bearer <token>");
-  const yanAgain = await signIn(server, "yan@example.com", "a brand new password");
+  const yanAgain = await signIn(server(), "yan@example.com", "a brand new password");
 
   expectError(await yanAgain.get("/accounts"), 404, "not_found", "Not found");
   expect((await admin.patch(`/accounts/${id}`, { isAdmin: true })).body.isAdmin).toBe(true);
@@ -91,7 +86,7 @@ test("deleting an account deletes its apps and ends its sessions and tokens", as
 test("deleting an account closes its apps' live connections (4001) and forgets the apps everywhere", async () => {
   const uma = await newAccount(admin, "uma@example.com");
   const app = await uma.createApp();
-  const live = await connectedClient(server, app);
+  const live = await connectedClient(server(), app);
   const errors: unknown[] = [];
   live.connection.bind("error", (e: unknown) => errors.push(e));
   expectReply(await admin.delete(`/accounts/${uma.account!.id}`), 200, {});
@@ -99,7 +94,7 @@ test("deleting an account closes its apps' live connections (4001) and forgets t
   await eventually(() => live.connection.state, (state) => state === "disconnected", 1000);
   expect(errors[0]).toEqual({ type: "PusherError", data: { code: 4001, message: "App key not found" } });
   expectError(await admin.get(`/apps/${app.id}`), 404, "not_found", `No app '${app.id}'`);
-  const trigger = await serverSdk(server, app).trigger("c", "e", {}).catch((err) => err);
+  const trigger = await serverSdk(server(), app).trigger("c", "e", {}).catch((err) => err);
   expect({ status: trigger.status, body: JSON.parse(trigger.body) }).toEqual({ status: 404, body: { error: `App not found: '${app.id}'` } });
 });
 

@@ -3,8 +3,8 @@
  * errors, settings that apply to live pusher-js connections, publishing a test event, the live view
  * (connections, channels, subscription counts, presence members) and usage.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { startServer, type TestServer } from "../support/server";
+import { beforeAll, expect, test } from "bun:test";
+import { useServer } from "../support/server";
 import {
   cleanup,
   connectedClient,
@@ -20,18 +20,13 @@ import {
   type ApiClient,
 } from "./api-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 let admin: ApiClient;
 let alice: ApiClient;
 
 beforeAll(async () => {
-  server = await startServer();
-  admin = await setupAdmin(server);
+  admin = await setupAdmin(server());
   alice = await newAccount(admin, "alice@example.com", { planId: "startup" });
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
 });
 
 test("create, read, rename and delete an app; secrets only at creation and through /keys", async () => {
@@ -153,7 +148,7 @@ test("pagination: limit and offset are validated exactly and slice every list", 
 
 test("PATCH settings apply to live connections: client events off → refused with 4301; disabled → 4003", async () => {
   const app = await alice.createApp({ clientEvents: true });
-  const [sender, receiver] = await Promise.all([connectedClient(server, app), connectedClient(server, app)]);
+  const [sender, receiver] = await Promise.all([connectedClient(server(), app), connectedClient(server(), app)]);
   const [sent, got] = [sender.subscribe("private-room"), receiver.subscribe("private-room")];
   await Promise.all([subscribed(sent), subscribed(got)]);
   const delivered = waitFor((cb) => got.bind("client-typing", cb));
@@ -176,7 +171,7 @@ test("PATCH settings apply to live connections: client events off → refused wi
 
 test("POST /apps/:id/events publishes to pusher-js subscribers through the normal publish path", async () => {
   const app = await alice.createApp();
-  const c = await connectedClient(server, app);
+  const c = await connectedClient(server(), app);
   const [one, two] = [c.subscribe("news"), c.subscribe("private-news")];
   await Promise.all([subscribed(one), subscribed(two)]);
   const first = waitFor((cb) => one.bind("headline", cb));
@@ -193,8 +188,8 @@ test("GET /apps/:id/live shows connections, signed-in users, channels with subsc
   const empty = await alice.get(`/apps/${app.id}/live`);
   expect(empty.body).toEqual({ connections: 0, users: 0, channels: { items: [], total: 0, limit: 50, offset: 0 } });
 
-  const ann = await connectedClient(server, app, { presence: { user_id: "ann", user_info: { name: "Ann" } }, user: { id: "ann" } });
-  const ben = await connectedClient(server, app, { presence: { user_id: "ben", user_info: { name: "Ben" } } });
+  const ann = await connectedClient(server(), app, { presence: { user_id: "ann", user_info: { name: "Ann" } }, user: { id: "ann" } });
+  const ben = await connectedClient(server(), app, { presence: { user_id: "ben", user_info: { name: "Ben" } } });
   await Promise.all([subscribed(ann.subscribe("presence-lobby")), subscribed(ben.subscribe("presence-lobby"))]);
   await Promise.all([subscribed(ann.subscribe("public-a")), subscribed(ben.subscribe("public-a"))]);
   ann.signin();
@@ -230,7 +225,7 @@ test("GET /apps/:id/usage: today's totals and a series per period; the period is
   const fresh = await alice.get(`/apps/${app.id}/usage`);
   expect({ status: fresh.status, today: fresh.body.today, period: fresh.body.period }).toEqual({ status: 200, today: { messages: 0, published: 0, delivered: 0, connectionsPeak: 0 }, period: "hour" });
 
-  const c = await connectedClient(server, app);
+  const c = await connectedClient(server(), app);
   const channel = c.subscribe("metered");
   await subscribed(channel);
   const got = waitFor((cb) => channel.bind("tick", cb));

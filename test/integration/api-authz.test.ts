@@ -3,12 +3,12 @@
  * like something that does not exist (never a 403 that would confirm it exists). Account B probing
  * account A's app, non-admins on admin routes, and what admins may see.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { ApiClient, expectError, newAccount, PASSWORD, setupAdmin, type Reply } from "./api-helpers";
 
-let server: TestServer;
+const server = useServer();
 let admin: ApiClient;
 let alice: ApiClient;
 let bob: ApiClient;
@@ -16,14 +16,10 @@ let bobToken: ApiClient;
 let aliceApp: App;
 
 beforeAll(async () => {
-  server = await startServer();
-  admin = await setupAdmin(server);
+  admin = await setupAdmin(server());
   [alice, bob] = await Promise.all([newAccount(admin, "alice@example.com"), newAccount(admin, "bob@example.com")]);
   bobToken = await bob.withToken();
   aliceApp = await alice.createApp({ name: "alice's app" });
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
 });
 
 /** Every per-app request, with a body that would succeed for the owner. */
@@ -75,7 +71,7 @@ test("apps lists are per account; ?all=1 only widens an admin's list", async () 
 });
 
 test("an app made with the CLI belongs to no account: 404 to accounts, visible to admins", async () => {
-  const operatorApp = server.createApp();
+  const operatorApp = server().createApp();
   expectError(await alice.get(`/apps/${operatorApp.id}`), 404, "not_found", `No app '${operatorApp.id}'`);
   const seen = await admin.get(`/apps/${operatorApp.id}`);
   expect(seen.status).toBe(200);
@@ -116,13 +112,13 @@ test("any signed-in account may read the plans; nobody else", async () => {
   expect(plans.body.items.find((p: { id: string }) => p.id === "startup")).toEqual({
     id: "startup", name: "Startup", maxApps: 10, maxConnections: 2000, maxAppConnections: 0, maxMessagesPerDay: 10000000, createdAt: "2026-01-01T00:00:00.000Z",
   });
-  expectError(await new ApiClient(server).get("/plans"), 401, "unauthorized", "Sign in first, or send Authorization: Bearer <token>");
+  expectError(await new ApiClient(server()).get("/plans"), 401, "unauthorized", "Sign in first, or send Authorization: Bearer <token>");
 });
 
 test("an account cannot revoke another account's API token", async () => {
   const created = await alice.post("/tokens", { name: "alice's" });
   expectError(await bob.delete(`/tokens/${created.body.id}`), 404, "not_found", `No active token '${created.body.id}'`);
   expect((await bob.get("/tokens")).body.items.map((t: { name: string }) => t.name)).toEqual(["script"]);
-  const stillWorks = await new ApiClient(server, { bearer: created.body.token }).get("/me");
+  const stillWorks = await new ApiClient(server(), { bearer: created.body.token }).get("/me");
   expect(stillWorks.body.account.email).toBe("alice@example.com");
 });

@@ -166,15 +166,7 @@ export function cliCreateAccount(server: TestServer, email: string, flags: strin
 }
 
 /** Polls `probe` until `done` accepts its value (changes made by the CLI apply within 1 s). */
-export async function eventually<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, ms = 1500): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(value)}`);
-    await Bun.sleep(25);
-  }
-}
+export { eventually } from "../support/wait";
 
 export { connectedClient, trackedClient as client };
 

@@ -3,28 +3,23 @@
  * connections, channel auth and the pusher SDK; revoking the old pair closes its connections with
  * 4009 within a second and the SDK signing with it gets 401.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
 import { serverSdk } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { cleanup, connectedClient, expectError, newAccount, nextError, setupAdmin, stateReached, subscribed, waitFor, type ApiClient } from "./api-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 let alice: ApiClient;
 
 beforeAll(async () => {
-  server = await startServer();
-  alice = await newAccount(await setupAdmin(server), "alice@example.com");
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  alice = await newAccount(await setupAdmin(server()), "alice@example.com");
 });
 
 /** Triggers with the pusher SDK signing with `pair`; resolves to the HTTP status and body. */
 async function sdkTrigger(app: App, channel: string, event: string, data: unknown): Promise<{ status: number; body: unknown }> {
   try {
-    const res = await serverSdk(server, app).trigger(channel, event, data);
+    const res = await serverSdk(server(), app).trigger(channel, event, data);
     return { status: res.status, body: await res.json() };
   } catch (err) {
     const { status, body } = err as { status: number; body: string };
@@ -34,7 +29,7 @@ async function sdkTrigger(app: App, channel: string, event: string, data: unknow
 
 test("rotate a key pair while pusher-js clients stay connected", async () => {
   const app = await alice.createApp();
-  const oldClient = await connectedClient(server, app);
+  const oldClient = await connectedClient(server(), app);
   const oldChannel = oldClient.subscribe("private-ticker");
   await subscribed(oldChannel);
 
@@ -49,7 +44,7 @@ test("rotate a key pair while pusher-js clients stay connected", async () => {
   ]);
 
   // The new pair connects, authorizes a private channel and signs HTTP API calls at once.
-  const newClient = await connectedClient(server, rotated);
+  const newClient = await connectedClient(server(), rotated);
   const newChannel = newClient.subscribe("private-ticker");
   await subscribed(newChannel);
   const both = Promise.all([waitFor((cb) => newChannel.bind("price", cb)), waitFor((cb) => oldChannel.bind("price", cb))]);
@@ -91,7 +86,7 @@ test("a revoked key can no longer connect; revoking the only key or an unknown k
 
 /** The first frame a raw WebSocket gets for a key (connection_established or pusher:error). */
 async function fetchHandshake(key: string): Promise<unknown> {
-  const ws = new WebSocket(`${server.wsUrl}/app/${key}?protocol=7`);
+  const ws = new WebSocket(`${server().wsUrl}/app/${key}?protocol=7`);
   try {
     return await new Promise((resolve, reject) => {
       ws.onmessage = (e) => resolve(JSON.parse(String(e.data)));

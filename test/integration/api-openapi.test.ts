@@ -10,8 +10,8 @@
  * posts under /dashboard, hidden from the docs). src/webhooks has no HTTP routes of its own; its
  * endpoints are managed through the dashboard and the CLI.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startServer, type TestServer } from "../support/server";
+import { beforeAll, expect, test } from "bun:test";
+import { useServer } from "../support/server";
 
 const ROUTES = [
   // src/server.ts
@@ -72,17 +72,13 @@ const ROUTES = [
 
 const METHODS = ["get", "post", "put", "patch", "delete", "head", "options"];
 
-let server: TestServer;
+const server = useServer();
 let doc: any;
 
 beforeAll(async () => {
-  server = await startServer();
-  const res = await fetch(`${server.url}/swagger/json`);
+  const res = await fetch(`${server().url}/swagger/json`);
   expect(res.status).toBe(200);
   doc = await res.json();
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
 });
 
 function documented(): string[] {
@@ -219,7 +215,7 @@ test("the server answers every listed route (not the router's 'Not found' fallba
   for (const route of ROUTES) {
     const [method, template] = route.split(" ") as [string, string];
     const path = template.replace(/\{[^}]+\}/g, "x1");
-    const res = await fetch(`${server.url}${path}`, {
+    const res = await fetch(`${server().url}${path}`, {
       method,
       headers: method === "GET" || method === "DELETE" ? {} : { "content-type": "application/json" },
       body: method === "GET" || method === "DELETE" ? undefined : "{}",
@@ -229,14 +225,14 @@ test("the server answers every listed route (not the router's 'Not found' fallba
   }
   expect(unanswered).toEqual([]);
   // The fallback itself, for comparison: unknown routes answer it in each API's own envelope.
-  const api = await fetch(`${server.url}/api/v1/nothing-here`);
+  const api = await fetch(`${server().url}/api/v1/nothing-here`);
   expect({ status: api.status, body: await api.json() }).toEqual({ status: 404, body: { error: { code: "not_found", message: "Not found: GET /api/v1/nothing-here" } } });
-  const other = await fetch(`${server.url}/nothing-here`, { method: "POST" });
+  const other = await fetch(`${server().url}/nothing-here`, { method: "POST" });
   expect({ status: other.status, body: await other.json() }).toEqual({ status: 404, body: { error: "Not found: POST /nothing-here" } });
 });
 
 test("/swagger is HTML whose scripts, styles and spec URL are all local and load with 200", async () => {
-  const res = await fetch(`${server.url}/swagger`);
+  const res = await fetch(`${server().url}/swagger`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toStartWith("text/html");
   const html = await res.text();
@@ -250,12 +246,12 @@ test("/swagger is HTML whose scripts, styles and spec URL are all local and load
   expect(html.match(/https?:\/\/[^\s"'<>]+/gi) ?? []).toEqual([]);
 
   for (const url of urls) {
-    const asset = await fetch(new URL(url, `${server.url}/swagger`));
+    const asset = await fetch(new URL(url, `${server().url}/swagger`));
     const body = await asset.text();
     expect({ url, status: asset.status, nonEmpty: body.length > 0 }).toEqual({ url, status: 200, nonEmpty: true });
   }
-  const bundle = await fetch(`${server.url}/swagger/assets/swagger-ui-bundle.js`);
+  const bundle = await fetch(`${server().url}/swagger/assets/swagger-ui-bundle.js`);
   expect(bundle.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
-  const css = await fetch(`${server.url}/swagger/assets/swagger-ui.css`);
+  const css = await fetch(`${server().url}/swagger/assets/swagger-ui.css`);
   expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
 });

@@ -3,26 +3,22 @@
  * reserved, login is CSRF-safe and its rate limit holds under parallel attempts, unknown app ids do
  * not become metrics labels, one socket cannot join unbounded channels, disabled apps do not publish.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { afterEach, beforeAll, expect, test } from "bun:test";
 import { RawSocket } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { ApiClient, expectError, newAccount, PASSWORD, setupAdmin } from "./api-helpers";
 
-let server: TestServer;
+const server = useServer();
 let admin: ApiClient;
 let alice: ApiClient;
 const sockets: RawSocket[] = [];
 
 beforeAll(async () => {
-  server = await startServer();
-  admin = await setupAdmin(server);
+  admin = await setupAdmin(server());
   alice = await newAccount(admin, "alice@example.com", { planId: "business" });
 });
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
 });
 
 test("an account cannot choose an app's key or secret, nor raise a limit above its default", async () => {
@@ -49,12 +45,12 @@ test("a deleted app's key stays reserved, so deployed clients never reach anothe
   expect(first.status).toBe(201);
   expect((await admin.delete(`/apps/${first.body.id}`)).status).toBe(200);
   expectError(await admin.post("/apps", { name: "new", key: "reserved-key-1" }), 409, "conflict", "The key 'reserved-key-1' is already used by another app");
-  const cli = server.cli(["apps", "create", "--name", "n", "--key", "reserved-key-1"]);
+  const cli = server().cli(["apps", "create", "--name", "n", "--key", "reserved-key-1"]);
   expect({ code: cli.code, stderr: cli.stderr }).toEqual({ code: 1, stderr: "mawjly: The key 'reserved-key-1' is already used by another app\n" });
 });
 
 test("sign-in refuses form posts and foreign origins (login CSRF)", async () => {
-  const url = `${server.url}/api/v1/session`;
+  const url = `${server().url}/api/v1/session`;
   const form = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -76,7 +72,7 @@ test("sign-in refuses form posts and foreign origins (login CSRF)", async () => 
 test("parallel wrong passwords cannot slip past the limit of 5 per email and address", async () => {
   await newAccount(admin, "target@example.com");
   const attempt = () =>
-    fetch(`${server.url}/api/v1/session`, {
+    fetch(`${server().url}/api/v1/session`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: "target@example.com", password: "wrong password!" }),
@@ -87,15 +83,15 @@ test("parallel wrong passwords cannot slip past the limit of 5 per email and add
 });
 
 test("unknown app ids in URLs never become metrics labels", async () => {
-  for (let i = 0; i < 5; i++) await fetch(`${server.url}/apps/junk-${i}/channels`);
-  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  for (let i = 0; i < 5; i++) await fetch(`${server().url}/apps/junk-${i}/channels`);
+  const metrics = await (await fetch(`${server().url}/metrics`)).text();
   expect(metrics).not.toContain("junk-");
   expect(metrics).toContain('mawjly_http_requests_total{method="GET",route="/apps/:appId/channels",status="404"} 5');
 });
 
 test("one socket may join at most maxChannelsPerConnection channels", async () => {
-  const app = server.createApp(["--max-channels-per-connection", "2"]);
-  const socket = await RawSocket.connect(server, app.key);
+  const app = server().createApp(["--max-channels-per-connection", "2"]);
+  const socket = await RawSocket.connect(server(), app.key);
   sockets.push(socket);
   for (const channel of ["a", "b"]) {
     socket.send({ event: "pusher:subscribe", data: { channel } });

@@ -2,28 +2,24 @@
  * Management API sign-in paths: the one-time setup link, sign-in with its rate limit, sign-out,
  * CSRF for cookie sessions (Bearer tokens need none), personal API tokens, and sign-up closed/open.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startServer, type TestServer } from "../support/server";
+import { beforeAll, expect, test } from "bun:test";
+import { useServer } from "../support/server";
 import { ApiClient, cli, eventually, expectError, expectReply, PASSWORD, sessionCookieOf, sessionFrom, setupToken, signIn, type Reply } from "./api-helpers";
 
 const SIGN_IN_FIRST = "Sign in first, or send Authorization: Bearer <token>";
 const SETUP_USED = "This setup link is invalid or was already used";
 
-let server: TestServer;
+const server = useServer();
 let anonymous: ApiClient;
 let admin: ApiClient;
 let setupReply: Reply;
 let wrongTokenBeforeSetup: Reply;
 
 beforeAll(async () => {
-  server = await startServer();
-  anonymous = new ApiClient(server);
+  anonymous = new ApiClient(server());
   wrongTokenBeforeSetup = await anonymous.post("/setup", { token: "not-the-token", email: "admin@example.com", password: PASSWORD });
-  setupReply = await anonymous.post("/setup", { token: setupToken(server), email: "Admin@Example.com", name: "Ada", password: PASSWORD });
-  admin = sessionFrom(server, setupReply);
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  setupReply = await anonymous.post("/setup", { token: setupToken(server()), email: "Admin@Example.com", name: "Ada", password: PASSWORD });
+  admin = sessionFrom(server(), setupReply);
 });
 
 test("the setup link's token creates the first admin once, then stops working", async () => {
@@ -40,7 +36,7 @@ test("the setup link's token creates the first admin once, then stops working", 
   expect(me.body.plan.id).toBe("unlimited");
   expect(me.body.csrfToken).toBe(setupReply.body.csrfToken);
 
-  const again = await anonymous.post("/setup", { token: setupToken(server), email: "second@example.com", password: PASSWORD });
+  const again = await anonymous.post("/setup", { token: setupToken(server()), email: "second@example.com", password: PASSWORD });
   expectError(again, 403, "forbidden", SETUP_USED);
   const accounts = await admin.get("/accounts");
   expect(accounts.body.items.map((a: { email: string }) => a.email)).toEqual(["admin@example.com"]);
@@ -54,7 +50,7 @@ test("sign-in: a wrong password or unknown email is 400, the right one opens a s
   const reply = await anonymous.post("/session", { email: " ADMIN@example.com ", password: PASSWORD });
   expect(reply.status).toBe(200);
   expect(reply.body.account.email).toBe("admin@example.com");
-  const session = sessionFrom(server, reply);
+  const session = sessionFrom(server(), reply);
   expect((await session.get("/me")).status).toBe(200);
   // Behind a TLS-terminating proxy the cookie is marked Secure.
   const proxied = await anonymous.post("/session", { email: "admin@example.com", password: PASSWORD }, { headers: { "x-forwarded-proto": "https" } });
@@ -73,7 +69,7 @@ test("the 6th failed sign-in for one email is refused, even with the right passw
 });
 
 test("sign-out revokes the session: the cookie no longer works", async () => {
-  const session = await signIn(server, "admin@example.com");
+  const session = await signIn(server(), "admin@example.com");
   const out = await session.delete("/session");
   expect(out.status).toBe(200);
   expect(out.body).toEqual({});
@@ -88,9 +84,9 @@ test("sign-out revokes the session: the cookie no longer works", async () => {
 test("no credentials, or a session cookie that was never issued, is 401", async () => {
   expectError(await anonymous.get("/me"), 401, "unauthorized", SIGN_IN_FIRST);
   expectError(await anonymous.get("/apps"), 401, "unauthorized", SIGN_IN_FIRST);
-  expectError(await new ApiClient(server, { cookie: "forged", csrf: "x" }).get("/me"), 401, "unauthorized", SIGN_IN_FIRST);
-  expectError(await new ApiClient(server, { bearer: "mwj_forged" }).get("/me"), 401, "unauthorized", "Invalid or revoked API token");
-  expectError(await new ApiClient(server, { bearer: "not-a-token" }).get("/me"), 401, "unauthorized", "Invalid or revoked API token");
+  expectError(await new ApiClient(server(), { cookie: "forged", csrf: "x" }).get("/me"), 401, "unauthorized", SIGN_IN_FIRST);
+  expectError(await new ApiClient(server(), { bearer: "mwj_forged" }).get("/me"), 401, "unauthorized", "Invalid or revoked API token");
+  expectError(await new ApiClient(server(), { bearer: "not-a-token" }).get("/me"), 401, "unauthorized", "Invalid or revoked API token");
 });
 
 test("CSRF: cookie sessions need the same Origin and the CSRF token on changes; Bearer tokens need neither", async () => {
@@ -108,12 +104,12 @@ test("CSRF: cookie sessions need the same Origin and the CSRF token on changes; 
   const ok = await admin.post("/tokens", { name: "with both" });
   expect(ok.status).toBe(201);
   // A same-origin Referer stands in for a missing Origin.
-  const referer = await admin.post("/tokens", { name: "via referer" }, { origin: null, headers: { referer: `${server.url}/dashboard` } });
+  const referer = await admin.post("/tokens", { name: "via referer" }, { origin: null, headers: { referer: `${server().url}/dashboard` } });
   expect(referer.status).toBe(201);
   // Reads need no CSRF token.
   expect((await admin.get("/tokens", { origin: null, csrf: null })).status).toBe(200);
 
-  const script = new ApiClient(server, { bearer: ok.body.token });
+  const script = new ApiClient(server(), { bearer: ok.body.token });
   const app = await script.post("/apps", { name: "from a script" });
   expect(app.status).toBe(201);
   expect((await script.delete(`/apps/${app.body.id}`, { headers: { origin: "http://evil.example" } })).status).toBe(200);
@@ -123,7 +119,7 @@ test("a Bearer request needs no Origin and no CSRF token, even on changes; a coo
   const token = (await admin.post("/tokens", { name: "curl" })).body.token;
   // As curl sends it: no Origin, no Referer, no cookie, no X-CSRF-Token.
   const curl = (method: string, path: string, body?: unknown) =>
-    fetch(`${server.url}/api/v1${path}`, {
+    fetch(`${server().url}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -144,7 +140,7 @@ test("personal API tokens: shown once, work as Bearer, listed without values, 40
   const created = await admin.post("/tokens", { name: "ci" });
   expect(created.status).toBe(201);
   expect(created.body).toEqual({ id: expect.any(String), name: "ci", createdAt: expect.any(String), lastUsedAt: null, revokedAt: null, token: expect.stringMatching(/^mwj_[A-Za-z0-9_-]{40}$/) });
-  const bearer = new ApiClient(server, { bearer: created.body.token });
+  const bearer = new ApiClient(server(), { bearer: created.body.token });
   const me = await bearer.get("/me");
   expect(me.status).toBe(200);
   expect(me.body.account.email).toBe("admin@example.com");
@@ -167,12 +163,12 @@ test("sign-up: closed by default (403), opened by the CLI or by an admin, new ac
   expectError(await anonymous.post("/signup", { email: "early@example.com", password: PASSWORD }), 403, "forbidden", closed);
   expect((await admin.get("/settings")).body).toEqual({ signupOpen: false });
 
-  expect(cli(server, ["accounts", "signup", "open"])).toBe("Sign-up is now open\n");
+  expect(cli(server(), ["accounts", "signup", "open"])).toBe("Sign-up is now open\n");
   const first = await eventually(() => anonymous.post("/signup", { email: "first@example.com", password: PASSWORD }), (r) => r.status !== 403);
   expect(first.status).toBe(201);
   expect(first.body.account).toEqual({ id: expect.any(String), email: "first@example.com", name: "first", isAdmin: false, planId: "free", createdAt: expect.any(String) });
   sessionCookieOf(first);
-  const me = await sessionFrom(server, first).get("/me");
+  const me = await sessionFrom(server(), first).get("/me");
   expect(me.body.plan).toEqual({ id: "free", name: "Free", maxApps: 2, maxConnections: 100, maxAppConnections: 0, maxMessagesPerDay: 200000, createdAt: "2026-01-01T00:00:00.000Z" });
   expect(me.body.usage).toEqual({ apps: 0, connections: 0, messagesToday: 0 });
 

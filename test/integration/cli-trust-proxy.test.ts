@@ -3,8 +3,8 @@
  * client address comes from X-Forwarded-For, so a proxy's clients are limited one by one. Without it
  * the header is ignored, or clients could choose their own address.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startServer, type TestServer } from "../support/server";
+import { describe, expect, test } from "bun:test";
+import { useServer, type TestServer } from "../support/server";
 
 const attempt = (server: TestServer, forwardedFor: string) =>
   fetch(`${server.url}/api/v1/session`, {
@@ -17,21 +17,17 @@ const WRONG = { status: 400, body: { error: { code: "invalid", message: "Wrong e
 const BLOCKED = { status: 403, body: { error: { code: "forbidden", message: "Too many failed sign-in attempts; wait 15 minutes and try again" } } };
 
 describe.concurrent("sign-in limits and X-Forwarded-For", () => {
-  let trusting: TestServer;
-  let plain: TestServer;
-  beforeAll(async () => {
-    [trusting, plain] = await Promise.all([startServer({ env: { MAWJLY_TRUST_PROXY: "1" } }), startServer({ env: { MAWJLY_TRUST_PROXY: "" } })]);
-  });
-  afterAll(() => Promise.all([trusting.stop(), plain.stop()]));
+  const trusting = useServer({ env: { MAWJLY_TRUST_PROXY: "1" } });
+  const plain = useServer({ env: { MAWJLY_TRUST_PROXY: "" } });
 
   test("MAWJLY_TRUST_PROXY=1: limited per forwarded address", async () => {
-    for (let i = 0; i < 5; i++) expect(await attempt(trusting, "203.0.113.1")).toEqual(WRONG);
-    expect(await attempt(trusting, "203.0.113.1")).toEqual(BLOCKED);
-    expect(await attempt(trusting, "203.0.113.2")).toEqual(WRONG);
+    for (let i = 0; i < 5; i++) expect(await attempt(trusting(), "203.0.113.1")).toEqual(WRONG);
+    expect(await attempt(trusting(), "203.0.113.1")).toEqual(BLOCKED);
+    expect(await attempt(trusting(), "203.0.113.2")).toEqual(WRONG);
   });
 
   test("without it: the header is ignored, one limit for the connecting address", async () => {
-    for (let i = 0; i < 5; i++) expect(await attempt(plain, `198.51.100.${i}`)).toEqual(WRONG);
-    expect(await attempt(plain, "198.51.100.99")).toEqual(BLOCKED);
+    for (let i = 0; i < 5; i++) expect(await attempt(plain(), `198.51.100.${i}`)).toEqual(WRONG);
+    expect(await attempt(plain(), "198.51.100.99")).toEqual(BLOCKED);
   });
 });

@@ -3,31 +3,27 @@
  * the exact response bodies with and without `info`, socket exclusion and terminate_connections
  * (also on the path without /apps/{app_id} that pusher-http-python 3.3.3 uses).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type Pusher from "pusher";
 import type { App } from "../../src/engine/app";
 import { hmacHex, signChannel } from "../../src/protocol/signatures";
-import { closeSockets, serverSdk, subscribedSocket, trackedSocket } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { serverSdk, subscribedSocket, trackedSocket } from "../support/clients";
+import { useServer } from "../support/server";
+import { eventually } from "../support/wait";
 import { signedFetch, type SignOptions } from "../unit/signing";
 
-let server: TestServer;
+const server = useServer();
 let app: App;
 let sdk: Pusher;
 
 beforeAll(async () => {
-  server = await startServer();
-  app = server.createApp();
-  sdk = serverSdk(server, app);
-});
-afterAll(async () => {
-  closeSockets();
-  expect(await server.stop()).toBe(0);
+  app = server().createApp();
+  sdk = serverSdk(server(), app);
 });
 
 /** A raw socket subscribed to `channel` (signed for private/presence); presence identity `userId`. */
-const open = () => trackedSocket(server, app.key);
-const subscriber = (channel: string, userId?: string, userInfo?: unknown) => subscribedSocket(server, app, channel, userId, userInfo);
+const open = () => trackedSocket(server(), app.key);
+const subscriber = (channel: string, userId?: string, userInfo?: unknown) => subscribedSocket(server(), app, channel, userId, userInfo);
 
 const json = async (res: { json(): Promise<unknown>; status: number }) => ({ status: res.status, body: await res.json() });
 
@@ -170,19 +166,19 @@ describe("users", () => {
 });
 
 test("at the highest maxMessageBytes, a trigger whose data doubles when JSON-escaped fits the server's body limit", async () => {
-  const big = server.createApp(["--max-message-bytes", "512000"]);
-  const socket = await subscribedSocket(server, big, "t-huge");
+  const big = server().createApp(["--max-message-bytes", "512000"]);
+  const socket = await subscribedSocket(server(), big, "t-huge");
   const data = '"'.repeat(512000);
-  expect(await json(await serverSdk(server, big).trigger("t-huge", "huge", data))).toEqual({ status: 200, body: {} });
+  expect(await json(await serverSdk(server(), big).trigger("t-huge", "huge", data))).toEqual({ status: 200, body: {} });
   expect((await socket.next((f) => f.event === "huge")).data).toBe(data);
 });
 
 describe("POST /users/{id}/terminate_connections (pusher-http-python 3.3.3 leaves out /apps/{app_id})", () => {
   const EMPTY = "{}";
   const python = (o: Partial<SignOptions> = {}) =>
-    signedFetch(server.url, { key: app.key, secret: app.secret, method: "POST", path: "/users/py-user/terminate_connections", body: EMPTY, ...o });
+    signedFetch(server().url, { key: app.key, secret: app.secret, method: "POST", path: "/users/py-user/terminate_connections", body: EMPTY, ...o });
   const withApp = (o: Partial<SignOptions> = {}) =>
-    signedFetch(server.url, { key: app.key, secret: app.secret, method: "POST", path: `/apps/${app.id}/users/py-user/terminate_connections`, body: EMPTY, ...o });
+    signedFetch(server().url, { key: app.key, secret: app.secret, method: "POST", path: `/apps/${app.id}/users/py-user/terminate_connections`, body: EMPTY, ...o });
 
   test("signed with the app's key: 200 {}, the user's sockets get 4009, others stay", async () => {
     const signedIn = await open();
@@ -204,14 +200,9 @@ describe("POST /users/{id}/terminate_connections (pusher-http-python 3.3.3 leave
   });
 
   test("a second key pair of the app names the same app", async () => {
-    const pair = JSON.parse(server.cli(["apps", "keys", app.id, "--add", "--json"]).stdout);
+    const pair = JSON.parse(server().cli(["apps", "keys", app.id, "--add", "--json"]).stdout);
     // The CLI wrote to SQLite; the server picks the new pair up through its change watcher.
-    const deadline = Date.now() + 5000;
-    let res = await python({ key: pair.key, secret: pair.secret });
-    while (res.status !== 200 && Date.now() < deadline) {
-      await Bun.sleep(50);
-      res = await python({ key: pair.key, secret: pair.secret });
-    }
+    const res = await eventually(() => python({ key: pair.key, secret: pair.secret }), (r) => r.status === 200, 5000);
     expect(res).toEqual({ status: 200, body: {} });
   });
 

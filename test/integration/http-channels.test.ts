@@ -3,31 +3,26 @@
  * for listed, single and presence-user queries, and the 400s for attributes a channel type lacks or
  * the app has not enabled (subscription_count without subscription counting).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type Pusher from "pusher";
 import type { App } from "../../src/engine/app";
 import { signChannel } from "../../src/protocol/signatures";
-import { closeSockets, serverSdk, subscribedSocket, trackedSocket } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { serverSdk, subscribedSocket, trackedSocket } from "../support/clients";
+import { useServer } from "../support/server";
 import { signedFetch } from "../unit/signing";
 
-let server: TestServer;
+const server = useServer();
 let app: App;
 let sdk: Pusher;
 
 beforeAll(async () => {
-  server = await startServer();
   // subscription_count answers only where subscription counting is on (§5.6: "app setting").
-  app = server.createApp(["--subscription-count"]);
-  sdk = serverSdk(server, app);
-});
-afterAll(async () => {
-  closeSockets();
-  expect(await server.stop()).toBe(0);
+  app = server().createApp(["--subscription-count"]);
+  sdk = serverSdk(server(), app);
 });
 
-const open = () => trackedSocket(server, app.key);
-const subscriber = (channel: string, userId?: string, userInfo?: unknown) => subscribedSocket(server, app, channel, userId, userInfo);
+const open = () => trackedSocket(server(), app.key);
+const subscriber = (channel: string, userId?: string, userInfo?: unknown) => subscribedSocket(server(), app, channel, userId, userInfo);
 
 /** GET through the SDK; errors (status ≥ 400) come back as {status, body} too. */
 async function get(path: string, params: Record<string, string> = {}) {
@@ -124,7 +119,7 @@ describe("with subscribers", () => {
   });
 
   test("PHP-style percent-encoded info (user_count%2Csubscription_count) is accepted", async () => {
-    const res = await signedFetch(server.url, {
+    const res = await signedFetch(server().url, {
       key: app.key,
       secret: app.secret,
       method: "GET",
@@ -217,9 +212,9 @@ describe("an app without subscription counting", () => {
   let plain: App;
   let plainSdk: Pusher;
   beforeAll(async () => {
-    plain = server.createApp();
-    plainSdk = serverSdk(server, plain);
-    await subscribedSocket(server, plain, "plain-news");
+    plain = server().createApp();
+    plainSdk = serverSdk(server(), plain);
+    await subscribedSocket(server(), plain, "plain-news");
   });
   const plainGet = async (path: string, params: Record<string, string> = {}) => {
     try {

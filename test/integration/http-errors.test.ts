@@ -2,32 +2,28 @@
  * The HTTP API's guard against the real server (§5.1, §5.2): unknown apps, every signature failure,
  * disabled apps and unknown routes, with raw requests signed by the test (test/unit/signing.ts).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
 import { requestStringToSign } from "../../src/protocol/http-signature";
 import { hmacHex, md5Hex } from "../../src/protocol/signatures";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { signedFetch, type SignOptions } from "../unit/signing";
 
-let server: TestServer;
+const server = useServer();
 let app: App;
 let other: App;
 let disabled: App;
 
 beforeAll(async () => {
-  server = await startServer();
-  app = server.createApp();
-  other = server.createApp();
-  disabled = server.createApp(["--disabled"]);
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  app = server().createApp();
+  other = server().createApp();
+  disabled = server().createApp(["--disabled"]);
 });
 
 const BODY = `{"name":"my-event","channel":"my-channel","data":"{}"}`;
 
 function trigger(overrides: Partial<SignOptions> = {}, target: App = app) {
-  return signedFetch(server.url, {
+  return signedFetch(server().url, {
     key: target.key,
     secret: target.secret,
     method: "POST",
@@ -61,7 +57,7 @@ describe("unknown app", () => {
 
 describe("signature failures (401)", () => {
   test("no auth parameters", async () => {
-    const res = await fetch(`${server.url}/apps/${app.id}/events`, { method: "POST", body: BODY });
+    const res = await fetch(`${server().url}/apps/${app.id}/events`, { method: "POST", body: BODY });
     expect({ status: res.status, body: await res.json() }).toEqual({
       status: 401,
       body: { error: "Missing authentication parameter(s): auth_key, auth_timestamp, auth_version, auth_signature" },
@@ -147,7 +143,7 @@ describe("signature failures (401)", () => {
   });
 
   test("GET endpoints are signed too", async () => {
-    const res = await fetch(`${server.url}/apps/${app.id}/channels`);
+    const res = await fetch(`${server().url}/apps/${app.id}/channels`);
     expect({ status: res.status, body: await res.json() }).toEqual({
       status: 401,
       body: { error: "Missing authentication parameter(s): auth_key, auth_timestamp, auth_version, auth_signature" },
@@ -155,7 +151,7 @@ describe("signature failures (401)", () => {
   });
 
   test("malformed percent-encoding in the query is a 400", async () => {
-    const res = await fetch(`${server.url}/apps/${app.id}/channels?info=%E0%A4%A`);
+    const res = await fetch(`${server().url}/apps/${app.id}/channels?info=%E0%A4%A`);
     expect({ status: res.status, body: await res.json() }).toEqual({
       status: 400,
       body: { error: "Malformed query string: cannot decode '%E0%A4%A'" },
@@ -173,7 +169,7 @@ describe("disabled app", () => {
   });
 
   test("GET queries of a disabled app get 403 as well", async () => {
-    const res = await signedFetch(server.url, {
+    const res = await signedFetch(server().url, {
       key: disabled.key,
       secret: disabled.secret,
       method: "GET",
@@ -189,7 +185,7 @@ describe("unknown routes", () => {
     ["GET", "/apps/1/events"],
     ["DELETE", "/apps/1/channels"],
   ])("%s %s is a 404 in the API's JSON error envelope", async (method, path) => {
-    const res = await fetch(server.url + path, { method });
+    const res = await fetch(server().url + path, { method });
     // Every refusal of the Pusher HTTP API is `{"error": "..."}` (respond.ts; one envelope, STYLE.md).
     expect(res.headers.get("content-type")).toStartWith("application/json");
     expect({ status: res.status, body: await res.json() }).toEqual({
@@ -201,7 +197,7 @@ describe("unknown routes", () => {
 
 describe("the server's root and favicon", () => {
   test("GET / is a 302 to the dashboard's apps list (which sends a signed-out visitor on to sign-in)", async () => {
-    const res = await fetch(`${server.url}/`, { redirect: "manual" });
+    const res = await fetch(`${server().url}/`, { redirect: "manual" });
     expect({ status: res.status, location: res.headers.get("location"), body: await res.text() }).toEqual({
       status: 302,
       location: "/dashboard/apps",
@@ -210,29 +206,29 @@ describe("the server's root and favicon", () => {
   });
 
   test("GET /favicon.ico is the embedded SVG icon, the same file the pages link to", async () => {
-    const res = await fetch(`${server.url}/favicon.ico`);
+    const res = await fetch(`${server().url}/favicon.ico`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/svg+xml");
     const icon = await res.text();
     expect(icon).toStartWith('<svg xmlns="http://www.w3.org/2000/svg"');
-    const linked = await fetch(`${server.url}/dashboard/assets/favicon.svg`);
+    const linked = await fetch(`${server().url}/dashboard/assets/favicon.svg`);
     expect({ status: linked.status, type: linked.headers.get("content-type"), body: await linked.text() }).toEqual({
       status: 200,
       type: "image/svg+xml",
       body: icon,
     });
     // Revalidation works as for the other embedded assets.
-    const again = await fetch(`${server.url}/favicon.ico`, { headers: { "if-none-match": res.headers.get("etag")! } });
+    const again = await fetch(`${server().url}/favicon.ico`, { headers: { "if-none-match": res.headers.get("etag")! } });
     expect(again.status).toBe(304);
   });
 
   test("the login page links the icon", async () => {
-    const html = await (await fetch(`${server.url}/dashboard/login`)).text();
+    const html = await (await fetch(`${server().url}/dashboard/login`)).text();
     expect(html).toContain('<link rel="icon" href="/dashboard/assets/favicon.svg" type="image/svg+xml"');
   });
 
   test("other unknown paths are still the JSON 404", async () => {
-    const res = await fetch(`${server.url}/favicon.png`);
+    const res = await fetch(`${server().url}/favicon.png`);
     expect({ status: res.status, body: await res.json() }).toEqual({ status: 404, body: { error: "Not found: GET /favicon.png" } });
   });
 });

@@ -2,24 +2,21 @@
  * Validation of trigger and batch bodies against the real server (§5.3, §5.4, §7.1 limits), each
  * refusal with its exact status and body; requests are correctly signed so only the body is at fault.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
+import { eventually } from "../support/wait";
 import { signedFetch, signedQuery } from "../unit/signing";
 
-let server: TestServer;
+const server = useServer();
 let app: App;
 
 beforeAll(async () => {
-  server = await startServer();
-  app = server.createApp();
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  app = server().createApp();
 });
 
 function post(endpoint: "events" | "batch_events", body: unknown, target: App = app) {
-  return signedFetch(server.url, {
+  return signedFetch(server().url, {
     key: target.key,
     secret: target.secret,
     method: "POST",
@@ -100,7 +97,7 @@ describe("POST /events body", () => {
     // signedFetch sends application/json; a text/plain body must verify and parse the same.
     const body = JSON.stringify(valid);
     const query = signedQuery({ key: app.key, secret: app.secret, method: "POST", path: `/apps/${app.id}/events`, body });
-    const res = await fetch(`${server.url}/apps/${app.id}/events?${query}`, {
+    const res = await fetch(`${server().url}/apps/${app.id}/events?${query}`, {
       method: "POST",
       headers: { "content-type": "text/plain" },
       body,
@@ -115,19 +112,14 @@ describe("event names: strict rule, and lenient after apps update (Laravel)", ()
     `Invalid event name: invalid event name '${name}': names must match [A-Za-z0-9_\\-:.]+ (enable the app setting lenientEventNames to accept any name up to 200 characters, e.g. Laravel class names)`;
 
   test("refused by default, accepted once the app enables lenient event names", async () => {
-    const laravelApp = server.createApp();
+    const laravelApp = server().createApp();
     expect(await trigger(laravel, laravelApp)).toEqual(refused(400, strictError("App\\Events\\OrderShipped")));
     expect(await trigger({ ...laravel, name: "has space" }, laravelApp)).toEqual(refused(400, strictError("has space")));
 
-    const update = server.cli(["apps", "update", laravelApp.id, "--lenient-event-names"]);
+    const update = server().cli(["apps", "update", laravelApp.id, "--lenient-event-names"]);
     expect(update.code).toBe(0);
     // The running server notices a CLI change within ~250 ms (AppChangeWatcher); poll for it.
-    const deadline = Date.now() + 5000;
-    let res = await trigger(laravel, laravelApp);
-    while (res.status !== 200 && Date.now() < deadline) {
-      await Bun.sleep(50);
-      res = await trigger(laravel, laravelApp);
-    }
+    const res = await eventually(() => trigger(laravel, laravelApp), (r) => r.status === 200, 5000);
     expect(res).toEqual(ok);
     expect(await trigger({ ...laravel, name: "has space" }, laravelApp)).toEqual(ok);
     // The length limit still applies.

@@ -2,37 +2,33 @@
  * Laravel Echo (broadcaster "pusher") against Mawjly, as most Pusher users reach it. Laravel
  * broadcasts class names such as App\Events\OrderShipped, so the app enables lenient event names.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { afterEach, beforeAll, expect, test } from "bun:test";
 import Echo from "laravel-echo";
 import PusherJS from "pusher-js";
 import type { App } from "../../src/engine/app";
 import { serverSdk, waitFor } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 
-let server: TestServer;
+const server = useServer();
 let app: App;
 const echoes: Echo<"pusher">[] = [];
 
 beforeAll(async () => {
-  server = await startServer();
-  app = server.createApp(["--client-events", "--lenient-event-names"]);
+  app = server().createApp(["--client-events", "--lenient-event-names"]);
 });
 afterEach(() => {
   for (const echo of echoes.splice(0)) echo.disconnect();
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
 
 function echo(user: { id: string; name: string }): Echo<"pusher"> {
-  const sdk = serverSdk(server, app);
+  const sdk = serverSdk(server(), app);
   const instance = new Echo<"pusher">({
     broadcaster: "pusher",
     Pusher: PusherJS,
     key: app.key,
     cluster: app.cluster,
-    wsHost: server.host,
-    wsPort: server.port,
+    wsHost: server().host,
+    wsPort: server().port,
     forceTLS: false,
     enabledTransports: ["ws"],
     disableStats: true,
@@ -60,7 +56,7 @@ test("channel().listen() receives App\\Events\\OrderShipped broadcast by the ser
   const e = echo({ id: "1", name: "Ada" });
   const received = waitFor((cb) => e.channel("orders").listen("OrderShipped", cb));
   await subscribed(e, "orders");
-  await serverSdk(server, app).trigger("orders", "App\\Events\\OrderShipped", { order: { id: 42 } });
+  await serverSdk(server(), app).trigger("orders", "App\\Events\\OrderShipped", { order: { id: 42 } });
   expect(await received).toEqual({ order: { id: 42 } });
 });
 
@@ -90,6 +86,6 @@ test("join() with here, joining and leaving, then leave()", async () => {
 
   bob.leave("room.1");
   expect(await leaving).toEqual({ name: "Bob" });
-  const users = await (await serverSdk(server, app).get({ path: "/channels/presence-room.1/users" })).json();
+  const users = await (await serverSdk(server(), app).get({ path: "/channels/presence-room.1/users" })).json();
   expect(users).toEqual({ users: [{ id: "1" }] });
 });

@@ -4,32 +4,26 @@
  * duration histogram counts the same requests by route template, the opened-connections counter no
  * longer clashes with the connections gauge, and the webhook backlog gauges are present.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { serverSdk } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 
-let server: TestServer;
+const server = useServer();
 
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
 
-const scrape = async () => (await (await fetch(`${server.url}/metrics`)).text()).split("\n");
+const scrape = async () => (await (await fetch(`${server().url}/metrics`)).text()).split("\n");
 
 test("each request is counted with the method, route template and the status it got", async () => {
-  const app = server.createApp();
+  const app = server().createApp();
   const statuses = [
-    (await fetch(`${server.url}/health`)).status,
-    (await serverSdk(server, app).get({ path: "/channels" })).status,
-    (await fetch(`${server.url}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status,
-    (await fetch(`${server.url}/api/v1/me`)).status,
-    (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: "Bearer mwj_wrong" } })).status,
-    (await fetch(`${server.url}/apps/${app.id}/channels`)).status,
-    (await fetch(`${server.url}/apps/no-such-app/channels`)).status,
-    (await fetch(`${server.url}/no/such/page`)).status,
+    (await fetch(`${server().url}/health`)).status,
+    (await serverSdk(server(), app).get({ path: "/channels" })).status,
+    (await fetch(`${server().url}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status,
+    (await fetch(`${server().url}/api/v1/me`)).status,
+    (await fetch(`${server().url}/api/v1/me`, { headers: { authorization: "Bearer mwj_wrong" } })).status,
+    (await fetch(`${server().url}/apps/${app.id}/channels`)).status,
+    (await fetch(`${server().url}/apps/no-such-app/channels`)).status,
+    (await fetch(`${server().url}/no/such/page`)).status,
   ];
   expect(statuses).toEqual([200, 200, 400, 401, 401, 401, 404, 404]);
 
@@ -59,13 +53,13 @@ test("each request is counted with the method, route template and the status it 
 });
 
 test("a method outside the standard set is labelled other", async () => {
-  expect((await fetch(`${server.url}/health`, { method: "PROPFIND" })).status).toBe(404);
+  expect((await fetch(`${server().url}/health`, { method: "PROPFIND" })).status).toBe(404);
   expect(await scrape()).toContain('mawjly_http_requests_total{method="other",route="unmatched",status="404"} 1');
 });
 
 test("gauge and counter families never share a name, and the webhook backlog is reported", async () => {
-  const app = server.createApp();
-  const socket = new WebSocket(`${server.wsUrl}/app/${app.key}?protocol=7`);
+  const app = server().createApp();
+  const socket = new WebSocket(`${server().wsUrl}/app/${app.key}?protocol=7`);
   await new Promise((resolve) => socket.addEventListener("message", resolve, { once: true }));
   const lines = await scrape();
   socket.close();

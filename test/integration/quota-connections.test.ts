@@ -3,9 +3,9 @@
  * account-wide connection cap closes the connection over it with 4004 (pusher-js then stays
  * disconnected); plan changes made with the CLI apply within a second.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { afterEach, beforeAll, expect, test } from "bun:test";
 import { RawSocket } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import {
   cleanup,
   cli,
@@ -20,24 +20,20 @@ import {
   type ApiClient,
 } from "./api-helpers";
 
-let server: TestServer;
+const server = useServer();
 let admin: ApiClient;
 const sockets: RawSocket[] = [];
 
 beforeAll(async () => {
-  server = await startServer();
-  admin = await setupAdmin(server);
+  admin = await setupAdmin(server());
 });
 afterEach(() => {
   cleanup();
   for (const s of sockets.splice(0)) if (s.closeCode === undefined) s.close();
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
 
 async function rawConnect(key: string): Promise<RawSocket> {
-  const socket = await RawSocket.connect(server, key);
+  const socket = await RawSocket.connect(server(), key);
   sockets.push(socket);
   return socket;
 }
@@ -60,19 +56,19 @@ test("the app cap: the free plan's third app is refused with 403 and the plan's 
   expect((await admin.patch(`/accounts/${alice.account!.id}`, { planId: "startup" })).body.planId).toBe("startup");
   expect((await alice.post("/apps", { name: "four" })).status).toBe(201);
   // Operator apps made with the CLI belong to no account and are never capped.
-  for (let i = 0; i < 3; i++) server.createApp();
+  for (let i = 0; i < 3; i++) server().createApp();
 });
 
 test("the connection cap: the third connection to any of the account's apps is closed with 4004", async () => {
-  expect(cli(server, ["plans", "create", "--id", "tiny", "--name", "Tiny", "--max-apps", "5", "--max-connections", "2", "--max-messages-per-day", "5"])).toBe("Created plan tiny\n");
+  expect(cli(server(), ["plans", "create", "--id", "tiny", "--name", "Tiny", "--max-apps", "5", "--max-connections", "2", "--max-messages-per-day", "5"])).toBe("Created plan tiny\n");
   const bob = await newAccount(admin, "bob@example.com");
-  cli(server, ["accounts", "update", bob.account!.id, "--plan", "tiny"]);
+  cli(server(), ["accounts", "update", bob.account!.id, "--plan", "tiny"]);
   await eventually(() => bob.get("/me"), (r) => r.body.plan.id === "tiny");
   const [appA, appB] = [await bob.createApp({ name: "a" }), await bob.createApp({ name: "b" })];
 
-  const first = await connectedClient(server, appA);
-  await connectedClient(server, appB);
-  const third = client(server, appA);
+  const first = await connectedClient(server(), appA);
+  await connectedClient(server(), appB);
+  const third = client(server(), appA);
   const states: string[] = [];
   third.connection.bind("state_change", (s: { current: string }) => states.push(s.current));
   const refused = nextError(third);
@@ -94,7 +90,7 @@ test("the connection cap: the third connection to any of the account's apps is c
   expect(again.handshake.event).toBe("pusher:connection_established");
 
   // Raising the plan's cap with the CLI applies within a second.
-  cli(server, ["plans", "update", "tiny", "--max-connections", "3"]);
+  cli(server(), ["plans", "update", "tiny", "--max-connections", "3"]);
   const raisedAt = Date.now();
   const admitted = await eventually(
     async () => {
@@ -116,7 +112,7 @@ test("the connection cap: the third connection to any of the account's apps is c
 });
 
 test("the plan's per-app connection cap closes with 4004 naming the per-app limit", async () => {
-  cli(server, ["plans", "create", "--id", "per-app", "--name", "PerApp", "--max-apps", "5", "--max-connections", "0", "--max-messages-per-day", "0", "--max-app-connections", "1"]);
+  cli(server(), ["plans", "create", "--id", "per-app", "--name", "PerApp", "--max-apps", "5", "--max-connections", "0", "--max-messages-per-day", "0", "--max-app-connections", "1"]);
   const carol = await newAccount(admin, "carol@example.com", { planId: "per-app" });
   const [appA, appB] = [await carol.createApp({ name: "a" }), await carol.createApp({ name: "b" })];
   expect((await rawConnect(appA.key)).handshake.event).toBe("pusher:connection_established");

@@ -3,10 +3,10 @@
  * an HTTP trigger that would deliver more than what is left is refused whole with 403, in the Pusher
  * API's `{"error": …}` and in the management API's envelope; client events are refused with 4301.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
 import { serverSdk } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import {
   cleanup,
   cli,
@@ -24,22 +24,17 @@ import {
 
 const EXCEEDED = "Message quota exceeded: the account's daily message allowance is used up";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 
 beforeAll(async () => {
-  server = await startServer();
-  await setupAdmin(server);
-  cli(server, ["plans", "create", "--id", "tiny", "--name", "Tiny", "--max-apps", "5", "--max-connections", "2", "--max-messages-per-day", "5"]);
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  await setupAdmin(server());
+  cli(server(), ["plans", "create", "--id", "tiny", "--name", "Tiny", "--max-apps", "5", "--max-connections", "2", "--max-messages-per-day", "5"]);
 });
 
 /** Triggers through the pusher SDK; resolves to the HTTP status and parsed body, also for errors. */
 async function trigger(app: App, channel: string | string[], event: string, data: unknown) {
   try {
-    const res = await serverSdk(server, app).trigger(channel, event, data);
+    const res = await serverSdk(server(), app).trigger(channel, event, data);
     return { status: res.status, body: await res.json() };
   } catch (err) {
     const { status, body } = err as { status: number; body: string };
@@ -49,14 +44,14 @@ async function trigger(app: App, channel: string | string[], event: string, data
 
 /** An account on the Tiny plan (5 messages a day), made with the CLI, signed in. */
 async function tinyAccount(email: string): Promise<ApiClient> {
-  expect(cliCreateAccount(server, email, ["--plan", "tiny"]).planId).toBe("tiny");
-  return signIn(server, email);
+  expect(cliCreateAccount(server(), email, ["--plan", "tiny"]).planId).toBe("tiny");
+  return signIn(server(), email);
 }
 
 test("HTTP triggers that would deliver more than what is left today are refused with 403; client events with 4301", async () => {
   const dana = await tinyAccount("dana@example.com");
   const app = await dana.createApp({ clientEvents: true });
-  const [a, b] = [await connectedClient(server, app), await connectedClient(server, app)];
+  const [a, b] = [await connectedClient(server(), app), await connectedClient(server(), app)];
   const [chA, chB] = [a.subscribe("private-chat"), b.subscribe("private-chat")];
   await Promise.all([subscribed(chA), subscribed(chB)]);
   const received: unknown[] = [];
@@ -98,17 +93,17 @@ test("HTTP triggers that would deliver more than what is left today are refused 
 test("the quota is per account across its apps, and raising it with the CLI applies within a second", async () => {
   const eve = await tinyAccount("eve@example.com");
   const [one, two] = [await eve.createApp({ name: "one" }), await eve.createApp({ name: "two" })];
-  const [c1, c2] = [await connectedClient(server, one), await connectedClient(server, two)];
+  const [c1, c2] = [await connectedClient(server(), one), await connectedClient(server(), two)];
   await Promise.all([subscribed(c1.subscribe("feed")), subscribed(c2.subscribe("feed"))]);
   for (let i = 0; i < 3; i++) expect((await trigger(one, "feed", "tick", { i })).status).toBe(200);
   for (let i = 0; i < 2; i++) expect((await trigger(two, "feed", "tick", { i })).status).toBe(200);
   expect(await trigger(one, "feed", "tick", {})).toEqual({ status: 403, body: { error: EXCEEDED } });
   expect(await trigger(two, "feed", "tick", {})).toEqual({ status: 403, body: { error: EXCEEDED } });
   // Batches count every item; the pusher SDK's triggerBatch gets the same 403.
-  const batch = await serverSdk(server, one).triggerBatch([{ channel: "feed", name: "tick", data: "{}" }]).catch((err) => err);
+  const batch = await serverSdk(server(), one).triggerBatch([{ channel: "feed", name: "tick", data: "{}" }]).catch((err) => err);
   expect({ status: batch.status, body: JSON.parse(batch.body) }).toEqual({ status: 403, body: { error: EXCEEDED } });
 
-  cli(server, ["plans", "update", "tiny", "--max-messages-per-day", "7"]);
+  cli(server(), ["plans", "update", "tiny", "--max-messages-per-day", "7"]);
   const raisedAt = Date.now();
   const accepted = await eventually(() => trigger(one, "feed", "tick", { late: true }), (r) => r.status === 200, 1500);
   expect(accepted).toEqual({ status: 200, body: {} });

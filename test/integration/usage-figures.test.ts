@@ -4,32 +4,27 @@
  * delivered, with the breakdown) while the daily quota keeps counting deliveries, the current bucket
  * is flagged partial, and the overview page says what it shows.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeSockets, RawSocket, subscribedSocket } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { startServer, useServer } from "../support/server";
 import { ApiClient, cli, cliCreateAccount, eventually, newAccount, setupAdmin, signIn } from "./api-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup: closeSockets });
 let alice: ApiClient;
 
 beforeAll(async () => {
-  server = await startServer();
-  alice = await newAccount(await setupAdmin(server), "alice@example.com", { planId: "business" });
-});
-afterEach(() => closeSockets());
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  alice = await newAccount(await setupAdmin(server()), "alice@example.com", { planId: "business" });
 });
 
-const dashboard = (path: string) => fetch(`${server.url}/dashboard${path}`, { headers: { cookie: `mawjly_session=${alice.auth.cookie}` } });
+const dashboard = (path: string) => fetch(`${server().url}/dashboard${path}`, { headers: { cookie: `mawjly_session=${alice.auth.cookie}` } });
 
 test("11 short connections, one after the other, make a peak of 1", async () => {
   const app = await alice.createApp();
   for (let i = 0; i < 11; i++) {
-    const socket = await RawSocket.connect(server, app.key);
+    const socket = await RawSocket.connect(server(), app.key);
     socket.close();
     await socket.closed();
   }
@@ -41,8 +36,8 @@ test("11 short connections, one after the other, make a peak of 1", async () => 
 
 test("messages: published + delivered with the breakdown; the quota figure stays deliveries", async () => {
   const app = await alice.createApp();
-  await subscribedSocket(server, app, "room");
-  await subscribedSocket(server, app, "room");
+  await subscribedSocket(server(), app, "room");
+  await subscribedSocket(server(), app, "room");
   expect((await alice.post(`/apps/${app.id}/events`, { name: "tick", data: "1", channel: "room" })).status).toBe(200);
   const usage = await eventually(() => alice.get(`/apps/${app.id}/usage`), (r) => r.body.today.delivered === 2);
   expect(usage.body.today).toEqual({ messages: 3, published: 1, delivered: 2, connectionsPeak: 2 });

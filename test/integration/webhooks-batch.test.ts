@@ -8,33 +8,32 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, waitFor } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
 
-let server: TestServer;
 let app: App;
 let dataDir: string;
 const batched = new Receiver().start();
 const single = new Receiver().start();
 
-beforeAll(async () => {
+beforeAll(() => {
   dataDir = newDataDir();
   app = createApp(dataDir);
   batched.trust(app);
   single.trust(app);
   addEndpoint(dataDir, app, batched.url, ["--batch", "--events", "channel_occupied"]);
   addEndpoint(dataDir, app, single.url, ["--events", "channel_occupied"]);
-  server = await startServer({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_BATCH_MS: "100", MAWJLY_WEBHOOK_BATCH_MAX: "8" } });
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+// The data dir with its apps and endpoints exists once the beforeAll above has run.
+const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_BATCH_MS: "100", MAWJLY_WEBHOOK_BATCH_MAX: "8" } }));
+afterAll(() => {
   batched.stop();
   single.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 test("20 occupied channels arrive in a few signed batches of at most 8 events", async () => {
-  const client = pusherClient(server, app);
+  const client = pusherClient(server(), app);
   try {
     await connected(client);
     const channels = Array.from({ length: 20 }, (_, i) => `batch-${i}`);
@@ -58,7 +57,7 @@ test("20 occupied channels arrive in a few signed batches of at most 8 events", 
 });
 
 test("a lone event waits for the batch window, not for a full batch", async () => {
-  const client = pusherClient(server, app);
+  const client = pusherClient(server(), app);
   try {
     await connected(client);
     const before = batched.requests.length;

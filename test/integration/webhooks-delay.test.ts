@@ -8,23 +8,22 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, waitFor } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
 
-let server: TestServer;
 let app: App;
 let dataDir: string;
 const receiver = new Receiver().start();
 
-beforeAll(async () => {
+beforeAll(() => {
   dataDir = newDataDir();
   app = createApp(dataDir);
   receiver.trust(app);
   addEndpoint(dataDir, app, receiver.url);
-  server = await startServer({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_DELAY_MS: "400" } });
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+// The data dir with its apps and endpoints exists once the beforeAll above has run.
+const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_DELAY_MS: "400" } }));
+afterAll(() => {
   receiver.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -33,7 +32,7 @@ const subscribed = (channel: any) => waitFor((cb) => channel.bind("pusher:subscr
 const count = (name: string, channel: string) => receiver.delivered().filter((e) => e.name === name && e.channel === channel).length;
 
 test("a channel left and joined again inside the window sends neither vacated nor a second occupied", async () => {
-  const client = pusherClient(server, app);
+  const client = pusherClient(server(), app);
   try {
     await connected(client);
     await subscribed(client.subscribe("flicker"));
@@ -51,18 +50,18 @@ test("a channel left and joined again inside the window sends neither vacated no
 });
 
 test("a presence user who reconnects inside the window sends neither member_removed nor member_added again", async () => {
-  const stay = pusherClient(server, app, { presence: { user_id: "stays" } });
-  let flaky = pusherClient(server, app, { presence: { user_id: "flaky" } });
+  const stay = pusherClient(server(), app, { presence: { user_id: "stays" } });
+  let flaky = pusherClient(server(), app, { presence: { user_id: "flaky" } });
   try {
     await Promise.all([connected(stay), connected(flaky)]);
     await subscribed(stay.subscribe("presence-nav"));
     await subscribed(flaky.subscribe("presence-nav"));
     await receiver.event((e) => e.name === "member_added" && e.user_id === "flaky");
     flaky.disconnect();
-    flaky = pusherClient(server, app, { presence: { user_id: "flaky" } });
+    flaky = pusherClient(server(), app, { presence: { user_id: "flaky" } });
     await connected(flaky);
     await subscribed(flaky.subscribe("presence-nav"));
-    const marker = pusherClient(server, app, { presence: { user_id: "marker" } });
+    const marker = pusherClient(server(), app, { presence: { user_id: "marker" } });
     await connected(marker);
     await subscribed(marker.subscribe("presence-nav"));
     marker.disconnect();
@@ -76,7 +75,7 @@ test("a presence user who reconnects inside the window sends neither member_remo
 });
 
 test("after the window the removal is sent, no earlier than the delay", async () => {
-  const client = pusherClient(server, app);
+  const client = pusherClient(server(), app);
   try {
     await connected(client);
     await subscribed(client.subscribe("leaves"));

@@ -8,6 +8,7 @@ import { afterAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
+import { until } from "../support/wait";
 import { addEndpoint, createApp, FAST_ENV, newDataDir, outboxRows, Receiver } from "./webhooks-helpers";
 
 const dataDir = newDataDir();
@@ -41,8 +42,7 @@ test("SIGKILL with deliveries pending, then restart: every event is delivered", 
   for (const c of channels) client.unsubscribe(c); // vacated: held for 3 s, written at once with a not-before time
   client.unsubscribe("comeback");
   // 11 occupied (being retried against the dead port) + 11 held vacated, all committed.
-  const deadline = Date.now() + 5000;
-  while (outboxRows(dataDir).length < 22 && Date.now() < deadline) await Bun.sleep(20);
+  await until(() => outboxRows(dataDir).length >= 22, "22 outbox rows");
   const rows = outboxRows(dataDir);
   expect(rows.filter((r) => r.type === "channel_occupied").length).toBe(11);
   expect(rows.filter((r) => r.type === "channel_vacated").length).toBe(11);
@@ -86,8 +86,7 @@ test("a graceful stop (SIGTERM) records the removals of the sockets it closes; t
   try {
     await connected(client);
     await Promise.all(["g-1", "g-2", "g-3"].map((c) => subscribed(client.subscribe(c))));
-    const deadline = Date.now() + 5000;
-    while (outboxRows(dir).length < 3 && Date.now() < deadline) await Bun.sleep(20);
+    await until(() => outboxRows(dir).length >= 3, "3 outbox rows");
     // The server closes the still-connected socket (4200) itself while stopping.
     expect(await first.stop()).toBe(0);
   } finally {

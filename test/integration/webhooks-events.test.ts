@@ -6,24 +6,23 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, serverSdk, waitFor } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
 
 const ALL = "channel_occupied,channel_vacated,member_added,member_removed,client_event,cache_miss,subscription_count";
-let server: TestServer;
 let app: App;
 let dataDir: string;
 const receiver = new Receiver().start();
 
-beforeAll(async () => {
+beforeAll(() => {
   dataDir = newDataDir();
   app = createApp(dataDir, ["--client-events", "--subscription-count"]);
   receiver.trust(app);
   addEndpoint(dataDir, app, receiver.url, ["--events", ALL]);
-  server = await startServer({ dataDir, env: FAST_ENV });
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+// The data dir with its apps and endpoints exists once the beforeAll above has run.
+const server = useServer(() => ({ dataDir, env: FAST_ENV }));
+afterAll(() => {
   receiver.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -32,7 +31,7 @@ const subscribed = (channel: any) => waitFor((cb) => channel.bind("pusher:subscr
 
 describe("webhook requests", () => {
   test("channel_occupied, then channel_vacated after the delay; exact headers, valid signature", async () => {
-    const client = pusherClient(server, app);
+    const client = pusherClient(server(), app);
     try {
       await connected(client);
       await subscribed(client.subscribe("public-room"));
@@ -57,8 +56,8 @@ describe("webhook requests", () => {
   });
 
   test("member_added and member_removed on a presence channel", async () => {
-    const alice = pusherClient(server, app, { presence: { user_id: "alice", user_info: { name: "Alice" } } });
-    const bob = pusherClient(server, app, { presence: { user_id: "bob" } });
+    const alice = pusherClient(server(), app, { presence: { user_id: "alice", user_info: { name: "Alice" } } });
+    const bob = pusherClient(server(), app, { presence: { user_id: "bob" } });
     try {
       await Promise.all([connected(alice), connected(bob)]);
       await subscribed(alice.subscribe("presence-lobby"));
@@ -82,8 +81,8 @@ describe("webhook requests", () => {
   });
 
   test("client_event: data as a string, socket_id, and user_id only on presence channels", async () => {
-    const sender = pusherClient(server, app, { presence: { user_id: "carol" } });
-    const other = pusherClient(server, app, { presence: { user_id: "dave" } });
+    const sender = pusherClient(server(), app, { presence: { user_id: "carol" } });
+    const other = pusherClient(server(), app, { presence: { user_id: "dave" } });
     try {
       await Promise.all([connected(sender), connected(other)]);
       const priv = sender.subscribe("private-chat");
@@ -114,7 +113,7 @@ describe("webhook requests", () => {
   });
 
   test("cache_miss when a cache channel has nothing cached", async () => {
-    const client = pusherClient(server, app);
+    const client = pusherClient(server(), app);
     try {
       await connected(client);
       const channel = client.subscribe("cache-prices");
@@ -126,8 +125,8 @@ describe("webhook requests", () => {
   });
 
   test("subscription_count as an integer", async () => {
-    const a = pusherClient(server, app);
-    const b = pusherClient(server, app);
+    const a = pusherClient(server(), app);
+    const b = pusherClient(server(), app);
     try {
       await Promise.all([connected(a), connected(b)]);
       await subscribed(a.subscribe("counted"));
@@ -141,14 +140,14 @@ describe("webhook requests", () => {
   });
 
   test("HTTP API publishes and server-to-user channels produce no webhooks", async () => {
-    const client = pusherClient(server, app, { user: { id: "erin" } });
+    const client = pusherClient(server(), app, { user: { id: "erin" } });
     try {
       await connected(client);
       client.signin();
       await (client.user as any).signinDonePromise;
       const note = waitFor((cb) => client.user.bind("note", cb), 5000, "server-to-user event");
-      await serverSdk(server, app).sendToUser("erin", "note", { x: 1 });
-      await serverSdk(server, app).trigger("public-no-webhook", "ev", { y: 2 });
+      await serverSdk(server(), app).sendToUser("erin", "note", { x: 1 });
+      await serverSdk(server(), app).trigger("public-no-webhook", "ev", { y: 2 });
       await note;
       await subscribed(client.subscribe("marker-after-user"));
       await receiver.event((e) => e.channel === "marker-after-user");

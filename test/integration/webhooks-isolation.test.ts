@@ -7,10 +7,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, serverSdk, waitFor } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
 
-let server: TestServer;
 let dataDir: string;
 let slowApp: App;
 let otherApp: App;
@@ -18,7 +17,7 @@ const hanging = new Receiver().start();
 const healthySameApp = new Receiver().start();
 const otherAppReceiver = new Receiver().start();
 
-beforeAll(async () => {
+beforeAll(() => {
   dataDir = newDataDir();
   slowApp = createApp(dataDir);
   otherApp = createApp(dataDir);
@@ -26,10 +25,10 @@ beforeAll(async () => {
   addEndpoint(dataDir, slowApp, hanging.url);
   addEndpoint(dataDir, slowApp, healthySameApp.trust(slowApp).url);
   addEndpoint(dataDir, otherApp, otherAppReceiver.trust(otherApp).url);
-  server = await startServer({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "2000" } });
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+// The data dir with its apps and endpoints exists once the beforeAll above has run.
+const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "2000" } }));
+afterAll(() => {
   for (const r of [hanging, healthySameApp, otherAppReceiver]) r.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -37,8 +36,8 @@ afterAll(async () => {
 const subscribed = (channel: any) => waitFor((cb) => channel.bind("pusher:subscription_succeeded", cb), 5000, "subscription");
 
 test("a hanging endpoint delays neither another app's webhooks, nor its app's other endpoint, nor WebSocket delivery", async () => {
-  const slow = pusherClient(server, slowApp);
-  const other = pusherClient(server, otherApp);
+  const slow = pusherClient(server(), slowApp);
+  const other = pusherClient(server(), otherApp);
   try {
     await Promise.all([connected(slow), connected(other)]);
     // 40 events for the hanging endpoint: its 4 request slots are busy for the next 2 s at least.
@@ -55,7 +54,7 @@ test("a hanging endpoint delays neither another app's webhooks, nor its app's ot
 
     const frame = waitFor((cb) => other.channel("fast-lane").bind("ping", cb), 2000, "a WebSocket event");
     const sentAt = Date.now();
-    await serverSdk(server, otherApp).trigger("fast-lane", "ping", { ok: 1 });
+    await serverSdk(server(), otherApp).trigger("fast-lane", "ping", { ok: 1 });
     await frame;
     expect(Date.now() - sentAt).toBeLessThan(500);
     expect(hanging.received).toBeLessThanOrEqual(4); // bounded concurrency: never more than 4 requests in flight

@@ -8,26 +8,25 @@ import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import type { DeliveryLogEntry } from "../../src/webhooks/schema";
 import { connected, pusherClient, waitFor } from "../support/clients";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { addEndpoint, cliIn, createApp, FAST_ENV, logOutcomes, newDataDir, outboxRows, Receiver } from "./webhooks-helpers";
 
 const ENV = { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "300", MAWJLY_WEBHOOK_RETRY_PERIOD_MS: "1500" };
-let server: TestServer;
 let dataDir: string;
 const receivers = { flaky: new Receiver().start(), hang: new Receiver().start(), order: new Receiver().start(), dead: new Receiver().start() };
 const apps = {} as Record<keyof typeof receivers, App>;
 
-beforeAll(async () => {
+beforeAll(() => {
   dataDir = newDataDir();
   for (const name of Object.keys(receivers) as (keyof typeof receivers)[]) {
     apps[name] = createApp(dataDir, ["--client-events", "--client-events-per-second", "100"]);
     receivers[name].trust(apps[name]);
     addEndpoint(dataDir, apps[name], receivers[name].url, name === "order" ? ["--events", "client_event"] : []);
   }
-  server = await startServer({ dataDir, env: ENV });
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+// The data dir with its apps and endpoints exists once the beforeAll above has run.
+const server = useServer(() => ({ dataDir, env: ENV }));
+afterAll(() => {
   for (const r of Object.values(receivers)) r.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -36,7 +35,7 @@ const subscribed = (channel: any) => waitFor((cb) => channel.bind("pusher:subscr
 const log = (app: App): DeliveryLogEntry[] => JSON.parse(cliIn(dataDir, ["webhooks", "log", "--app", app.id, "--json"]).stdout);
 
 async function occupy(app: App, channel: string): Promise<() => void> {
-  const client = pusherClient(server, app);
+  const client = pusherClient(server(), app);
   await connected(client);
   await subscribed(client.subscribe(channel));
   return () => client.disconnect();
@@ -79,8 +78,8 @@ test("a receiver that hangs is timed out and retried", async () => {
 
 test("events of one channel arrive in order although every other request fails", async () => {
   receivers.order.respond = (n) => (n % 2 === 1 ? new Response("no", { status: 500 }) : new Response("ok"));
-  const a = pusherClient(server, apps.order);
-  const b = pusherClient(server, apps.order);
+  const a = pusherClient(server(), apps.order);
+  const b = pusherClient(server(), apps.order);
   try {
     await Promise.all([connected(a), connected(b)]);
     const channel = a.subscribe("private-ordered");

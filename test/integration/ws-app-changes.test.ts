@@ -3,9 +3,10 @@
  * new apps work at once; disabling closes live connections with 4003; enabling client events applies
  * to live connections; deleting closes with 4001. "Within 1 s" is measured from the CLI's exit.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
+import { eventually } from "../support/wait";
 import {
   cleanup,
   connectedClient,
@@ -19,36 +20,29 @@ import {
   waitFor,
 } from "./ws-helpers";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
+const server = useServer({ cleanup });
 
 function cli(args: string[]): void {
-  const r = server.cli(args);
+  const r = server().cli(args);
   if (r.code !== 0) throw new Error(`mawjly ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
 }
 
 test("an app created while the server runs works at once", async () => {
-  const app = server.createApp();
-  const socket = await raw(server, app.key);
+  const app = server().createApp();
+  const socket = await raw(server(), app.key);
   expect(socket.established.event).toBe("pusher:connection_established");
-  const c = await connectedClient(server, app);
+  const c = await connectedClient(server(), app);
   const channel = c.subscribe("fresh");
   await subscribed(channel);
   const got = waitFor((cb) => channel.bind("hello", cb));
-  await serverSdk(server, app).trigger("fresh", "hello", { new: true });
+  await serverSdk(server(), app).trigger("fresh", "hello", { new: true });
   expect(await got).toEqual({ new: true });
 });
 
 test("apps update --disabled closes live connections with 4003 within 1 s", async () => {
-  const app = server.createApp();
-  const [a, b] = await Promise.all([raw(server, app.key), raw(server, app.key)]);
-  const c = await connectedClient(server, app);
+  const app = server().createApp();
+  const [a, b] = await Promise.all([raw(server(), app.key), raw(server(), app.key)]);
+  const c = await connectedClient(server(), app);
   const jsError = waitFor<any>((cb) => c.connection.bind("error", cb));
   cli(["apps", "update", app.id, "--disabled"]);
   const start = Date.now();
@@ -58,22 +52,17 @@ test("apps update --disabled closes live connections with 4003 within 1 s", asyn
   expect(Date.now() - start).toBeLessThan(1000);
 
   // New connections are refused too, and work again once re-enabled.
-  const { socket: refused } = rawUrl(`${server.wsUrl}/app/${app.key}?protocol=7`);
+  const { socket: refused } = rawUrl(`${server().wsUrl}/app/${app.key}?protocol=7`);
   expect(await refused.next(() => true)).toEqual({ event: "pusher:error", data: { code: 4003, message: "App is disabled" } });
   expect((await refused.closed()).code).toBe(4003);
   cli(["apps", "update", app.id, "--enabled"]);
-  const reEnabled = Date.now();
-  let accepted = false;
-  while (!accepted && Date.now() - reEnabled < 1000) {
-    accepted = (await raw(server, app.key)).established.event === "pusher:connection_established";
-    if (!accepted) await Bun.sleep(50);
-  }
-  expect(accepted).toBe(true);
+  const accepted = await eventually(async () => (await raw(server(), app.key)).established.event, (event) => event === "pusher:connection_established", 1000);
+  expect(accepted).toBe("pusher:connection_established");
 });
 
 test("apps update --client-events enables client events on live connections within 1 s", async () => {
-  const app = server.createApp();
-  const [a, b] = await Promise.all([raw(server, app.key), raw(server, app.key)]);
+  const app = server().createApp();
+  const [a, b] = await Promise.all([raw(server(), app.key), raw(server(), app.key)]);
   await subscribeRaw(a, app, "private-live");
   await subscribeRaw(b, app, "private-live");
   const frame = { event: "client-x", channel: "private-live", data: { n: 1 } };
@@ -94,17 +83,22 @@ test("apps update --client-events enables client events on live connections with
 });
 
 test("apps delete closes live connections with 4001 within 1 s", async () => {
-  // An app the server has had time to see (its store poll runs every 250 ms); no event shows that.
-  const app = server.createApp();
-  await Bun.sleep(300);
-  const socket = await raw(server, app.key);
-  const c = await connectedClient(server, app);
+  // An app the server has seen in a store poll (the next test deletes one within a poll). No event
+  // shows a poll, but a later CLI change taking effect does: the poll that applies it reads every
+  // app's revision, this app's included.
+  const app = server().createApp();
+  const marker = server().createApp();
+  const markerSocket = await raw(server(), marker.key);
+  cli(["apps", "delete", marker.id]);
+  expect(await markerSocket.closed()).toEqual({ code: 4001, reason: "App key not found" });
+  const socket = await raw(server(), app.key);
+  const c = await connectedClient(server(), app);
   cli(["apps", "delete", app.id]);
   const start = Date.now();
   expect(await socket.closed(1000)).toEqual({ code: 4001, reason: "App key not found" });
   await stateReached(c, "disconnected", 1000);
   expect(Date.now() - start).toBeLessThan(1000);
-  const { socket: refused } = rawUrl(`${server.wsUrl}/app/${app.key}?protocol=7`);
+  const { socket: refused } = rawUrl(`${server().wsUrl}/app/${app.key}?protocol=7`);
   expect(await refused.next(() => true)).toEqual({ event: "pusher:error", data: { code: 4001, message: "App key not found" } });
 });
 
@@ -112,8 +106,8 @@ test("apps delete right after apps create (within one store poll) still closes l
   // Each create→delete gap is one CLI run (~100-150 ms), so about half the rounds fall inside one
   // 250 ms poll interval of the server; eight rounds make a miss of that case unlikely.
   for (let round = 1; round <= 8; round++) {
-    const app = server.createApp();
-    const socket = await raw(server, app.key);
+    const app = server().createApp();
+    const socket = await raw(server(), app.key);
     cli(["apps", "delete", app.id]);
     const closed = await socket.closed(1000).catch(() => ({ code: "still open after 1 s", round }));
     expect(closed).toEqual({ code: 4001, reason: "App key not found" });

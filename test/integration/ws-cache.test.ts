@@ -3,9 +3,9 @@
  * pusher:cache_miss right after subscription_succeeded; after an HTTP publish, new subscribers get the
  * last event right after subscription_succeeded; client events are not cached; info=cache over HTTP.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import {
   apiGet,
   cleanup,
@@ -19,15 +19,10 @@ import {
   type Socket,
 } from "./ws-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 let app: App;
 beforeAll(async () => {
-  server = await startServer();
-  app = server.createApp(["--client-events"]);
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  app = server().createApp(["--client-events"]);
 });
 
 const KINDS = ["cache-x", "private-cache-x", "presence-cache-x"];
@@ -48,23 +43,23 @@ async function subscribeAndReplay(socket: Socket, channel: string): Promise<any>
 describe.each(KINDS)("%s", (base) => {
   test("an empty channel → pusher:cache_miss right after subscription_succeeded", async () => {
     const channel = `${base}-empty`;
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     expect(await subscribeAndReplay(socket, channel)).toEqual({ event: "pusher:cache_miss", channel });
   });
 
   test("after HTTP publishes, a new subscriber gets the last event (and only that one)", async () => {
     const channel = `${base}-full`;
-    const sdk = serverSdk(server, app);
+    const sdk = serverSdk(server(), app);
     await sdk.trigger(channel, "first", { v: 1 });
     await sdk.trigger(channel, "last", '{"v": 2}');
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     expect(await subscribeAndReplay(socket, channel)).toEqual({ event: "last", channel, data: '{"v": 2}' });
     await expectNoFrame(socket, isReplay);
   });
 });
 
 test("pusher-js: channel.bind('pusher:cache_miss') fires on an empty cache channel", async () => {
-  const c = await connectedClient(server, app);
+  const c = await connectedClient(server(), app);
   const channel = c.subscribe("cache-js-empty");
   const missed = waitFor((cb) => channel.bind("pusher:cache_miss", () => cb(true)));
   await subscribed(channel);
@@ -72,8 +67,8 @@ test("pusher-js: channel.bind('pusher:cache_miss') fires on an empty cache chann
 });
 
 test("pusher-js: the cached event is delivered to a late subscriber's handler", async () => {
-  await serverSdk(server, app).trigger("cache-js-full", "price", { usd: 42 });
-  const c = await connectedClient(server, app);
+  await serverSdk(server(), app).trigger("cache-js-full", "price", { usd: 42 });
+  const c = await connectedClient(server(), app);
   const channel = c.subscribe("cache-js-full");
   const got = waitFor((cb) => channel.bind("price", cb));
   await subscribed(channel);
@@ -82,26 +77,26 @@ test("pusher-js: the cached event is delivered to a late subscriber's handler", 
 
 test("client events are not cached", async () => {
   const channel = "private-cache-client";
-  const [a, b] = await Promise.all([raw(server, app.key), raw(server, app.key)]);
+  const [a, b] = await Promise.all([raw(server(), app.key), raw(server(), app.key)]);
   await subscribeAndReplay(a, channel);
   await subscribeAndReplay(b, channel);
   a.send({ event: "client-move", channel, data: { x: 1 } });
   await b.next((f) => f.event === "client-move");
-  const late = await raw(server, app.key);
+  const late = await raw(server(), app.key);
   expect(await subscribeAndReplay(late, channel)).toEqual({ event: "pusher:cache_miss", channel });
-  const info = await apiGet(server, app, `/channels/${channel}`, { info: "cache" });
+  const info = await apiGet(server(), app, `/channels/${channel}`, { info: "cache" });
   expect(info.body).toEqual({ occupied: true, cache: null });
 });
 
 describe("GET /channels/{name}?info=cache", () => {
   test("an empty cache channel → cache null", async () => {
-    const info = await apiGet(server, app, "/channels/cache-info-empty", { info: "cache" });
+    const info = await apiGet(server(), app, "/channels/cache-info-empty", { info: "cache" });
     expect(info).toEqual({ status: 200, body: { occupied: false, cache: null } });
   });
 
   test("after a publish → {occupied, cache:{event, data, ttl}}", async () => {
-    await serverSdk(server, app).trigger("cache-info-full", "stored", '{"k":"v"}');
-    const before = await apiGet(server, app, "/channels/cache-info-full", { info: "cache" });
+    await serverSdk(server(), app).trigger("cache-info-full", "stored", '{"k":"v"}');
+    const before = await apiGet(server(), app, "/channels/cache-info-full", { info: "cache" });
     expect(before.status).toBe(200);
     expect(before.body.occupied).toBe(false);
     expect(Object.keys(before.body.cache).sort()).toEqual(["data", "event", "ttl"]);
@@ -110,9 +105,9 @@ describe("GET /channels/{name}?info=cache", () => {
     expect(before.body.cache.ttl).toBeGreaterThan(1790);
     expect(before.body.cache.ttl).toBeLessThanOrEqual(1800);
 
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     await subscribeRaw(socket, app, "cache-info-full");
-    const after = await apiGet(server, app, "/channels/cache-info-full", { info: "cache" });
+    const after = await apiGet(server(), app, "/channels/cache-info-full", { info: "cache" });
     expect(after.body.occupied).toBe(true);
     expect(after.body.cache.event).toBe("stored");
   });

@@ -3,9 +3,9 @@
  * presence channels, never echoed, user_id added on presence; every refusal is a pusher:error 4301
  * frame with the channel (never a close), except names outside client- (a different error).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import {
   cleanup,
   connectedClient,
@@ -13,28 +13,24 @@ import {
   expectNoFrame,
   expectOpen,
   raw,
+  roundTrip,
+  type Socket,
   subscribed,
   subscribeRaw,
   waitFor,
-  type Socket,
 } from "./ws-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 let app: App;
 let off: App;
 beforeAll(async () => {
-  server = await startServer();
-  app = server.createApp(["--client-events"]);
-  off = server.createApp();
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  app = server().createApp(["--client-events"]);
+  off = server().createApp();
 });
 
 /** Two raw sockets subscribed to `channel` (with channel_data for presence). */
 async function pair(channel: string, on: App = app): Promise<[Socket, Socket]> {
-  const [a, b] = await Promise.all([raw(server, on.key), raw(server, on.key)]);
+  const [a, b] = await Promise.all([raw(server(), on.key), raw(server(), on.key)]);
   const presence = channel.startsWith("presence-");
   await subscribeRaw(a, on, channel, presence ? '{"user_id":"ua"}' : undefined);
   await subscribeRaw(b, on, channel, presence ? '{"user_id":"ub"}' : undefined);
@@ -71,8 +67,8 @@ describe("delivery", () => {
   });
 
   test("pusher-js on presence: the handler gets metadata.user_id; the sender gets nothing", async () => {
-    const one = await connectedClient(server, app, { presence: { user_id: "js-1" } });
-    const two = await connectedClient(server, app, { presence: { user_id: "js-2" } });
+    const one = await connectedClient(server(), app, { presence: { user_id: "js-1" } });
+    const two = await connectedClient(server(), app, { presence: { user_id: "js-2" } });
     const ch1 = one.subscribe("presence-js");
     const ch2 = two.subscribe("presence-js");
     await Promise.all([subscribed(ch1), subscribed(ch2)]);
@@ -83,7 +79,9 @@ describe("delivery", () => {
     const [data, metadata] = await received;
     expect(data).toEqual({ text: "hi" });
     expect(metadata.user_id).toBe("js-1");
-    await Bun.sleep(250);
+    // The server handled the client event before this ping on the same connection: an echo to the
+    // sender would arrive before the pong.
+    await roundTrip(one);
     expect(echoed).toEqual([]);
   });
 });
@@ -118,7 +116,7 @@ describe("refusals (pusher:error 4301 with the channel; the socket stays open)",
 
   test("not subscribed to the channel", async () => {
     const [, b] = await pair("private-members");
-    const outsider = await raw(server, app.key);
+    const outsider = await raw(server(), app.key);
     const message = "Client event client-x rejected: not subscribed to channel private-members";
     await refused(outsider, { event: "client-x", channel: "private-members", data: {} }, 4301, message);
     await expectNoFrame(b, isClientEvent);
@@ -143,7 +141,7 @@ describe("refusals (pusher:error 4301 with the channel; the socket stays open)",
 
   test("at the highest maxMessageBytes, data that doubles when JSON-escaped still passes the transport", async () => {
     // The setting's range stops where a frame of fully escaped data still fits Bun's 1 MiB maxPayloadLength.
-    const big = server.createApp(["--client-events", "--max-message-bytes", "512000"]);
+    const big = server().createApp(["--client-events", "--max-message-bytes", "512000"]);
     const [a, b] = await pair("private-huge", big);
     const data = '"'.repeat(512000);
     a.send({ event: "client-huge", channel: "private-huge", data });

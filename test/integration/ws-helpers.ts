@@ -8,10 +8,10 @@ import { createHmac, randomBytes } from "node:crypto";
 import { connect as netConnect, type Socket as NetSocket } from "node:net";
 import type PusherJS from "pusher-js";
 import type { App } from "../../src/engine/app";
-import { connectedClient, disconnectClients, RawSocket, serverSdk, trackedClient, waitFor } from "../support/clients";
+import { connectedClient, disconnectClients, RawSocket, roundTrip, serverSdk, trackedClient, waitFor } from "../support/clients";
 import type { TestServer } from "../support/server";
 
-export { serverSdk, waitFor };
+export { roundTrip, serverSdk, waitFor };
 
 const openSockets: RawSocket[] = [];
 
@@ -59,8 +59,6 @@ export function cleanup(): void {
   for (const s of openSockets.splice(0)) if (s.closeCode === undefined) s.close();
   cleanupBare();
 }
-
-export const sleep = (ms: number) => Bun.sleep(ms);
 
 function hmac(secret: string, message: string): string {
   return createHmac("sha256", secret).update(message).digest("hex");
@@ -127,9 +125,16 @@ export function decode(data: unknown): any {
   return typeof data === "string" ? JSON.parse(data) : data;
 }
 
-/** Waits `ms` and asserts that no (unconsumed) frame matching `match` arrived. */
+/**
+ * Asserts that no (unconsumed) frame matching `match` reaches the socket. Absence has no event to
+ * wait for, so the `ms` window is the thing under test; a ping/pong round trip after it proves that
+ * the socket is still open (a closed socket receives nothing) and flushes every frame the server
+ * queued for it before, so that neither can make the check pass vacuously.
+ */
 export async function expectNoFrame(socket: RawSocket, match: (f: any) => boolean = () => true, ms = 250) {
-  await sleep(ms);
+  await Bun.sleep(ms);
+  socket.send({ event: "pusher:ping", data: {} });
+  await socket.next((f) => f.event === "pusher:pong");
   expect(socket.frames.filter(match)).toEqual([]);
 }
 

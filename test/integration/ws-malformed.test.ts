@@ -3,20 +3,15 @@
  * pusher:error (code null) and the socket stays open; a storm of bad frames from one socket does not
  * disturb other sockets of the same app.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import { cleanup, expectError, expectNoFrame, expectOpen, raw, serverSdk, subscribeRaw } from "./ws-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 let app: App;
 beforeAll(async () => {
-  server = await startServer();
-  app = server.createApp();
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  app = server().createApp();
 });
 
 describe("bad frames → pusher:error, socket stays open", () => {
@@ -41,7 +36,7 @@ describe("bad frames → pusher:error, socket stays open", () => {
   ];
   for (const [what, text, message] of cases) {
     test(what, async () => {
-      const socket = await raw(server, app.key);
+      const socket = await raw(server(), app.key);
       socket.send(text);
       await expectError(socket, null, message);
       await expectOpen(socket);
@@ -49,14 +44,14 @@ describe("bad frames → pusher:error, socket stays open", () => {
   }
 
   test("a binary frame", async () => {
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     socket.ws.send(new TextEncoder().encode('{"event":"pusher:ping","data":{}}'));
     await expectError(socket, null, "Binary frames are not supported: send JSON text frames");
     await expectOpen(socket);
   });
 
   test("a huge (200 KB) text frame", async () => {
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     const text = JSON.stringify({ event: "client-x", channel: "private-x", data: "x".repeat(200 * 1024) });
     socket.send(text);
     await expectError(socket, null, `Message too large: ${text.length} characters, the limit is 24576`);
@@ -64,7 +59,7 @@ describe("bad frames → pusher:error, socket stays open", () => {
   });
 
   test("unsubscribe from a channel the socket is not in: no answer at all", async () => {
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     socket.send({ event: "pusher:unsubscribe", data: { channel: "never-joined" } });
     await expectNoFrame(socket);
     await expectOpen(socket);
@@ -72,7 +67,7 @@ describe("bad frames → pusher:error, socket stays open", () => {
 });
 
 test("subscribe with data as a JSON string (other SDKs) works", async () => {
-  const socket = await raw(server, app.key);
+  const socket = await raw(server(), app.key);
   socket.send({ event: "pusher:subscribe", data: JSON.stringify({ auth: "", channel: "string-data" }) });
   expect(await socket.next((f) => f.event === "pusher_internal:subscription_succeeded")).toEqual({
     event: "pusher_internal:subscription_succeeded",
@@ -82,7 +77,7 @@ test("subscribe with data as a JSON string (other SDKs) works", async () => {
 });
 
 test("subscribe without auth or with channel_data null (other SDKs) works on public channels", async () => {
-  const socket = await raw(server, app.key);
+  const socket = await raw(server(), app.key);
   socket.send({ event: "pusher:subscribe", data: { channel: "no-auth" } });
   socket.send({ event: "pusher:subscribe", data: { channel: "null-data", auth: "", channel_data: null } });
   await socket.next((f) => f.event === "pusher_internal:subscription_succeeded" && f.channel === "no-auth");
@@ -90,13 +85,13 @@ test("subscribe without auth or with channel_data null (other SDKs) works on pub
 });
 
 test("a malformed storm from one socket does not disturb another socket of the same app", async () => {
-  const [noisy, quiet] = await Promise.all([raw(server, app.key), raw(server, app.key)]);
+  const [noisy, quiet] = await Promise.all([raw(server(), app.key), raw(server(), app.key)]);
   await subscribeRaw(quiet, app, "calm");
   await subscribeRaw(noisy, app, "calm");
   const junk = ["nope{", "[]", '"x"', '{"data":1}', '{"event":"pusher:foo"}', '{"event":"pusher:subscribe","data":{}}'];
   for (let i = 0; i < 300; i++) noisy.send(junk[i % junk.length]!);
   noisy.ws.send(new Uint8Array([1, 2, 3]));
-  await serverSdk(server, app).trigger("calm", "still-here", { ok: true });
+  await serverSdk(server(), app).trigger("calm", "still-here", { ok: true });
   expect(await quiet.next((f) => f.event === "still-here")).toEqual({ event: "still-here", channel: "calm", data: '{"ok":true}' });
   expect(quiet.frames.filter((f) => f.event === "pusher:error")).toEqual([]);
   await expectOpen(quiet);

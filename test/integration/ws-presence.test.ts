@@ -3,9 +3,9 @@
  * and member_removed per user (not per connection), pusher-js members, numeric user ids, limits, and
  * the users endpoint.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import {
   apiGet,
   channelAuth,
@@ -21,15 +21,10 @@ import {
   type Socket,
 } from "./ws-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 let app: App;
 beforeAll(async () => {
-  server = await startServer();
-  app = server.createApp();
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  app = server().createApp();
 });
 
 const memberEvent = (f: any) => f.event === "pusher_internal:member_added" || f.event === "pusher_internal:member_removed";
@@ -44,7 +39,7 @@ async function join(socket: Socket, channel: string, channelData: unknown) {
 describe("members across users and tabs", () => {
   test("snapshot, member_added only for a user's first connection, never to the causing socket", async () => {
     const ch = "presence-room";
-    const [a1, a2, b] = await Promise.all([raw(server, app.key), raw(server, app.key), raw(server, app.key)]);
+    const [a1, a2, b] = await Promise.all([raw(server(), app.key), raw(server(), app.key), raw(server(), app.key)]);
 
     expect(await join(a1, ch, { user_id: "a", user_info: { name: "A" } })).toEqual({
       ids: ["a"],
@@ -69,7 +64,7 @@ describe("members across users and tabs", () => {
     expect([...again.ids].sort()).toEqual(["a", "b"]);
     for (const id of again.ids) expect(Object.hasOwn(again.hash, id)).toBe(true);
 
-    const users = await apiGet(server, app, `/channels/${ch}/users`);
+    const users = await apiGet(server(), app, `/channels/${ch}/users`);
     expect(users.status).toBe(200);
     expect(users.body.users.map((u: { id: string }) => u.id).sort()).toEqual(["a", "b"]);
 
@@ -78,7 +73,7 @@ describe("members across users and tabs", () => {
 
   test("member_removed only when the user's last connection leaves (unsubscribe, then disconnect)", async () => {
     const ch = "presence-leave";
-    const [a1, a2, b] = await Promise.all([raw(server, app.key), raw(server, app.key), raw(server, app.key)]);
+    const [a1, a2, b] = await Promise.all([raw(server(), app.key), raw(server(), app.key), raw(server(), app.key)]);
     await join(a1, ch, { user_id: "a" });
     await join(a2, ch, { user_id: "a" });
     await join(b, ch, { user_id: "b" });
@@ -94,13 +89,13 @@ describe("members across users and tabs", () => {
       channel: ch,
       data: JSON.stringify({ user_id: "a" }),
     });
-    const users = await apiGet(server, app, `/channels/${ch}/users`);
+    const users = await apiGet(server(), app, `/channels/${ch}/users`);
     expect(users.body).toEqual({ users: [{ id: "b" }] });
   });
 
   test("a member leaving by unsubscribe is announced to the others but not to itself", async () => {
     const ch = "presence-unsub";
-    const [a, b] = await Promise.all([raw(server, app.key), raw(server, app.key)]);
+    const [a, b] = await Promise.all([raw(server(), app.key), raw(server(), app.key)]);
     await join(a, ch, { user_id: "a" });
     await join(b, ch, { user_id: "b" });
     await a.next(memberEvent);
@@ -111,8 +106,8 @@ describe("members across users and tabs", () => {
 });
 
 test("pusher-js: members.count, members.me and member_added", async () => {
-  const one = await connectedClient(server, app, { presence: { user_id: "u1", user_info: { name: "One" } } });
-  const two = await connectedClient(server, app, { presence: { user_id: "u2" } });
+  const one = await connectedClient(server(), app, { presence: { user_id: "u1", user_info: { name: "One" } } });
+  const two = await connectedClient(server(), app, { presence: { user_id: "u2" } });
   const ch1 = one.subscribe("presence-js") as any;
   await subscribed(ch1);
   expect(ch1.members.count).toBe(1);
@@ -135,21 +130,21 @@ test("pusher-js: members.count, members.me and member_added", async () => {
 
 test('a numeric user_id ({"user_id":1265}) becomes "1265"', async () => {
   const ch = "presence-numeric";
-  const [watcher, numeric] = await Promise.all([raw(server, app.key), raw(server, app.key)]);
+  const [watcher, numeric] = await Promise.all([raw(server(), app.key), raw(server(), app.key)]);
   await join(watcher, ch, { user_id: "w" });
   const frame = await subscribeRaw(numeric, app, ch, '{"user_id":1265}');
   const presence = JSON.parse(frame.data).presence;
   expect([...presence.ids].sort()).toEqual(["1265", "w"]);
   expect(presence.hash).toEqual({ "1265": null, w: null });
   expect(decode((await watcher.next(memberEvent)).data)).toEqual({ user_id: "1265", user_info: null });
-  const users = await apiGet(server, app, `/channels/${ch}/users`);
+  const users = await apiGet(server(), app, `/channels/${ch}/users`);
   expect(users.body.users.map((u: { id: string }) => u.id).sort()).toEqual(["1265", "w"]);
 });
 
 describe("limits and bad channel_data", () => {
   const ch = "presence-limits";
   async function refused(channelData: string, message: string) {
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     socket.send({
       event: "pusher:subscribe",
       data: { auth: channelAuth(app, socket.socketId, ch, channelData), channel: ch, channel_data: channelData },
@@ -162,7 +157,7 @@ describe("limits and bad channel_data", () => {
   });
 
   test("user_id of 128 characters is accepted", async () => {
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     expect((await join(socket, ch, { user_id: "u".repeat(128) })).count).toBe(1);
   });
 
@@ -182,7 +177,7 @@ describe("limits and bad channel_data", () => {
   });
 
   test("no channel_data and no sign-in", async () => {
-    const socket = await raw(server, app.key);
+    const socket = await raw(server(), app.key);
     socket.send({ event: "pusher:subscribe", data: { auth: channelAuth(app, socket.socketId, ch), channel: ch } });
     const message = `Presence subscription to ${ch} needs channel_data or a signed-in user (pusher:signin)`;
     await expectSubscriptionRefused(socket, ch, null, message, "BadRequest", 400);
@@ -190,9 +185,9 @@ describe("limits and bad channel_data", () => {
 });
 
 test("a full presence channel refuses a new user with 4100 but admits more tabs of a member", async () => {
-  const small = server.createApp(["--max-presence-members", "2"]);
+  const small = server().createApp(["--max-presence-members", "2"]);
   const ch = "presence-full";
-  const sockets = await Promise.all([1, 2, 3, 4].map(() => raw(server, small.key)));
+  const sockets = await Promise.all([1, 2, 3, 4].map(() => raw(server(), small.key)));
   const [a, b, c, a2] = sockets as [Socket, Socket, Socket, Socket];
   await subscribeRaw(a, small, ch, '{"user_id":"a"}');
   await subscribeRaw(b, small, ch, '{"user_id":"b"}');

@@ -3,9 +3,9 @@
  * subscriber of a non-presence channel gets the count on each subscribe/unsubscribe/disconnect;
  * never on presence channels; without the setting no frame, and HTTP subscription_count is a 400.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/engine/app";
-import { startServer, type TestServer } from "../support/server";
+import { useServer } from "../support/server";
 import {
   cleanup,
   connectedClient,
@@ -19,17 +19,12 @@ import {
   type Socket,
 } from "./ws-helpers";
 
-let server: TestServer;
+const server = useServer({ cleanup });
 let counted: App;
 let plain: App;
 beforeAll(async () => {
-  server = await startServer();
-  counted = server.createApp(["--subscription-count"]);
-  plain = server.createApp();
-});
-afterEach(cleanup);
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  counted = server().createApp(["--subscription-count"]);
+  plain = server().createApp();
 });
 
 const isCount = (f: any) => f.event === "pusher_internal:subscription_count";
@@ -43,7 +38,7 @@ const nextCount = (socket: Socket) => socket.next(isCount);
 describe("with --subscription-count", () => {
   for (const channel of ["counted", "private-counted"]) {
     test(`${channel}: every subscriber gets the count on subscribe, unsubscribe and disconnect`, async () => {
-      const [a, b, c] = await Promise.all([raw(server, counted.key), raw(server, counted.key), raw(server, counted.key)]);
+      const [a, b, c] = await Promise.all([raw(server(), counted.key), raw(server(), counted.key), raw(server(), counted.key)]);
       await subscribeRaw(a, counted, channel);
       expect(await nextCount(a)).toEqual(countFrame(channel, 1));
       // The subscriber's own count comes after its subscription_succeeded.
@@ -66,7 +61,7 @@ describe("with --subscription-count", () => {
   }
 
   test("a repeated subscribe does not change the count", async () => {
-    const [a, b] = await Promise.all([raw(server, counted.key), raw(server, counted.key)]);
+    const [a, b] = await Promise.all([raw(server(), counted.key), raw(server(), counted.key)]);
     await subscribeRaw(a, counted, "repeat");
     await subscribeRaw(b, counted, "repeat");
     await nextCount(a);
@@ -74,12 +69,12 @@ describe("with --subscription-count", () => {
     await nextCount(b);
     await subscribeRaw(b, counted, "repeat");
     await expectNoFrame(a, (f) => isCount(f) && f.data !== JSON.stringify({ subscription_count: 2 }));
-    expect(await subscriptionCount(server, counted, "repeat")).toBe(2);
+    expect(await subscriptionCount(server(), counted, "repeat")).toBe(2);
   });
 
   test("pusher-js: pusher:subscription_count with {subscription_count: N} and channel.subscriptionCount", async () => {
-    const one = await connectedClient(server, counted);
-    const two = await connectedClient(server, counted);
+    const one = await connectedClient(server(), counted);
+    const two = await connectedClient(server(), counted);
     const ch1 = one.subscribe("js-counted") as any;
     const first = waitFor<any>((cb) => ch1.bind("pusher:subscription_count", cb));
     await subscribed(ch1);
@@ -99,7 +94,7 @@ describe("with --subscription-count", () => {
   });
 
   test("never on presence channels", async () => {
-    const [a, b] = await Promise.all([raw(server, counted.key), raw(server, counted.key)]);
+    const [a, b] = await Promise.all([raw(server(), counted.key), raw(server(), counted.key)]);
     await subscribeRaw(a, counted, "presence-uncounted", '{"user_id":"a"}');
     await subscribeRaw(b, counted, "presence-uncounted", '{"user_id":"b"}');
     b.send({ event: "pusher:unsubscribe", data: { channel: "presence-uncounted" } });
@@ -109,11 +104,11 @@ describe("with --subscription-count", () => {
 });
 
 test("without the setting: no subscription_count frame, and HTTP subscription_count is refused", async () => {
-  const [a, b] = await Promise.all([raw(server, plain.key), raw(server, plain.key)]);
+  const [a, b] = await Promise.all([raw(server(), plain.key), raw(server(), plain.key)]);
   await subscribeRaw(a, plain, "uncounted");
   await subscribeRaw(b, plain, "uncounted");
   await Promise.all([expectNoFrame(a, isCount), expectNoFrame(b, isCount)]);
-  const res = await serverSdk(server, plain).get({ path: "/channels/uncounted", params: { info: "subscription_count" } }).catch((err) => err);
+  const res = await serverSdk(server(), plain).get({ path: "/channels/uncounted", params: { info: "subscription_count" } }).catch((err) => err);
   expect({ status: res.status, body: JSON.parse(res.body) }).toEqual({
     status: 400,
     body: { error: "subscription_count is not available: subscription counting is not enabled for this app" },

@@ -94,6 +94,28 @@ export function connected(client: PusherJS): Promise<void> {
   return waitFor((cb) => client.connection.bind("connected", () => cb(undefined)), 5000, "connected");
 }
 
+/**
+ * A pusher:ping → pusher:pong round trip on a pusher-js client's connection. Once it resolves, every
+ * frame the server sent this client before it handled the ping has reached the client's handlers (one
+ * connection keeps its order): the condition to wait for before asserting that something did NOT
+ * arrive. Fails when the connection is not open, so such an assertion cannot pass on a dead client.
+ */
+export async function roundTrip(client: PusherJS, ms = 5000): Promise<void> {
+  if (!client.connection.send_event("pusher:ping", {})) throw new Error(`cannot ping: the connection is ${client.connection.state}`);
+  await waitFor(
+    (cb) => {
+      const onMessage = (m: { event?: string }) => {
+        if (m.event !== "pusher:pong") return;
+        client.connection.unbind("message", onMessage);
+        cb(undefined);
+      };
+      client.connection.bind("message", onMessage);
+    },
+    ms,
+    "pusher:pong",
+  );
+}
+
 /** A raw WebSocket that records every frame and close, for malformed-input and close-code tests. */
 export class RawSocket {
   readonly frames: any[] = [];

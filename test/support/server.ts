@@ -1,11 +1,18 @@
 /**
  * Starts the real server process (`bun src/main.ts serve`) on a free port with a temporary data
  * directory, and creates apps through the real CLI, as a user would. Every integration test uses it.
+ *
+ *   const server = useServer();          // in a test file: started in beforeAll, stopped in afterAll
+ *   server().createApp();
+ *
+ * or `const s = await startServer(); … await s.stop();` for a server of one test.
  */
+import { afterAll, afterEach, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "../../src/engine/app";
+import { closeSockets, disconnectClients } from "./clients";
 
 const ROOT = join(import.meta.dir, "..", "..");
 export const BUN = process.execPath;
@@ -96,5 +103,53 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     stop,
     kill: () => stop("SIGKILL"),
     running: () => proc.exitCode === null && proc.signalCode === null,
+  };
+}
+
+export interface UseServerOptions extends StartOptions {
+  /**
+   * Runs after every test, and once more before the server stops (e.g. a helper module's cleanup()
+   * closing the clients it made). Tracked pusher-js clients and raw sockets of ./clients are always
+   * closed before the server stops.
+   */
+  cleanup?: () => void | Promise<void>;
+  /** The exit code the server must stop with; default 0 (a clean SIGTERM shutdown). null: not checked. */
+  exitCode?: number | null;
+}
+
+/**
+ * Registers beforeAll/afterAll (and afterEach for `cleanup`) in the calling test file or describe
+ * block: one server for them, stopped even when tests fail, its exit code checked. Options may be a
+ * function, evaluated in beforeAll, for a data dir an earlier beforeAll prepares. Returns an accessor,
+ * since the server exists only once beforeAll has run; it stays readable after the stop (output()).
+ */
+export function useServer(options: UseServerOptions | (() => UseServerOptions) = {}): () => TestServer {
+  let server: TestServer | undefined;
+  let resolved: UseServerOptions = {};
+  const startTimeoutMs = typeof options === "function" ? undefined : options.startTimeoutMs;
+  beforeAll(async () => {
+    resolved = typeof options === "function" ? options() : options;
+    server = await startServer(resolved);
+  }, (startTimeoutMs ?? 15_000) + 5_000);
+  afterEach(async () => {
+    await resolved.cleanup?.();
+  });
+  afterAll(async () => {
+    if (!server) return;
+    try {
+      await resolved.cleanup?.();
+      disconnectClients();
+      closeSockets();
+    } finally {
+      const code = await server.stop();
+      const expected = resolved.exitCode === undefined ? 0 : resolved.exitCode;
+      if (expected !== null && code !== expected) {
+        throw new Error(`the server exited with ${code}, expected ${expected}; it printed:\n${server.output()}`);
+      }
+    }
+  });
+  return () => {
+    if (!server) throw new Error("useServer(): the server is started in beforeAll; read it inside a test or a later hook");
+    return server;
   };
 }

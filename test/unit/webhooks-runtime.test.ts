@@ -16,6 +16,7 @@ import type { WebhookConfig } from "../../src/webhooks/config";
 import { startWebhooks, type Webhooks } from "../../src/webhooks";
 import { SqliteEndpointStore } from "../../src/webhooks/endpoint-store";
 import type { SendResult, WebhookSender } from "../../src/webhooks/sender";
+import { until } from "../support/wait";
 import { makeApp } from "./fakes";
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -120,15 +121,16 @@ test("success and failure reach the bus; a failure is retried, then given up aft
   seen("webhook_sent");
   seen("webhook_failed");
   bus.emit("occupied", { appId: "3", channel: "ok" });
-  while (sent.length < 1) await Bun.sleep(5);
+  await until(() => sent.length > 0, "the first request");
   sent.shift()!.resolve(OK);
   bus.emit("occupied", { appId: "3", channel: "bad" });
   const fail: SendResult = { ok: false, status: 500, latencyMs: 1, error: "HTTP 500" };
-  for (;;) {
-    while (sent.length < 1) await Bun.sleep(5);
+  const gaveUp = () => events.some((e) => e.endsWith(":false"));
+  // Fail every try: each failure is followed by either another try or, past the period, giving up.
+  while (!gaveUp()) {
+    await until(() => sent.length > 0, "a try of the failing event");
     sent.shift()!.resolve(fail);
-    await Bun.sleep(5);
-    if (events.some((e) => e.endsWith(":false"))) break;
+    await until(() => sent.length > 0 || gaveUp(), "another try or giving up");
   }
   expect(events[0]).toBe("webhook_sent:1:");
   expect(events[1]).toBe("webhook_failed:1:true");
@@ -143,8 +145,7 @@ test("a backlog that never got a try is expired after the retry period, in one l
   for (let i = 0; i < 6; i++) bus.emit("occupied", { appId: "3", channel: `x${i}` });
   await tick();
   // The first request hangs (the sender never answers); the other five wait, then expire.
-  const deadline = Date.now() + 5000;
-  while (rows().length > 1 && Date.now() < deadline) await Bun.sleep(20);
+  await until(() => rows().length <= 1, "the five waiting events to expire");
   expect(rows().map((r) => r.channel)).toEqual(["x0"]);
   const expired = first.service.log("3").find((e) => e.kind === "expired")!;
   expect(expired).toMatchObject({ outcome: "failed", attempt: 0, eventCount: 5, eventTypes: ["channel_occupied"], error: "not delivered within 100 ms" });
@@ -161,7 +162,7 @@ test("a failing periodic pass (e.g. a corrupted database page) logs one line, on
     throw new Error("database disk image is malformed\n    at SqliteEndpointStore.all (endpoint-store.ts:56)");
   });
   cleanup.unshift(() => all.mockRestore()); // before stop(), which may look at the endpoints again
-  while (calls < 5) await Bun.sleep(10); // five polls failed
+  await until(() => calls >= 5, "five failed polls");
   expect(errors.mock.calls).toEqual([["mawjly: webhooks maintenance failed: database disk image is malformed at SqliteEndpointStore.all (endpoint-store.ts:56)"]]);
 });
 
@@ -171,19 +172,18 @@ test("a last try that falls due while the process is stalled is still made, not 
   // One failure, then the next try is the last one, at the deadline (the back-off is longer than the period).
   const { bus, sent, first } = setup({ retryPeriodMs: 200, backoffMs: 10_000, backoffMaxMs: 10_000 });
   bus.emit("occupied", { appId: "3", channel: "late" });
-  while (sent.length < 1) await Bun.sleep(5);
+  await until(() => sent.length > 0, "the first try");
   const fail: SendResult = { ok: false, status: 500, latencyMs: 1, error: "HTTP 500" };
   sent.shift()!.resolve(fail);
-  while (first.service.log("3").length < 1) await Bun.sleep(5);
+  await until(() => first.service.log("3").length > 0, "the first log entry");
   // The event loop is blocked past the deadline and the expiry grace (a loaded machine, a long pause).
-  const until = Date.now() + 1500;
-  while (Date.now() < until) {}
-  const deadline = Date.now() + 5000;
-  while (sent.length < 1 && first.service.log("3").length < 2 && Date.now() < deadline) await Bun.sleep(5);
+  const stalledUntil = Date.now() + 1500;
+  while (Date.now() < stalledUntil) {}
+  await until(() => sent.length > 0 || first.service.log("3").length > 1, "the last try (or an expiry)");
   expect(first.service.log("3").filter((e) => e.kind === "expired")).toEqual([]);
   expect(sent).toHaveLength(1);
   sent.shift()!.resolve(fail);
-  while (first.service.log("3").length < 2) await Bun.sleep(5);
+  await until(() => first.service.log("3").length > 1, "the second log entry");
   expect(first.service.log("3").map((e) => [e.kind, e.attempt, e.outcome, e.status])).toEqual([
     ["delivery", 2, "failed", 500],
     ["delivery", 1, "retrying", 500],
