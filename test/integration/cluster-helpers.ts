@@ -9,7 +9,8 @@ import type { App } from "../../src/engine/app";
 import type { Cluster } from "../support/cluster";
 import type { TestServer } from "../support/server";
 import { ApiClient, cliCreateAccount } from "./api-helpers";
-import { raw, userAuth, type Socket } from "./ws-helpers";
+import type { Receiver } from "./webhooks-helpers";
+import { raw, subscribeRaw, userAuth, type Socket } from "./ws-helpers";
 
 /** The key prefix the nodes use in Redis (src/adapters/redis/index.ts). */
 export const PREFIX = "mawjly:";
@@ -58,4 +59,41 @@ export async function signedInSocket(node: TestServer, app: App, userId: string,
 /** Parses an HTTP API reply body (the pusher SDK resolves a fetch Response). */
 export async function json(res: Response): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
+}
+
+/** A raw socket on `node` subscribed to `channel` (as presence member `userId` when given). */
+export async function join(node: TestServer, app: App, channel: string, userId?: string): Promise<Socket> {
+  const s = await raw(node, app.key);
+  await subscribeRaw(s, app, channel, userId === undefined ? undefined : JSON.stringify({ user_id: userId }));
+  return s;
+}
+
+/**
+ * An app whose endpoint is `receiver`, added with the CLI in the shared data dir. Each node sees the
+ * endpoint within MAWJLY_WEBHOOK_POLL_MS; until then its events have no endpoint. So each node
+ * occupies probe channels until one of its events is delivered (eventsFor leaves probes out).
+ */
+export async function webhookAppIn(cluster: Cluster, receiver: Receiver, flags: string[] = []): Promise<App> {
+  const app = cluster.createApp(flags);
+  const r = cluster.cli(["webhooks", "add", "--app", app.id, "--url", receiver.url, "--json"]);
+  if (r.code !== 0) throw new Error(`webhooks add failed: ${r.stderr}`);
+  receiver.trust(app);
+  for (const [i, node] of cluster.nodes.entries()) {
+    for (let k = 0; ; k++) {
+      const channel = `probe-${i}-${k}`;
+      await join(node, app, channel);
+      const delivered = () => receiver.requests.some((r) => r.key === app.key && r.body.events.some((e) => e.channel === channel));
+      if (await receiver.until(delivered, 500).catch(() => false)) break;
+      if (k > 40) throw new Error(`node ${i} never picked up the endpoint added by the CLI`);
+    }
+  }
+  return app;
+}
+
+/** Events delivered (2xx) to `receiver` for one app, in arrival order, without the probes' events. */
+export function eventsFor(receiver: Receiver, app: App): Record<string, any>[] {
+  return receiver.requests
+    .filter((r) => r.key === app.key && r.status >= 200 && r.status < 300)
+    .flatMap((r) => r.body.events)
+    .filter((e) => !String(e.channel).startsWith("probe-"));
 }
