@@ -57,7 +57,7 @@ export async function signedInSocket(node: TestServer, app: App, userId: string,
 }
 
 /** Parses an HTTP API reply body (the pusher SDK resolves a fetch Response). */
-export async function json(res: Response): Promise<{ status: number; body: any }> {
+export async function json(res: { status: number; json(): Promise<unknown> }): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
