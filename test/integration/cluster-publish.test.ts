@@ -9,7 +9,7 @@ import type { App } from "../../src/engine/app";
 import { useCluster } from "../support/cluster";
 import type { TestServer } from "../support/server";
 import { adminOn, json, numsub, signedInSocket, until } from "./cluster-helpers";
-import { cleanup, raw, serverSdk, subscribeRaw, type Socket } from "./ws-helpers";
+import { cleanup, connectedClient, raw, serverSdk, subscribed, subscribeRaw, type Socket } from "./ws-helpers";
 
 const cluster = useCluster({ nodes: 3, startTimeoutMs: 60_000 });
 afterEach(cleanup);
@@ -48,14 +48,25 @@ test("an HTTP trigger on any node reaches every subscriber on every node exactly
   }
 });
 
-test("100 numbered events from one publisher arrive in order, once each, on every node", async () => {
+test("100 numbered events from one publisher arrive in order, once each, on every node (raw and pusher-js)", async () => {
   const app = cluster().createApp();
   const subs = await subscriberPerNode(app, "ordered");
+  const received: unknown[][] = [];
+  for (const node of cluster().nodes) {
+    const channel = (await connectedClient(node, app)).subscribe("ordered");
+    await subscribed(channel);
+    const got: unknown[] = [];
+    channel.bind("n", (data: unknown) => got.push(data));
+    received.push(got);
+  }
   const sdk = serverSdk(cluster().nodes[1]!, app);
   for (let n = 0; n < 100; n++) await sdk.trigger("ordered", "n", String(n));
   await settle(cluster().nodes[1]!, app, "ordered", subs);
   const expected = Array.from({ length: 100 }, (_, n) => String(n));
   for (const s of subs) expect(named(s, "n").map((f) => f.data)).toEqual(expected);
+  await until(() => received.map((r) => r.length), (lengths) => lengths.every((l) => l >= 100), 10_000, "pusher-js received 100");
+  const parsed = expected.map(Number); // pusher-js parses the data as JSON
+  expect(received).toEqual([parsed, parsed, parsed]);
 });
 
 test("a batch trigger on one node reaches subscribers of each of its channels on the other nodes", async () => {
@@ -98,6 +109,16 @@ test("a client event from a socket on one node reaches the others' subscribers, 
   await settle(cluster().nodes[0]!, app, "private-chat", subs);
   expect(named(sender, "client-typing")).toEqual([]);
   for (const s of subs.slice(1)) expect(named(s, "client-typing").length).toBe(1);
+});
+
+test("a client event on a presence channel carries the sender's user_id to the other nodes", async () => {
+  const app = cluster().createApp(["--client-events"]);
+  const [n0, n1] = cluster().nodes;
+  const [a, b] = [await raw(n0!, app.key), await raw(n1!, app.key)];
+  await subscribeRaw(a, app, "presence-chat", '{"user_id":"ann"}');
+  await subscribeRaw(b, app, "presence-chat", '{"user_id":"bob"}');
+  a.send({ event: "client-hi", channel: "presence-chat", data: "{}" });
+  expect(await b.next((f) => f.event === "client-hi")).toEqual({ event: "client-hi", channel: "presence-chat", data: "{}", user_id: "ann" });
 });
 
 test("sendToUser on one node reaches the user's sockets on the other nodes, once each", async () => {

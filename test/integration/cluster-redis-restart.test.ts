@@ -23,6 +23,7 @@ test("Redis stopped: local delivery and /health degraded; restarted: cross-node 
   const [n0, n1, n2] = cluster().nodes;
   const local = await join(n0!, app, "news");
   const remote = await join(n1!, app, "news");
+  await join(n1!, app, "presence-room", "pat");
   await serverSdk(n0!, app).trigger("news", "before", "0");
   for (const s of [local, remote]) await s.next((f) => f.event === "before", 10_000);
 
@@ -54,6 +55,9 @@ test("Redis stopped: local delivery and /health degraded; restarted: cross-node 
     15_000,
     "news occupied again",
   );
+  const users = await until(() => apiGet(n2!, app, "/channels/presence-room/users"), (r) => r.body.users?.length === 1, 15_000, "members again");
+  expect(users).toEqual({ status: 200, body: { users: [{ id: "pat" }] } });
+  expect(await apiGet(n0!, app, "/channels")).toEqual({ status: 200, body: { channels: { news: {}, "presence-room": {} } } });
   // And a publish from the node without subscribers reaches both.
   await serverSdk(n2!, app).trigger("news", "final", "x");
   for (const s of [local, remote]) expect(await s.next((f) => f.event === "final", 10_000)).toEqual({ event: "final", channel: "news", data: "x" });
