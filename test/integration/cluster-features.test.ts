@@ -152,3 +152,19 @@ test("the HTTP API rate limit counts requests on every node together", async () 
     return;
   }
 });
+
+test("connections racing on every node for the app's quota: exactly the quota is admitted", async () => {
+  const app = cluster().createApp(["--max-connections", "3"]);
+  const sockets = await Promise.all(cluster().nodes.flatMap((node) => [1, 2].map(() => raw(node, app.key))));
+  const events = sockets.map((s) => s.established.event).sort();
+  expect(events).toEqual([...Array(3).fill("pusher:connection_established"), ...Array(3).fill("pusher:error")]);
+  // The refused ones took no place: once the admitted close, three new ones fit again, not a fourth.
+  for (const s of sockets) s.close();
+  for (const node of cluster().nodes) {
+    await until(async () => (await raw(node, app.key)).established.event, (e) => e === "pusher:connection_established", 10_000, "a free place");
+  }
+  expect((await raw(cluster().nodes[0]!, app.key)).established).toEqual({
+    event: "pusher:error",
+    data: { code: 4004, message: "Over connection quota: the app allows 3 connections" },
+  });
+});

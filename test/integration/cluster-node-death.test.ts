@@ -3,10 +3,11 @@
  * item 8): within 10 s its sockets are gone from every count (live connections, /channels), its
  * presence members are removed with member_removed to the other nodes' subscribers and one
  * member_removed webhook, and its channels that no other node holds vacate (one channel_vacated).
+ * The survivors also send the new subscription counts and watchlist "offline" for its users.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { useCluster } from "../support/cluster";
-import { adminOn, eventsFor, join, until, webhookAppIn } from "./cluster-helpers";
+import { adminOn, eventsFor, join, signedInSocket, until, webhookAppIn } from "./cluster-helpers";
 import { FAST_ENV, Receiver } from "./webhooks-helpers";
 import { apiGet, cleanup, serverSdk, subscribeRaw } from "./ws-helpers";
 
@@ -75,4 +76,22 @@ test("SIGKILL of a node: its sockets, members and lone channels leave every coun
     "member_added presence-p watcher",
     "member_removed presence-p victim",
   ]);
+}, 90_000);
+
+test("SIGKILL of a node: subscribers elsewhere get the new subscription_count, watchers the user's offline", async () => {
+  if (!cluster().nodes[2]!.running()) await cluster().restartNode(2);
+  const app = cluster().createApp(["--subscription-count", "--watchlist"]);
+  const [n0, , n2] = cluster().nodes;
+  const bob = await signedInSocket(n2!, app, "bob");
+  await subscribeRaw(bob, app, "counted");
+  const watcher = await signedInSocket(n0!, app, "ann", { watchlist: ["bob"] });
+  const watch = (events: unknown) => ({ event: "pusher_internal:watchlist_events", data: JSON.stringify({ events }) });
+  expect(await watcher.next((f) => f.event === "pusher_internal:watchlist_events")).toEqual(watch([{ name: "online", user_ids: ["bob"] }]));
+  await subscribeRaw(watcher, app, "counted");
+  const count = (n: number) => ({ event: "pusher_internal:subscription_count", channel: "counted", data: JSON.stringify({ subscription_count: n }) });
+  expect(await watcher.next((f) => f.event === "pusher_internal:subscription_count")).toEqual(count(2));
+
+  await cluster().nodes[2]!.kill();
+  expect(await watcher.next((f) => f.event === "pusher_internal:subscription_count", 10_000)).toEqual(count(1));
+  expect(await watcher.next((f) => f.event === "pusher_internal:watchlist_events", 10_000)).toEqual(watch([{ name: "offline", user_ids: ["bob"] }]));
 }, 90_000);

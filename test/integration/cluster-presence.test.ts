@@ -98,3 +98,21 @@ test("the member limit counts members on every node; another tab of a member is 
   expect(d.presence.count).toBe(2);
   expect([...d.presence.ids].sort()).toEqual(["a", "d"]);
 });
+
+test("two new users racing for the last place on two nodes: exactly one gets it", async () => {
+  const app = cluster().createApp(["--max-presence-members", "2"]);
+  const [n0, n1, n2] = cluster().nodes;
+  for (let round = 0; round < 5; round++) {
+    const ch = `presence-race-${round}`;
+    await join(n0!, app, ch, "first");
+    const racers = await Promise.all([raw(n1!, app.key), raw(n2!, app.key)]);
+    const outcomes = await Promise.all(
+      racers.map((s, i) => {
+        const channelData = JSON.stringify({ user_id: `racer-${i}` });
+        s.send({ event: "pusher:subscribe", data: { auth: channelAuth(app, s.socketId, ch, channelData), channel: ch, channel_data: channelData } });
+        return s.next((f) => f.channel === ch && (f.event === "pusher_internal:subscription_succeeded" || f.event === "pusher:subscription_error"));
+      }),
+    );
+    expect(outcomes.map((f) => f.event).sort()).toEqual(["pusher:subscription_error", "pusher_internal:subscription_succeeded"]);
+  }
+});
