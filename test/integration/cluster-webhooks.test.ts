@@ -67,16 +67,48 @@ test("member_added and member_removed are sent once for a user on two nodes", as
   expect(members.filter((e) => e.name === "channel_vacated").length).toBe(1);
 });
 
-test("after SIGKILL of the delivering node, another node delivers every later event once", async () => {
-  const app = await webhookApp();
+/** The index of the node holding the webhook lease (its id is in its "joined the cluster" line). */
+async function holderIndex(): Promise<number> {
   const redis = new IORedis(cluster().redis.url);
-  let holder: string | null;
   try {
-    holder = await redis.get(`${PREFIX}lease:webhooks`);
+    const holder = await redis.get(`${PREFIX}lease:webhooks`);
+    return cluster().nodes.findIndex((n) => n.running() && n.output().includes(`node ${holder} joined`));
   } finally {
     redis.disconnect();
   }
-  const index = cluster().nodes.findIndex((n) => n.output().includes(`node ${holder} joined`));
+}
+
+test("SIGTERM of the delivering node: the vacated channel and removed member it leaves behind are sent once", async () => {
+  const app = await webhookApp();
+  const index = await holderIndex();
+  expect(index).toBeGreaterThanOrEqual(0);
+  const other = cluster().nodes[(index + 1) % 3]!;
+  const ch = "presence-graceful";
+  await join(cluster().nodes[index]!, app, ch, "leaver");
+  await join(other, app, "lone-elsewhere");
+  await join(cluster().nodes[index]!, app, "lone-on-holder");
+  await receiver.event((e) => e.name === "member_added" && e.user_id === "leaver", 10_000);
+  await receiver.event((e) => e.name === "channel_occupied" && e.channel === "lone-on-holder", 10_000);
+  expect(await cluster().nodes[index]!.stop()).toBe(0);
+  await receiver.event((e) => e.name === "channel_vacated" && e.channel === "lone-on-holder", 15_000);
+  await receiver.event((e) => e.name === "member_removed" && e.user_id === "leaver", 15_000);
+  await settle(app, other, "sentinel-4", 15_000);
+  expect(eventsOf(app).map((e) => `${e.name} ${e.channel} ${e.user_id ?? ""}`.trim()).sort()).toEqual([
+    "channel_occupied lone-elsewhere",
+    "channel_occupied lone-on-holder",
+    "channel_occupied presence-graceful",
+    "channel_occupied sentinel-4",
+    "channel_vacated lone-on-holder",
+    "channel_vacated presence-graceful",
+    "member_added presence-graceful leaver",
+    "member_removed presence-graceful leaver",
+  ]);
+  await cluster().restartNode(index);
+}, 90_000);
+
+test("after SIGKILL of the delivering node, another node delivers every later event once", async () => {
+  const app = await webhookApp();
+  const index = await holderIndex();
   expect(index).toBeGreaterThanOrEqual(0);
   const survivors = cluster().nodes.filter((_, i) => i !== index);
 
