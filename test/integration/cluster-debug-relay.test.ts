@@ -63,4 +63,4 @@ test("a console on node B shows node A's events for the watched app only, and on
   stop();
   // The watch expires on its own once nobody renews it.
   await until(() => !a.relay.watched("app1"), 15_000);
-});
+}, 60_000);

@@ -68,7 +68,9 @@ export class RedisBroker implements Broker {
       this.confirming.set(topic, confirmed);
       this.lastChange = confirmed;
     }
-    return this.confirming.get(topic);
+    // While Redis is away nobody else can publish to us anyway: the socket is served locally at once,
+    // and the re-subscribe on "ready" brings the topic back.
+    return this.subscriber.status === "ready" ? this.confirming.get(topic) : undefined;
   }
 
   unsubscribe(conn: Connection, topic: string): void {
