@@ -3,10 +3,11 @@ import { channelType } from "../../protocol/channels";
 import { authenticate, jsonBody, type ApiDeps } from "../auth";
 import { channelInfo, checkTrigger } from "../trigger";
 
-export async function triggerEvents(deps: ApiDeps, request: Request, appId: string) {
-  const req = await authenticate(deps, request, appId);
+export async function triggerEvents(deps: ApiDeps, request: Request, appId: string, url?: URL) {
+  const req = await authenticate(deps, request, appId, url);
   const trigger = checkTrigger(req.app, jsonBody(req), false);
-  await deps.engine.publish(req.app, trigger);
+  const published = deps.engine.publish(req.app, trigger);
+  if (typeof published !== "number") await published; // remote adapters only: no extra tick on one node
   if (trigger.info.size === 0) return {};
   const channels: Record<string, Record<string, number>> = Object.create(null);
   for (const channel of trigger.channels) {
