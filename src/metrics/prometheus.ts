@@ -84,6 +84,7 @@ export class Metrics {
   );
   /** Per app and kind, the mawjly_messages_total series: one map lookup per published message. */
   private readonly messageSeries = { api: new Map<string, Sample>(), client: new Map<string, Sample>(), delivered: new Map<string, Sample>() };
+  private readonly openedSeries = new Map<string, Sample>();
   private readonly processInfo: () => ProcessInfo;
   private unsubscribe: Array<() => void> = [];
 
@@ -96,7 +97,15 @@ export class Metrics {
     if (this.unsubscribe.length > 0) return;
     const { bus } = this.deps;
     this.unsubscribe = [
-      bus.on("connected", (e) => this.connectionsOpened.inc({ app: e.appId })),
+      bus.on("connected", (e) => {
+        let sample = this.openedSeries.get(e.appId);
+        if (sample === undefined) {
+          sample = this.connectionsOpened.sample({ app: e.appId });
+          if (sample === undefined) return; // the family is full
+          this.openedSeries.set(e.appId, sample);
+        }
+        sample.value++;
+      }),
       bus.on("api_message", (e) => {
         this.countMessages(e.appId, "api", 1);
         this.countMessages(e.appId, "delivered", e.recipients);
