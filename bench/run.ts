@@ -4,13 +4,14 @@
  * one line giving the Mawjly/baseline ratio. Everything talks to 127.0.0.1 only.
  */
 import { MAIN, setBaselineAuth, stopAllServers } from "./lib/servers";
+import { channels } from "./scenarios/channels";
 import { connect } from "./scenarios/connect";
 import { cpu } from "./scenarios/cpu";
 import { fanout } from "./scenarios/fanout";
 import { memory } from "./scenarios/memory";
 import { triggers } from "./scenarios/triggers";
 
-const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect };
+const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect, channels };
 
 const [name = "all", ...options] = process.argv.slice(2);
 setBaselineAuth(options.includes("--baseline-auth"));
