@@ -46,14 +46,19 @@ const newEngine = () =>
     config: { activityTimeout: 120, pongTimeout: 30, cacheTtlMs: 60_000, protocols: [5, 6, 7] },
   });
 
+/** The lowest of 5 rounds: other tenants' bursts only ever add time, so the minimum is the steadiest. */
 async function time(label: string, f: () => unknown, n = 40_000): Promise<void> {
   for (let i = 0; i < n / 5; i++) await f(); // warm-up for the JIT
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) await f();
-  console.log(`  ${label.padEnd(52)} ${fmt(((performance.now() - t0) * 1000) / n, 2).padStart(7)} µs`);
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n / 5; i++) await f();
+    best = Math.min(best, ((performance.now() - t0) * 1000 * 5) / n);
+  }
+  console.log(`  ${label.padEnd(52)} ${fmt(best, 2).padStart(7)} µs`);
 }
 
-console.log("1. µs per trigger request, in-process (lower is better; noisy on a shared machine)");
+console.log("1. µs per trigger request, in-process, best of 5 rounds (lower is better)");
 const body = JSON.stringify({ name: "bench", channel: "bench", data: stampedData(Date.now(), 1, 100) });
 const mPath = `/apps/${app.id}/events`;
 const mUrl = `http://127.0.0.1${mPath}${signedQuery(app, mPath, body)}`;

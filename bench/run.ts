@@ -1,5 +1,5 @@
 /**
- * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|connect|channels|all] [--runs N] [scenario options]`.
+ * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|connect|channels|soak|all] [--runs N] [scenario options]`.
  * Each scenario starts its own servers and load processes, prints a table of medians, and ends with
  * one line giving the Mawjly/baseline ratio. Everything talks to 127.0.0.1 only.
  */
@@ -9,9 +9,10 @@ import { connect } from "./scenarios/connect";
 import { cpu } from "./scenarios/cpu";
 import { fanout } from "./scenarios/fanout";
 import { memory } from "./scenarios/memory";
+import { soak } from "./scenarios/soak";
 import { triggers } from "./scenarios/triggers";
 
-const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect, channels };
+const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect, channels, soak };
 
 const [name = "all", ...options] = process.argv.slice(2);
 setBaselineAuth(options.includes("--baseline-auth"));

@@ -137,9 +137,9 @@ export async function startBenchServer(kind: Kind, opts: { nofile?: number } = {
   return server;
 }
 
-/** Resident set size in bytes (VmRSS). */
-export function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+/** Resident set size in bytes (VmRSS; `RssAnon` for the anonymous part: heaps, not mapped code). */
+export function rssBytes(pid: number, field: "VmRSS" | "RssAnon" = "VmRSS"): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`));
   return Number(/(\d+)/.exec(line!)![1]) * 1024;
 }
 
