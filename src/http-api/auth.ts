@@ -24,7 +24,11 @@ export interface ApiRequest {
 /** `url`: the request's URL when the caller already parsed it (the server's fetch does), so it is parsed once. */
 export async function authenticate(deps: ApiDeps, request: Request, appId: string, url?: URL): Promise<ApiRequest> {
   // The body first: the app could be deleted while it arrives, and its state must not be revived.
-  const rawBody = await bodyOf(request);
+  return authenticateBody(deps, request, appId, await bodyOf(request), url);
+}
+
+/** The checks once the body has arrived: synchronous unless the rate counter is remote. */
+export function authenticateBody(deps: ApiDeps, request: Request, appId: string, rawBody: string, url?: URL): ApiRequest | Promise<ApiRequest> {
   const app = deps.apps.byId(appId);
   if (app === undefined) throw new HttpError(404, `App not found: '${appId}'`);
   return verify(deps, request, rawBody, app, url);

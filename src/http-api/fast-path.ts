@@ -6,10 +6,11 @@
  * answers any request this matcher leaves to it; both call the same endpoint functions, so every
  * answer is the same whichever way a request came.
  */
-import type { ApiDeps } from "./auth";
+import { then } from "../engine/maybe";
+import { authenticateBody, type ApiDeps } from "./auth";
 import { triggerBatch } from "./endpoints/batch-events";
-import { triggerEvents } from "./endpoints/events";
-import { respond } from "./respond";
+import { triggerEventsFor } from "./endpoints/events";
+import { respond, respondNow } from "./respond";
 
 export interface FastRoute {
   /** The route template, as the Elysia plugin declares it (the metrics label). */
@@ -18,7 +19,12 @@ export interface FastRoute {
   handle(deps: ApiDeps, request: Request, appId: string, url: URL): Promise<Response>;
 }
 
-const events = (deps: ApiDeps, request: Request, appId: string, url: URL) => respond(() => triggerEvents(deps, request, appId, url));
+// One promise (the body) and then synchronous work on one node: no async frame per layer.
+const events = (deps: ApiDeps, request: Request, appId: string, url: URL) =>
+  request.text().then(
+    (rawBody) => respondNow(() => then(authenticateBody(deps, request, appId, rawBody, url), (req) => triggerEventsFor(deps, req))),
+    (err: unknown) => respondNow(() => { throw err; }),
+  );
 const batch = (deps: ApiDeps, request: Request, appId: string, url: URL) => respond(() => triggerBatch(deps, request, appId, url));
 
 /**
