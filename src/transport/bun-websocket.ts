@@ -59,6 +59,7 @@ export function protocolOf(url: URL): string | null {
 }
 
 function safeDecode(text: string): string {
+  if (!text.includes("%")) return text;
   try {
     return decodeURIComponent(text);
   } catch {
