@@ -22,6 +22,7 @@ const { MemoryChannelCache } = await src("adapters/cache/memory.ts");
 const { MemoryCounters } = await src("adapters/counters/memory.ts");
 const { MemoryControlChannel } = await src("adapters/control/memory.ts");
 const { pusherHttpApi } = await src("http-api/index.ts");
+const { fastRoute } = await src("http-api/fast-path.ts").catch(() => ({ fastRoute: undefined }));
 const { verifySignedRequest } = await src("protocol/http-signature.ts");
 
 // A real app record, made by the real CLI, so the engine sees every field it expects.
@@ -46,23 +47,38 @@ const newEngine = () =>
     config: { activityTimeout: 120, pongTimeout: 30, cacheTtlMs: 60_000, protocols: [5, 6, 7] },
   });
 
+/** The lowest of 5 rounds: other tenants' bursts only ever add time, so the minimum is the steadiest. */
 async function time(label: string, f: () => unknown, n = 40_000): Promise<void> {
   for (let i = 0; i < n / 5; i++) await f(); // warm-up for the JIT
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) await f();
-  console.log(`  ${label.padEnd(52)} ${fmt(((performance.now() - t0) * 1000) / n, 2).padStart(7)} µs`);
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n / 5; i++) await f();
+    best = Math.min(best, ((performance.now() - t0) * 1000 * 5) / n);
+  }
+  console.log(`  ${label.padEnd(52)} ${fmt(best, 2).padStart(7)} µs`);
 }
 
-console.log("1. µs per trigger request, in-process (lower is better; noisy on a shared machine)");
+console.log("1. µs per trigger request, in-process, best of 5 rounds (lower is better)");
 const body = JSON.stringify({ name: "bench", channel: "bench", data: stampedData(Date.now(), 1, 100) });
 const mPath = `/apps/${app.id}/events`;
 const mUrl = `http://127.0.0.1${mPath}${signedQuery(app, mPath, body)}`;
 const bUrl = `http://127.0.0.1/trigger${signedQuery({ key: "bench-key", secret: "bench-secret" }, "/trigger", body)}`;
 const post = (url: string) => new Request(url, { method: "POST", body, headers: { "content-type": "application/json" } });
-const http = new Elysia().use(pusherHttpApi({ apps, engine: newEngine(), nowSeconds: () => Math.floor(Date.now() / 1000) }));
+const deps = { apps, engine: newEngine(), nowSeconds: () => Math.floor(Date.now() / 1000) };
+const http = new Elysia().use(pusherHttpApi(deps));
 const check = await http.handle(post(mUrl));
 if (check.status !== 200) throw new Error(`mawjly answered ${check.status}: ${await check.text()}`);
 await time("mawjly: Elysia app.handle(POST /apps/{id}/events)", () => http.handle(post(mUrl)));
+if (fastRoute !== undefined) {
+  // What src/server.ts does for the trigger routes: one URL parse, no Elysia pipeline.
+  await time("mawjly: fast path (POST /apps/{id}/events)", () => {
+    const req = post(mUrl);
+    const url = new URL(req.url);
+    const route = fastRoute(req.method, url.pathname);
+    return route.handle(deps, req, route.appId, url);
+  });
+}
 await time("baseline: handleTrigger(POST /trigger)", () => handleTrigger(post(bUrl), new URL(bUrl), () => {}));
 const mQuery = new URL(mUrl).search;
 const secretFor = (k: string) => (k === app.key ? app.secret : undefined);

@@ -9,6 +9,7 @@
  * Parent → worker: {cmd:"open", sockets} (open that many more) | {cmd:"reset"} | {cmd:"report"} | {cmd:"close"}
  * Worker → parent: {type:"ready", ...} | {type:"reset"} | {type:"report", ...}
  */
+import { createHmac } from "node:crypto";
 import { cpuMs } from "./lib/servers";
 import { sentAtOf } from "./lib/sign";
 import { Histogram, nowMs } from "./lib/stats";
@@ -22,6 +23,8 @@ interface Config {
   offset?: number;
   event?: string;
   concurrency?: number;
+  /** Presence: every socket joins `${channel}-${n}` (100 users each) as its own user, signed with key/secret. */
+  presence?: { channel: string; key: string; secret: string };
 }
 
 const config = JSON.parse(process.argv[2]!) as Config;
@@ -38,6 +41,39 @@ let lastAt = 0;
 let unexpectedCloses = 0;
 let closing = false;
 let cpuAtReset = 0;
+
+/** The subscribe payload: a plain channel, or a signed presence join as user `u-{offset+index}`. */
+function subscribeData(established: string, channel: string, index: number): Record<string, string> {
+  const p = config.presence;
+  if (p === undefined) return { channel };
+  const socketId = JSON.parse(JSON.parse(established).data).socket_id as string;
+  const user = (config.offset ?? 0) + index;
+  // 100 members per channel: Pusher's (and Mawjly's default) presence limit.
+  const name = `${p.channel}-${Math.floor(user / 100)}`;
+  const channelData = JSON.stringify({ user_id: `u-${user}`, user_info: { n: user } });
+  const signature = createHmac("sha256", p.secret).update(`${socketId}:${name}:${channelData}`).digest("hex");
+  return { channel: name, auth: `${p.key}:${signature}`, channel_data: channelData };
+}
+
+/** Closes and reopens random sockets, `rate` per second for `ms` (reconnect churn). */
+async function churn(rate: number, ms: number): Promise<void> {
+  const end = nowMs() + ms;
+  let done = 0;
+  const t0 = nowMs();
+  while (nowMs() < end) {
+    const due = Math.floor(((nowMs() - t0) * rate) / 1000);
+    while (done < due && sockets.length > 0) {
+      const i = Math.floor(Math.random() * sockets.length);
+      const old = sockets[i]!;
+      old.onclose = null;
+      old.close();
+      done++;
+      void openOne(i);
+    }
+    await Bun.sleep(20);
+  }
+  send({ type: "churned", done });
+}
 
 /** Opens one socket and resolves once its subscription is acknowledged (false on failure or timeout). */
 function openOne(index: number): Promise<boolean> {
@@ -59,7 +95,7 @@ function openOne(index: number): Promise<boolean> {
         perSocket[index]!++;
         hist.add(at - sentAtOf(frame));
       } else if (frame.includes("pusher:connection_established")) {
-        ws.send(JSON.stringify({ event: "pusher:subscribe", data: { channel } }));
+        ws.send(JSON.stringify({ event: "pusher:subscribe", data: subscribeData(frame, channel, index) }));
       } else if (frame.includes("pusher_internal:subscription_succeeded")) {
         acked = true;
         clearTimeout(timer);
@@ -93,7 +129,10 @@ async function openMore(count: number): Promise<void> {
 }
 
 process.on("message", (msg: { cmd: string }) => {
-  if (msg.cmd === "open") {
+  if (msg.cmd === "churn") {
+    const m = msg as { rate?: number; ms?: number };
+    void churn(m.rate ?? 0, m.ms ?? 0);
+  } else if (msg.cmd === "open") {
     void openMore((msg as { sockets?: number }).sockets ?? 0);
   } else if (msg.cmd === "reset") {
     hist = new Histogram();

@@ -23,6 +23,9 @@ interface Config {
   rate?: number;
   concurrency?: number;
   channel?: string;
+  /** Many channels: request i goes to `${channelPrefix}${i % channelCount}` instead of `channel`. */
+  channelPrefix?: string;
+  channelCount?: number;
   event?: string;
   dataBytes?: number;
 }
@@ -65,7 +68,8 @@ async function post(query: string, body: string): Promise<void> {
 }
 
 function stampedRequest(seq: number): [string, string] {
-  const body = JSON.stringify({ name: event, channel, data: stampedData(nowMs(), seq, dataBytes) });
+  const to = c.channelPrefix === undefined ? channel : `${c.channelPrefix}${seq % (c.channelCount ?? 1)}`;
+  const body = JSON.stringify({ name: event, channel: to, data: stampedData(nowMs(), seq, dataBytes) });
   return [signedQuery(c, c.path, body), body];
 }
 

@@ -1,18 +1,23 @@
 /**
- * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|cluster|all] [--runs N] [scenario options]`.
+ * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|connect|channels|soak|cluster|all] [--runs N] [scenario options]`.
  * Each scenario starts its own servers and load processes, prints a table of medians, and ends with
  * one line giving the Mawjly/baseline ratio. Everything talks to 127.0.0.1 only.
  */
-import { MAIN, stopAllServers } from "./lib/servers";
+import { MAIN, setBaselineAuth, stopAllServers } from "./lib/servers";
+import { channels } from "./scenarios/channels";
 import { cluster } from "./scenarios/cluster";
+import { connect } from "./scenarios/connect";
 import { cpu } from "./scenarios/cpu";
 import { fanout } from "./scenarios/fanout";
 import { memory } from "./scenarios/memory";
+import { soak } from "./scenarios/soak";
 import { triggers } from "./scenarios/triggers";
 
-const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, cluster };
+const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect, channels, soak, cluster };
 
-const [name = "all", ...rest] = process.argv.slice(2);
+const [name = "all", ...options] = process.argv.slice(2);
+setBaselineAuth(options.includes("--baseline-auth"));
+const rest = options.filter((o) => o !== "--baseline-auth");
 const chosen = name === "all" ? Object.keys(SCENARIOS) : [name];
 for (const s of chosen) {
   if (!(s in SCENARIOS)) {
@@ -22,7 +27,7 @@ for (const s of chosen) {
 }
 for (const s of chosen) {
   const started = performance.now();
-  console.log(`\n=== ${s} === (mawjly: ${MAIN})`);
+  console.log(`\n=== ${s} === (mawjly: ${MAIN}; baseline signature check ${options.includes("--baseline-auth") ? "on" : "off"})`);
   try {
     await SCENARIOS[s]!(rest);
   } catch (err) {

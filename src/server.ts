@@ -28,6 +28,7 @@ import { dashboard } from "./dashboard";
 import { docs } from "./docs/openapi";
 import { safeEqual } from "./protocol/signatures";
 import { pusherHttpApi } from "./http-api";
+import { fastRoute } from "./http-api/fast-path";
 import { connectionsPerApp, liveApps } from "./metrics/live";
 import { HttpObserver } from "./metrics/http";
 import { CONTENT_TYPE, Metrics } from "./metrics/prometheus";
@@ -143,6 +144,7 @@ export function startServer(config: ServerConfig, overrides: ServerOverrides = {
 
   // normalize: false, so schema violations such as unknown properties are refused instead of being
   // stripped silently (a typo like "clientEvent" must not look like success). Elysia reads it here.
+  const pusherDeps = { apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) };
   const http = new Elysia({ normalize: false })
     .onError(({ code, request }) => (code === "NOT_FOUND" ? notFound(request) : undefined))
     // Only the matched route template for the metrics labels; the status is read from the Response
@@ -152,7 +154,7 @@ export function startServer(config: ServerConfig, overrides: ServerOverrides = {
     .get("/health", () => ({ status: cluster === undefined || cluster.healthy() ? "ok" : "degraded" }), {
       detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}, or {\"status\":\"degraded\"} while a cluster node cannot reach Redis" },
     })
-    .use(pusherHttpApi({ apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) }))
+    .use(pusherHttpApi(pusherDeps))
     .get("/metrics", ({ request }) => metricsResponse(metrics, config.metricsToken, request), {
       detail: { tags: ["Operations"], summary: "Prometheus metrics (Bearer token when MAWJLY_METRICS_TOKEN is set)" },
     })
@@ -177,6 +179,12 @@ export function startServer(config: ServerConfig, overrides: ServerOverrides = {
       } catch {
         // HTTP/1.0 without a Host header leaves no absolute URL to route on.
         return Response.json({ error: "Bad request: the Host header is missing" }, { status: 400 });
+      }
+      // Signed triggers skip Elysia's pipeline (src/http-api/fast-path.ts); same handlers, same answers.
+      // Only POSTs match, which are never WebSocket upgrades, so they need no upgrade check either.
+      const fast = fastRoute(request.method, url.pathname);
+      if (fast !== undefined) {
+        return httpMetrics.observeRoute(request, fast.route, fast.appId, () => fast.handle(pusherDeps, request, fast.appId, url));
       }
       const upgraded = tryUpgrade(request, url, srv);
       if (upgraded !== false) return upgraded;

@@ -52,6 +52,16 @@ export function checkFdLimit(needed: number): number {
 
 const SECRET = "bench-secret-not-used-outside-127.0.0.1";
 
+/**
+ * The raw-Bun baseline checks no signature by default (`--no-auth`): the targets compare Mawjly's whole
+ * path, signature included, with what Bun alone costs. `--baseline-auth` (bench/run.ts) turns it on.
+ */
+let baselineAuth = false;
+export function setBaselineAuth(on: boolean): void {
+  baselineAuth = on;
+}
+export const baselineChecksSignature = () => baselineAuth;
+
 /** Servers still running, so that a scenario that throws does not leave them behind. */
 const live = new Set<BenchServer>();
 
@@ -75,6 +85,7 @@ export async function startBenchServer(kind: Kind, opts: { nofile?: number } = {
     argv = [BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--no-demo"];
   } else {
     argv = [BUN, BASELINE, "--host", "127.0.0.1", "--port", "0", "--key", app.key, "--secret", app.secret];
+    if (!baselineAuth) argv.push("--no-auth");
   }
   // MAWJLY_BENCH_PROFILE=DIR: the server writes a CPU profile (.cpuprofile + markdown) there on exit.
   const profileDir = process.env.MAWJLY_BENCH_PROFILE;
@@ -127,9 +138,9 @@ export async function startBenchServer(kind: Kind, opts: { nofile?: number } = {
   return server;
 }
 
-/** Resident set size in bytes (VmRSS). */
-export function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+/** Resident set size in bytes (VmRSS; `RssAnon` for the anonymous part: heaps, not mapped code). */
+export function rssBytes(pid: number, field: "VmRSS" | "RssAnon" = "VmRSS"): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`));
   return Number(/(\d+)/.exec(line!)![1]) * 1024;
 }
 

@@ -66,6 +66,12 @@ export class SubscriberWorker {
     return ready;
   }
 
+  /** Closes and reopens random sockets, `rate` per second for `ms`; resolves when done. */
+  async churn(rate: number, ms: number): Promise<number> {
+    this.proc.send({ cmd: "churn", rate, ms });
+    return (await this.next("churned", ms + 60_000)).done;
+  }
+
   async reset(): Promise<void> {
     this.proc.send({ cmd: "reset" });
     await this.next("reset");

@@ -40,6 +40,8 @@ export async function measureFanout(
   durationMs: number,
   dataBytes = 100,
   quiet = true,
+  /** Extra trigger worker settings (e.g. channelPrefix + channelCount); `subscribers` is then recipients per trigger. */
+  triggerOptions: Record<string, unknown> = {},
 ): Promise<FanoutResult> {
   if (quiet) await waitForQuiet(20, 20_000);
   await Promise.all(workers.map((w) => w.reset()));
@@ -47,7 +49,7 @@ export async function measureFanout(
   const busy0 = machineBusyMs();
   const wall0 = nowMs();
   const tr = await runTriggers(
-    { url: server.url, path: server.triggerPath, ...server.app, mode: "rate", rate, durationMs, dataBytes },
+    { url: server.url, path: server.triggerPath, ...server.app, mode: "rate", rate, durationMs, dataBytes, ...triggerOptions },
     durationMs + 30_000,
   );
   const expected = tr.ok * subscribers;

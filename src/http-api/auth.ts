@@ -21,12 +21,17 @@ export interface ApiRequest {
   rawBody: string;
 }
 
-export async function authenticate(deps: ApiDeps, request: Request, appId: string): Promise<ApiRequest> {
+/** `url`: the request's URL when the caller already parsed it (the server's fetch does), so it is parsed once. */
+export async function authenticate(deps: ApiDeps, request: Request, appId: string, url?: URL): Promise<ApiRequest> {
   // The body first: the app could be deleted while it arrives, and its state must not be revived.
-  const rawBody = await bodyOf(request);
+  return authenticateBody(deps, request, appId, await bodyOf(request), url);
+}
+
+/** The checks once the body has arrived: synchronous unless the rate counter is remote. */
+export function authenticateBody(deps: ApiDeps, request: Request, appId: string, rawBody: string, url?: URL): ApiRequest | Promise<ApiRequest> {
   const app = deps.apps.byId(appId);
   if (app === undefined) throw new HttpError(404, `App not found: '${appId}'`);
-  return verify(deps, request, rawBody, app);
+  return verify(deps, request, rawBody, app, url);
 }
 
 /**
@@ -51,8 +56,8 @@ function bodyOf(request: Request): Promise<string> {
   return request.method === "GET" || request.method === "HEAD" ? Promise.resolve("") : request.text();
 }
 
-async function verify(deps: ApiDeps, request: Request, rawBody: string, app: App): Promise<ApiRequest> {
-  const url = new URL(request.url);
+/** Synchronous unless the rate counter is remote: the single-node path adds no promise here. */
+function verify(deps: ApiDeps, request: Request, rawBody: string, app: App, url = new URL(request.url)): ApiRequest | Promise<ApiRequest> {
   const query = verifySignedRequest(
     { method: request.method, path: url.pathname, rawQuery: url.search, rawBody },
     (key) => appSecret(app, key),
@@ -60,11 +65,14 @@ async function verify(deps: ApiDeps, request: Request, rawBody: string, app: App
   );
   if (!app.enabled) throw new HttpError(403, "App is disabled");
   // Counted after the signature check, so that nobody without the secret can use up an app's allowance.
-  if (!(await deps.engine.admitApiRequest(app))) {
-    const limit = app.limits.apiRequestsPerSecond;
-    throw new HttpError(429, `Too many requests: this app allows ${limit} HTTP API requests per second`);
-  }
-  return { app, query, rawBody };
+  const admitted = deps.engine.admitApiRequest(app);
+  const result = { app, query, rawBody };
+  if (typeof admitted === "boolean") return admitted ? result : tooManyRequests(app);
+  return admitted.then((ok) => (ok ? result : tooManyRequests(app)));
+}
+
+function tooManyRequests(app: App): never {
+  throw new HttpError(429, `Too many requests: this app allows ${app.limits.apiRequestsPerSecond} HTTP API requests per second`);
 }
 
 /** Parses the raw body as JSON whatever the Content-Type (§5.1 [REC]). */

@@ -9,9 +9,24 @@ export async function respond(work: () => Promise<unknown>): Promise<Response> {
   try {
     return Response.json(await work());
   } catch (err) {
-    if (err instanceof HttpError) return Response.json({ error: err.message }, { status: err.status });
-    if (err instanceof QuotaExceededError) return Response.json({ error: err.message }, { status: 403 });
-    console.error("mawjly: HTTP API internal error:", err);
-    return Response.json({ error: "Internal server error" }, { status: 500 });
+    return errorResponse(err);
   }
+}
+
+/** As `respond`, with no promise of its own when the work answers synchronously (the fast path). */
+export function respondNow(work: () => unknown): Response | Promise<Response> {
+  let result: unknown;
+  try {
+    result = work();
+  } catch (err) {
+    return errorResponse(err);
+  }
+  return result instanceof Promise ? result.then((value) => Response.json(value), errorResponse) : Response.json(result);
+}
+
+function errorResponse(err: unknown): Response {
+  if (err instanceof HttpError) return Response.json({ error: err.message }, { status: err.status });
+  if (err instanceof QuotaExceededError) return Response.json({ error: err.message }, { status: 403 });
+  console.error("mawjly: HTTP API internal error:", err);
+  return Response.json({ error: "Internal server error" }, { status: 500 });
 }

@@ -3,7 +3,7 @@
  * cumulative `_bucket{le="…"}` counts ending in `le="+Inf"`, then `_sum` and `_count`. Like Counter,
  * the number of label sets is capped, because each one is 14 time series in the scraper.
  */
-import { MAX_SERIES_PER_FAMILY } from "./counter";
+import { MAX_SERIES_PER_FAMILY, seriesKey } from "./counter";
 import { formatValue, type Family, type Sample } from "./exposition";
 
 /** The client libraries' default buckets, in seconds: 5 ms to 10 s, fit for request durations. */
@@ -32,8 +32,8 @@ export class Histogram {
     if (Number.isNaN(value)) return;
     const series = this.seriesOf(labels);
     if (series === undefined) return;
-    let slot = this.buckets.findIndex((bound) => value <= bound);
-    if (slot < 0) slot = this.buckets.length;
+    let slot = 0;
+    while (slot < this.buckets.length && !(value <= this.buckets[slot]!)) slot++;
     series.counts[slot]! += 1;
     series.sum += value;
   }
@@ -57,7 +57,7 @@ export class Histogram {
   }
 
   private seriesOf(labels: Readonly<Record<string, string | undefined>>): Series | undefined {
-    const key = JSON.stringify(this.labelNames.map((n) => labels[n] ?? null));
+    const key = seriesKey(this.labelNames, labels);
     const found = this.series.get(key);
     if (found !== undefined) return found;
     if (this.series.size >= MAX_SERIES_PER_FAMILY) {

@@ -82,6 +82,9 @@ export class Metrics {
     "Time from receiving an HTTP request to its response headers, by method, route template and status code.",
     ["method", "route", "status"],
   );
+  /** Per app and kind, the mawjly_messages_total series: one map lookup per published message. */
+  private readonly messageSeries = { api: new Map<string, Sample>(), client: new Map<string, Sample>(), delivered: new Map<string, Sample>() };
+  private readonly openedSeries = new Map<string, Sample>();
   private readonly processInfo: () => ProcessInfo;
   private unsubscribe: Array<() => void> = [];
 
@@ -94,18 +97,38 @@ export class Metrics {
     if (this.unsubscribe.length > 0) return;
     const { bus } = this.deps;
     this.unsubscribe = [
-      bus.on("connected", (e) => this.connectionsOpened.inc({ app: e.appId })),
+      bus.on("connected", (e) => {
+        let sample = this.openedSeries.get(e.appId);
+        if (sample === undefined) {
+          sample = this.connectionsOpened.sample({ app: e.appId });
+          if (sample === undefined) return; // the family is full
+          this.openedSeries.set(e.appId, sample);
+        }
+        sample.value++;
+      }),
       bus.on("api_message", (e) => {
-        this.messages.inc({ app: e.appId, kind: "api" });
-        this.messages.inc({ app: e.appId, kind: "delivered" }, e.recipients);
+        this.countMessages(e.appId, "api", 1);
+        this.countMessages(e.appId, "delivered", e.recipients);
       }),
       bus.on("client_event", (e) => {
-        this.messages.inc({ app: e.appId, kind: "client" });
-        this.messages.inc({ app: e.appId, kind: "delivered" }, e.recipients);
+        this.countMessages(e.appId, "client", 1);
+        this.countMessages(e.appId, "delivered", e.recipients);
       }),
       bus.on("webhook_sent", (e) => this.webhooks.inc({ app: e.appId, result: "sent" })),
       bus.on("webhook_failed", (e) => this.webhooks.inc({ app: e.appId, result: "failed" })),
     ];
+  }
+
+  private countMessages(appId: string, kind: keyof Metrics["messageSeries"], by: number): void {
+    if (!(by >= 0)) return;
+    const known = this.messageSeries[kind];
+    let sample = known.get(appId);
+    if (sample === undefined) {
+      sample = this.messages.sample({ app: appId, kind });
+      if (sample === undefined) return; // the family is full
+      known.set(appId, sample);
+    }
+    sample.value += by;
   }
 
   stop(): void {

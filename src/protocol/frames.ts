@@ -9,10 +9,17 @@ import { PusherError } from "./errors";
 const q = JSON.stringify;
 
 export function connectionEstablished(socketId: string, activityTimeout: number): string {
+  // Sent on every connect: socket ids are digits and one dot (socket-id.ts), which need no escaping
+  // at either level, so the frame is concatenated; any other id takes the general encoder.
+  if (PLAIN_SOCKET_ID.test(socketId) && Number.isInteger(activityTimeout)) {
+    return `{"event":"pusher:connection_established","data":"{\\"socket_id\\":\\"${socketId}\\",\\"activity_timeout\\":${activityTimeout}}"}`;
+  }
   return `{"event":"pusher:connection_established","data":${q(
     `{"socket_id":${q(socketId)},"activity_timeout":${activityTimeout}}`,
   )}}`;
 }
+
+const PLAIN_SOCKET_ID = /^\d+\.\d+$/;
 
 export function errorFrame(err: { code: number | null; message: string; channel?: string }): string {
   const channel = err.channel === undefined ? "" : `,"channel":${q(err.channel)}`;

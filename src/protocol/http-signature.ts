@@ -12,14 +12,19 @@ const REQUIRED = ["auth_key", "auth_timestamp", "auth_version", "auth_signature"
 /** Splits a raw query on `&` and the first `=`, decoding with decodeURIComponent (no `+` → space). */
 export function parseRawQuery(rawQuery: string): Map<string, string> {
   const params = new Map<string, string>();
-  const text = rawQuery.startsWith("?") ? rawQuery.slice(1) : rawQuery;
-  if (text === "") return params;
-  for (const part of text.split("&")) {
-    if (part === "") continue;
-    const eq = part.indexOf("=");
-    const rawKey = eq < 0 ? part : part.slice(0, eq);
-    const rawValue = eq < 0 ? "" : part.slice(eq + 1);
-    params.set(decode(rawKey).toLowerCase(), decode(rawValue));
+  // One pass with indexOf, no intermediate arrays: this runs for every signed request.
+  let start = rawQuery.startsWith("?") ? 1 : 0;
+  while (start < rawQuery.length) {
+    let end = rawQuery.indexOf("&", start);
+    if (end < 0) end = rawQuery.length;
+    if (end > start) {
+      const eq = rawQuery.indexOf("=", start);
+      const hasValue = eq >= 0 && eq < end;
+      const rawKey = rawQuery.slice(start, hasValue ? eq : end);
+      const rawValue = hasValue ? rawQuery.slice(eq + 1, end) : "";
+      params.set(decode(rawKey).toLowerCase(), decode(rawValue));
+    }
+    start = end + 1;
   }
   return params;
 }
@@ -44,11 +49,13 @@ export interface SignedRequest {
 
 /** The string an SDK signs: METHOD \n path \n sorted lower-cased params (values not encoded). */
 export function requestStringToSign(method: string, path: string, params: Map<string, string>): string {
-  const pairs = [...params.entries()]
-    .filter(([key]) => key !== "auth_signature")
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => `${key}=${value}`);
-  return `${method.toUpperCase()}\n${path}\n${pairs.join("&")}`;
+  // Keys are unique (a Map), so the sort needs no tie case; no intermediate pair arrays per request.
+  const keys: string[] = [];
+  for (const key of params.keys()) if (key !== "auth_signature") keys.push(key);
+  keys.sort();
+  let signed = "";
+  for (let i = 0; i < keys.length; i++) signed += `${i === 0 ? "" : "&"}${keys[i]}=${params.get(keys[i]!)}`;
+  return `${method.toUpperCase()}\n${path}\n${signed}`;
 }
 
 /**
@@ -61,8 +68,8 @@ export function verifySignedRequest(
   nowSeconds: number,
 ): Map<string, string> {
   const params = parseRawQuery(req.rawQuery);
-  const missing = REQUIRED.filter((name) => !params.has(name));
-  if (missing.length > 0) {
+  if (!REQUIRED.every((name) => params.has(name))) {
+    const missing = REQUIRED.filter((name) => !params.has(name));
     throw new HttpError(401, `Missing authentication parameter(s): ${missing.join(", ")}`);
   }
   const key = params.get("auth_key")!;

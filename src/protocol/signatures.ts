@@ -3,7 +3,7 @@
  * Signatures are lowercase hex HMAC-SHA256 with the app secret; comparisons are constant-time.
  * Strings are signed exactly as received: JSON is never re-serialised (§3).
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import { quoted } from "./errors";
 
 export function hmacHex(secret: string, message: string): string {
@@ -11,7 +11,8 @@ export function hmacHex(secret: string, message: string): string {
 }
 
 export function md5Hex(body: string | Uint8Array): string {
-  return createHash("md5").update(body).digest("hex");
+  // The one-shot form: no Hash object per call (every signed HTTP API request with a body pays this).
+  return hash("md5", body, "hex");
 }
 
 /** Constant-time string equality; unequal lengths fail without leaking where they differ. */

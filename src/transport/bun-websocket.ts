@@ -34,14 +34,32 @@ export function tryUpgrade(req: Request, url: URL, server: Server<SocketData>): 
   const match = APP_PATH.exec(url.pathname);
   const data: SocketData = {
     key: match === null ? "" : safeDecode(match[1]!),
-    protocol: url.searchParams.get("protocol"),
+    protocol: protocolOf(url),
     badPath: match === null,
   };
   if (server.upgrade(req, { data })) return undefined;
   return Response.json({ error: "WebSocket upgrade failed" }, { status: 400 });
 }
 
+/**
+ * `?protocol=` without building a URLSearchParams per handshake. Queries with escapes, `+` or the
+ * parameter more than once keep URLSearchParams' exact reading (first value, decoded).
+ */
+export function protocolOf(url: URL): string | null {
+  const search = url.search;
+  if (search === "") return null;
+  const at = search.indexOf("protocol=");
+  if (at < 0 || search.includes("%") || search.includes("+") || search.indexOf("protocol=", at + 1) >= 0) {
+    return url.searchParams.get("protocol");
+  }
+  const before = search.charCodeAt(at - 1);
+  if (before !== 63 /* ? */ && before !== 38 /* & */) return url.searchParams.get("protocol");
+  const end = search.indexOf("&", at);
+  return search.slice(at + 9, end < 0 ? search.length : end);
+}
+
 function safeDecode(text: string): string {
+  if (!text.includes("%")) return text;
   try {
     return decodeURIComponent(text);
   } catch {

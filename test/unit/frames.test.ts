@@ -156,3 +156,10 @@ describe("commandData", () => {
     });
   });
 });
+
+test("connection_established: the concatenated form equals the general encoding, for plain and odd ids", () => {
+  const q = JSON.stringify;
+  for (const [id, timeout] of [["123.456", 120], ["4294967295.1", 30], ['a"b\\c', 120], ["1.2", 1.5]] as const) {
+    expect(connectionEstablished(id, timeout)).toBe(`{"event":"pusher:connection_established","data":${q(`{"socket_id":${q(id)},"activity_timeout":${timeout}}`)}}`);
+  }
+});

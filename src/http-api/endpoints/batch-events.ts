@@ -3,8 +3,8 @@ import { HttpError } from "../../protocol/errors";
 import { authenticate, jsonBody, type ApiDeps } from "../auth";
 import { channelInfo, checkTrigger } from "../trigger";
 
-export async function triggerBatch(deps: ApiDeps, request: Request, appId: string) {
-  const req = await authenticate(deps, request, appId);
+export async function triggerBatch(deps: ApiDeps, request: Request, appId: string, url?: URL) {
+  const req = await authenticate(deps, request, appId, url);
   const batch = jsonBody(req).batch;
   if (!Array.isArray(batch)) throw new HttpError(400, "Missing 'batch': it must be an array of events");
   const max = req.app.limits.maxBatchSize;

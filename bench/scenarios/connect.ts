@@ -1,0 +1,76 @@
+/**
+ * Scenario 5, connect: how fast one server accepts new sockets that each subscribe to a channel of
+ * their own (handshake, connection_established, pusher:subscribe, subscription_succeeded), from
+ * `--sub-procs` client processes with `--concurrency` handshakes in flight each, and the server CPU
+ * per connect + subscribe. Same descriptor handling as the memory scenario.
+ */
+import { checkFdLimit, cpuMs, fdLimits, machineBusyMs, startBenchServer, waitForQuiet, type Kind } from "../lib/servers";
+import { fmt, median, nowMs, printTable, ratio } from "../lib/stats";
+import { startSubscribers } from "../lib/workers";
+import { numberOption } from "./common";
+
+interface Row {
+  perSec: number;
+  cpuUs: number;
+  serverCpu: number;
+  otherCpuPercent: number;
+}
+
+export async function connect(args: string[]): Promise<void> {
+  const runs = numberOption(args, "runs", 3);
+  const sockets = numberOption(args, "sockets", 10_000);
+  const procs = numberOption(args, "sub-procs", 4);
+  const concurrency = numberOption(args, "concurrency", 50);
+  const serverFds = checkFdLimit(sockets + 1000);
+  const clientFds = checkFdLimit(Math.ceil(sockets / procs) + 1000);
+  console.log(
+    `connect: ${sockets} sockets, each subscribing to its own channel, from ${procs} processes × ${concurrency} handshakes in flight, ` +
+      `${runs} runs per server, interleaved; ulimit -n ${serverFds} (server) / ${clientFds} (clients), hard limit ${fdLimits()[1]}`,
+  );
+  const results: Record<Kind, Row[]> = { baseline: [], mawjly: [] };
+
+  for (let run = 1; run <= runs; run++) {
+    for (const kind of ["baseline", "mawjly"] as Kind[]) {
+      const server = await startBenchServer(kind, { nofile: serverFds });
+      const config = { url: server.wsUrl, channelPrefix: "c-", channelStride: 1_000_000, concurrency };
+      // Warm-up: 200 sockets per process (JIT, first allocations), then the measured batch.
+      const { workers } = await startSubscribers(200 * procs, procs, config, clientFds);
+      try {
+        await waitForQuiet(20, 20_000);
+        const cpu0 = cpuMs(server.pid);
+        const busy0 = machineBusyMs();
+        const wall0 = nowMs();
+        await Promise.all(workers.map((w, i) => w.open(Math.floor(sockets / procs) + (i < sockets % procs ? 1 : 0))));
+        const wallMs = nowMs() - wall0;
+        const serverCpuMs = cpuMs(server.pid) - cpu0;
+        const row: Row = {
+          perSec: (sockets * 1000) / wallMs,
+          cpuUs: (serverCpuMs * 1000) / sockets,
+          serverCpu: (serverCpuMs * 100) / wallMs,
+          // Client CPU is not separated here: clients and server share the 2 cores; "other" includes the clients.
+          otherCpuPercent: ((machineBusyMs() - busy0 - serverCpuMs) * 100) / wallMs,
+        };
+        results[kind].push(row);
+        console.log(
+          `  run ${run} ${kind.padEnd(8)}: ${fmt(row.perSec)} connects+subscribes/s, server ${fmt(row.cpuUs, 1)} µs CPU each ` +
+            `(${fmt(row.serverCpu, 0)}% of a core; clients + others ${fmt(row.otherCpuPercent, 0)}%)`,
+        );
+      } finally {
+        await Promise.all(workers.map((w) => w.close()));
+        await server.stop();
+      }
+    }
+  }
+
+  const med = (kind: Kind, f: (r: Row) => number) => median(results[kind].map(f));
+  const rows: (string | number)[][] = [["server", "connects/s", "server µs/connect", "server cpu %"]];
+  for (const kind of ["baseline", "mawjly"] as Kind[]) {
+    rows.push([kind, med(kind, (r) => r.perSec), fmt(med(kind, (r) => r.cpuUs), 1), med(kind, (r) => r.serverCpu)]);
+  }
+  const rate = [med("mawjly", (r) => r.perSec), med("baseline", (r) => r.perSec)] as const;
+  const cpu = [med("mawjly", (r) => r.cpuUs), med("baseline", (r) => r.cpuUs)] as const;
+  rows.push(["ratio M/B", ratio(...rate), ratio(...cpu), ""]);
+  console.log(`\nmedians of ${runs} runs each:`);
+  printTable(rows);
+  console.log(`\nconnect ratio mawjly/baseline: connects+subscribes/s ${ratio(...rate)} (target ≥ 0.9×), server CPU per connect ${ratio(...cpu)}`);
+}
