@@ -29,9 +29,22 @@ const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 
 export function connectRedis(url: string, log: (line: string) => void = console.error): RedisClients {
   const parsed = new URL(url);
   const label = `${parsed.protocol}//${parsed.hostname}:${parsed.port || 6379}${parsed.pathname && parsed.pathname !== "/" ? parsed.pathname : "/0"}`;
-  const base: RedisOptions = { retryStrategy, maxRetriesPerRequest: null, lazyConnect: false, connectionName: "mawjly" };
-  const commands = new Redis(url, { ...base, enableOfflineQueue: false, commandTimeout: 1500, maxRetriesPerRequest: 0 });
-  const subscriber = new Redis(url, { ...base, enableOfflineQueue: true, autoResubscribe: true });
+  // Options, not the URL string: ioredis parses a URL with the deprecated url.parse(), which makes Bun
+  // print a DeprecationWarning at every start.
+  const base: RedisOptions = {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: Number(parsed.port || 6379),
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: Number(parsed.pathname.slice(1) || 0),
+    tls: parsed.protocol === "rediss:" ? { servername: parsed.hostname } : undefined,
+    retryStrategy,
+    maxRetriesPerRequest: null,
+    lazyConnect: false,
+    connectionName: "mawjly",
+  };
+  const commands = new Redis({ ...base, enableOfflineQueue: false, commandTimeout: 1500, maxRetriesPerRequest: 0 });
+  const subscriber = new Redis({ ...base, enableOfflineQueue: true, autoResubscribe: true });
   // Without an error listener ioredis prints every refused reconnect; one line per outage is enough.
   for (const [name, client] of [["commands", commands], ["subscriber", subscriber]] as const) {
     let down = false;
