@@ -20,14 +20,12 @@ import type { Clock, Connection, ControlMessage } from "./ports";
 import { publish, type PublishRequest } from "./publisher";
 import { LiveQueries } from "./queries";
 import { Session } from "./session";
+import { runStep } from "./steps";
 import { signout } from "./signin";
 import { SubscriptionCounts } from "./subscription-counts";
 import { leaveAll } from "./subscriptions";
 
 export { DEFAULT_ENGINE_CONFIG, type EngineConfig };
-
-/** Frames one socket may have waiting behind a step whose port answer is on the way (cluster mode). */
-const MAX_QUEUED_STEPS = 100;
 
 export interface EngineDeps extends EnginePorts {
   apps: AppDirectory;
@@ -145,43 +143,13 @@ export class Engine implements EngineContext {
     session.conn.close(err.code!, err.message);
   }
 
-  /**
-   * Runs one step of a socket after the steps before it: a port may answer later (a shared store), and
-   * a socket's frames must still take effect and be answered in the order they arrived. With the memory
-   * adapters every step completes at once and nothing is queued.
-   */
+  /** One step of a socket, in order after its earlier ones (steps.ts). */
   private run(session: Session, step: () => MaybePromise<void>): void {
-    const onError = (err: unknown) => this.fail(session, err);
-    if (session.pending !== undefined) {
-      // A client that sends faster than the shared store answers must not grow the server's memory.
-      if (++session.queued > MAX_QUEUED_STEPS) return this.overloaded(session);
-      const next: Promise<void> = session.pending
-        .then(step)
-        .catch(onError)
-        .then(() => {
-          session.queued--;
-          if (session.pending === next) session.pending = undefined;
-        });
-      session.pending = next;
-      return;
-    }
-    let result: MaybePromise<void>;
-    try {
-      result = step();
-    } catch (err) {
-      return onError(err);
-    }
-    if (result instanceof Promise) {
-      const next: Promise<void> = result.catch(onError).then(() => {
-        if (session.pending === next) session.pending = undefined;
-      });
-      session.pending = next;
-    }
+    runStep(session, step, (err) => this.fail(session, err), () => this.overloaded(session));
   }
 
   /** Too many frames waiting: the client is told to back off and reconnect (4100, §1.5). */
   private overloaded(session: Session): void {
-    session.queued--;
     if (session.closed) return;
     const err = new PusherError(Code.OVER_CAPACITY, "Over capacity: too many frames waiting for an answer; reconnect later");
     session.sendError(err);
