@@ -5,7 +5,7 @@
  * (test/contract/). Nothing here knows about Bun sockets, Redis or SQLite.
  *
  * Answers are `MaybePromise`: memory adapters answer at once, shared ones may answer later. The engine
- * runs one socket's frames in order whatever the adapter does (Engine.run), so a socket never sees the
+ * runs one socket's frames in order whatever the adapter does (engine/steps.ts), so a socket never sees the
  * answer to a later frame before an earlier one.
  */
 import type { MaybePromise } from "./maybe";

@@ -143,7 +143,7 @@ export class Session {
     this.rareState().rateWindowCount = count;
   }
 
-  /** The frames of this socket still waiting for a port's answer, in order (Engine.run). */
+  /** The frames of this socket still waiting for a port's answer, in order (engine/steps.ts). */
   get pending(): Promise<void> | undefined {
     return this.rare?.pending;
   }
