@@ -214,7 +214,7 @@ export function startServer(config: ServerConfig, overrides: ServerOverrides = {
       await Bun.sleep(50);
       await server!.stop(true);
       // The sockets' last steps (leaves through a shared registry) finish, then the node leaves the cluster.
-      await engine.settle();
+      await engine.settle(2000);
       await cluster?.stop();
       // After the sockets closed (their removals are recorded) and before the store closes.
       await webhooks.stop();

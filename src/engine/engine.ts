@@ -281,13 +281,20 @@ export class Engine implements EngineContext {
     for (const state of this.states.values()) this.closeAll(state, Code.RECONNECT, closeReason[Code.RECONNECT]);
   }
 
-  /** Resolves when no socket has a step waiting for a port's answer (graceful stop). */
-  async settle(): Promise<void> {
+  /**
+   * Resolves when no socket has a step waiting for a port's answer, or after `maxMs` (graceful stop:
+   * a shared store that went away must not keep the process from exiting).
+   */
+  async settle(maxMs: number): Promise<void> {
+    const deadline = this.clock.now() + maxMs;
     for (;;) {
       const pending: Promise<void>[] = [];
       for (const state of this.states.values()) for (const s of state.sessions.values()) if (s.pending !== undefined) pending.push(s.pending);
-      if (pending.length === 0) return;
-      await Promise.all(pending);
+      const left = deadline - this.clock.now();
+      if (pending.length === 0 || left <= 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(pending), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
     }
   }
 

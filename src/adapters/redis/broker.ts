@@ -13,6 +13,9 @@ import type { Broker, Connection } from "../../engine/ports";
 import { LocalBroker } from "../broker/memory";
 import type { Keys } from "./keys";
 
+/** How long a new subscriber waits at most for Redis to confirm its node's subscription. */
+const CONFIRM_WAIT_MS = 2000;
+
 export class RedisBroker implements Broker {
   private readonly interest = new Map<string, number>();
   /** Topics whose first SUBSCRIBE is not confirmed yet; later subscribers wait for it too. */
@@ -69,8 +72,11 @@ export class RedisBroker implements Broker {
       this.lastChange = confirmed;
     }
     // While Redis is away nobody else can publish to us anyway: the socket is served locally at once,
-    // and the re-subscribe on "ready" brings the topic back.
-    return this.subscriber.status === "ready" ? this.confirming.get(topic) : undefined;
+    // and the re-subscribe on "ready" brings the topic back. Nor does a socket wait longer than
+    // CONFIRM_WAIT_MS for a confirmation that Redis, gone meanwhile, may only give when it is back.
+    const confirming = this.confirming.get(topic);
+    if (this.subscriber.status !== "ready" || confirming === undefined) return undefined;
+    return Promise.race([confirming, Bun.sleep(CONFIRM_WAIT_MS)]);
   }
 
   unsubscribe(conn: Connection, topic: string): void {
