@@ -52,16 +52,7 @@ export class HttpObserver {
         appId: this.appExists(appId) ? appId : undefined,
         seconds: (performance.now() - started) / 1000,
       });
-    return handle().then(
-      (response) => {
-        record(response.status);
-        return response;
-      },
-      (err: unknown) => {
-        record(500);
-        throw err;
-      },
-    );
+    return recorded(handle(), record);
   }
 
   /**
@@ -91,15 +82,20 @@ export class HttpObserver {
       record(result.status);
       return result;
     }
-    return result.then(
-      (response) => {
-        record(response.status);
-        return response;
-      },
-      (err: unknown) => {
-        record(500);
-        throw err;
-      },
-    );
+    return recorded(result, record);
   }
+}
+
+/** Records the status of the Response a promise gives, or 500 when it fails (and passes both on). */
+function recorded(result: Promise<Response>, record: (status: number) => void): Promise<Response> {
+  return result.then(
+    (response) => {
+      record(response.status);
+      return response;
+    },
+    (err: unknown) => {
+      record(500);
+      throw err;
+    },
+  );
 }
