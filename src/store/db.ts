@@ -1,0 +1,47 @@
+/**
+ * The store port: one small asynchronous SQL executor with a SQLite implementation (store/sqlite.ts,
+ * bun:sqlite in the data directory) and a PostgreSQL one (store/postgres.ts, Bun's SQL client). The
+ * domain stores (apps, accounts, webhooks, usage) write their SQL once against this port, with `?`
+ * placeholders; where the dialects differ (a scalar MAX, an upsert's arithmetic) they read `dialect`.
+ *
+ * Why an executor and not a store interface per domain with two classes each: the two schemas are the
+ * same tables and columns (migrations per dialect keep them so), so one class per domain stays the
+ * only place its queries live, and a new query cannot be forgotten in the second implementation.
+ *
+ * Conventions both implementations keep:
+ * - Integers come back as JS numbers (PostgreSQL's BIGINT and COUNT included), booleans are stored as
+ *   0/1 integers, times as ISO text or milliseconds since the epoch.
+ * - `run` answers the number of rows changed; `INSERT … RETURNING` goes through `get`/`all`.
+ * - `transaction` runs `fn` alone: on SQLite no other statement of this process interleaves (a
+ *   BEGIN IMMEDIATE under a queue), on PostgreSQL it holds one pooled connection.
+ */
+
+export type Dialect = "sqlite" | "postgres";
+export type Param = string | number | boolean | null;
+
+export interface Db {
+  readonly dialect: Dialect;
+  all<T>(sql: string, params?: readonly Param[]): Promise<T[]>;
+  get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined>;
+  /** Runs a write; answers the number of rows it changed. */
+  run(sql: string, params?: readonly Param[]): Promise<number>;
+  /** Several statements, as written (migrations). No parameters. */
+  exec(sql: string): Promise<void>;
+  /** Commits when `fn` resolves, rolls back when it throws (and rethrows). Inside one, `tx.transaction` joins it. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * The database cannot be reached (PostgreSQL down, connection refused or timed out). Edges answer
+ * 503 with this message; nothing was written. Not used for constraint errors or bad SQL.
+ */
+export class StoreUnavailable extends Error {
+  override name = "StoreUnavailable";
+}
+
+/** `IN (?, ?, …)` for a list (both dialects; an empty list matches nothing). */
+export function inList(values: readonly Param[]): { sql: string; params: readonly Param[] } {
+  if (values.length === 0) return { sql: "(NULL)", params: [] };
+  return { sql: `(${values.map(() => "?").join(", ")})`, params: values };
+}
