@@ -35,6 +35,7 @@ import { CONTENT_TYPE, Metrics } from "./metrics/prometheus";
 import { UsageRecorder } from "./metrics/usage";
 import { webhookBacklog } from "./metrics/webhook-backlog";
 import { openDatabase } from "./store/database";
+import { SqliteDb } from "./store/sqlite";
 import { tryUpgrade, websocketHandlers, type SocketData } from "./transport/bun-websocket";
 import { loadWebhookConfig, startWebhooks, type WebhookService } from "./webhooks";
 
@@ -60,6 +61,8 @@ export function startServer(config: ServerConfig, overrides: ServerOverrides = {
   const clock = overrides.clock ?? systemClock;
   const cluster = overrides.cluster;
   const db = openDatabase(config.dataDir);
+  // The store port (store/db.ts) over the same connection; the domain stores move onto it.
+  const sql = new SqliteDb(db);
   const store = new SqliteAppStore(db);
   const cache = new AppCache(store);
   const accounts = new AccountService(new SqliteAccountStore(db));

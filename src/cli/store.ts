@@ -6,6 +6,8 @@
 import type { Database } from "bun:sqlite";
 import { dataDirHint, describeChoice, resolveDataDir, type DataDirChoice } from "../config/data-dir";
 import { databaseExists, openDatabase, StoreError } from "../store/database";
+import type { Db } from "../store/db";
+import { SqliteDb } from "../store/sqlite";
 
 export function dataDirOf(values: Record<string, unknown>): DataDirChoice {
   return resolveDataDir(values["data-dir"] as string | undefined);
@@ -28,6 +30,17 @@ export async function withDatabase<T>(values: Record<string, unknown>, use: (db:
     return await use(db, choice);
   } finally {
     db.close();
+  }
+}
+
+/** Runs `use` with the store port of a management command (store/db.ts) and always closes it. */
+export async function withStore<T>(values: Record<string, unknown>, use: (db: Db, choice: DataDirChoice) => T | Promise<T>): Promise<T> {
+  const choice = dataDirOf(values);
+  const db = new SqliteDb(openExisting(choice));
+  try {
+    return await use(db, choice);
+  } finally {
+    await db.close();
   }
 }
 
