@@ -57,7 +57,7 @@ export interface ServerOverrides {
   cluster?: Cluster;
 }
 
-export function startServer(config: ServerConfig, overrides: ServerOverrides = {}): RunningServer {
+export async function startServer(config: ServerConfig, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const clock = overrides.clock ?? systemClock;
   const cluster = overrides.cluster;
   const db = openDatabase(config.dataDir);

@@ -71,7 +71,7 @@ export async function serve(argv: string[]): Promise<void> {
   const cluster = config.redisUrl === undefined ? undefined : await (await import("../adapters/redis")).joinCluster(config.redisUrl);
   let running: RunningServer;
   try {
-    running = startServer(config, { cluster });
+    running = await startServer(config, { cluster });
     if (cluster !== undefined) {
       await cluster.start((departure) => running.engine.nodeDeparted(departure));
       console.log(`mawjly: node ${cluster.nodeId} joined the cluster at ${cluster.label}`);
