@@ -5,7 +5,8 @@
  *
  * What it adds to the client, so that a domain store written once behaves the same on both dialects:
  * - `?` placeholders, rewritten to `$1..$n` (outside quoted strings, identifiers and comments) once
- *   per SQL text.
+ *   per SQL text; mixed-case words (camelCase column aliases) quoted, since PostgreSQL would fold them
+ *   to lower case.
  * - Integers as JS numbers: Bun answers BIGINT (int8: COUNT, our ms timestamps) and NUMERIC (SUM of a
  *   BIGINT) as strings; columns of those types, known from the result's column OIDs (never guessed
  *   from a value: an app id may well be all digits), are converted.
@@ -182,6 +183,8 @@ export function numbered(sql: string): string {
   return out;
 }
 
+const WORD = /[A-Za-z0-9_$]+/y;
+
 function rewrite(sql: string): string {
   let out = "";
   let n = 0;
@@ -189,9 +192,18 @@ function rewrite(sql: string): string {
   while (i < sql.length) {
     const c = sql[i]!;
     const end = skip(sql, i);
+    WORD.lastIndex = i;
+    const word = end > i ? null : WORD.exec(sql);
     if (end > i) {
       out += sql.slice(i, end);
       i = end;
+    } else if (word) {
+      // camelCase aliases (`AS connectionsPeak`): PostgreSQL folds an unquoted name to lower case,
+      // SQLite keeps it; quoting every mixed-case word keeps the case on both. The schema's names are
+      // all lower case and keywords are written in one case, so nothing else is mixed-case.
+      const w = word[0];
+      out += /^[A-Za-z_]/.test(w) && /[a-z]/.test(w) && /[A-Z]/.test(w) ? `"${w}"` : w;
+      i += w.length;
     } else if (c === "?") {
       out += `$${++n}`;
       i++;
