@@ -4,9 +4,7 @@
  * query, so the store recovers by itself when the server comes back).
  *
  * What it adds to the client, so that a domain store written once behaves the same on both dialects:
- * - `?` placeholders, rewritten to `$1..$n` (outside quoted strings, identifiers and comments) once
- *   per SQL text; mixed-case words (camelCase column aliases) quoted, since PostgreSQL would fold them
- *   to lower case.
+ * - `?` placeholders and camelCase aliases, rewritten once per SQL text (store/pg-sql.ts).
  * - Integers as JS numbers: Bun answers BIGINT (int8: COUNT, our ms timestamps) and NUMERIC (SUM of a
  *   BIGINT) as strings; columns of those types, known from the result's column OIDs (never guessed
  *   from a value: an app id may well be all digits), are converted.
@@ -17,6 +15,7 @@
  */
 import { SQL } from "bun";
 import { StoreUnavailable, type Db, type Param } from "./db";
+import { numbered } from "./pg-sql";
 
 export interface PostgresOptions {
   /** Pool size; default 10 (a node needs few: statements are short and the event loop is one). */
@@ -169,75 +168,6 @@ function numbers(result: Result): Record<string, unknown>[] {
     }
   }
   return rows;
-}
-
-const rewritten = new Map<string, string>();
-
-/** The SQL with `?` numbered `$1..$n`, cached per text (the statements of a process are a fixed set). */
-export function numbered(sql: string): string {
-  let out = rewritten.get(sql);
-  if (out !== undefined) return out;
-  out = rewrite(sql);
-  if (rewritten.size >= 2000) rewritten.clear(); // a bound, should dynamic SQL ever be unbounded
-  rewritten.set(sql, out);
-  return out;
-}
-
-const WORD = /[A-Za-z0-9_$]+/y;
-
-function rewrite(sql: string): string {
-  let out = "";
-  let n = 0;
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    const end = skip(sql, i);
-    WORD.lastIndex = i;
-    const word = end > i ? null : WORD.exec(sql);
-    if (end > i) {
-      out += sql.slice(i, end);
-      i = end;
-    } else if (word) {
-      // camelCase aliases (`AS connectionsPeak`): PostgreSQL folds an unquoted name to lower case,
-      // SQLite keeps it; quoting every mixed-case word keeps the case on both. The schema's names are
-      // all lower case and keywords are written in one case, so nothing else is mixed-case.
-      const w = word[0];
-      out += /^[A-Za-z_]/.test(w) && /[a-z]/.test(w) && /[A-Z]/.test(w) ? `"${w}"` : w;
-      i += w.length;
-    } else if (c === "?") {
-      out += `$${++n}`;
-      i++;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
-
-/** If a quoted string, quoted identifier or comment starts at `i`, the index just past it; else `i`. */
-function skip(sql: string, i: number): number {
-  const c = sql[i];
-  const close = (quote: string) => {
-    // A doubled quote inside is an escaped quote: the scan simply continues after the pair.
-    let j = i + 1;
-    for (;;) {
-      const k = sql.indexOf(quote, j);
-      if (k < 0) return sql.length;
-      if (sql[k + 1] === quote) j = k + 2;
-      else return k + 1;
-    }
-  };
-  if (c === "'" || c === '"') return close(c);
-  if (c === "-" && sql[i + 1] === "-") {
-    const k = sql.indexOf("\n", i);
-    return k < 0 ? sql.length : k + 1;
-  }
-  if (c === "/" && sql[i + 1] === "*") {
-    const k = sql.indexOf("*/", i + 2);
-    return k < 0 ? sql.length : k + 2;
-  }
-  return i;
 }
 
 // Bun's codes for a connection that could not be made or was lost.
