@@ -7,7 +7,8 @@
  * - `?` placeholders and camelCase aliases, rewritten once per SQL text (store/pg-sql.ts).
  * - Integers as JS numbers: Bun answers BIGINT (int8: COUNT, our ms timestamps) and NUMERIC (SUM of a
  *   BIGINT) as strings; columns of those types, known from the result's column OIDs (never guessed
- *   from a value: an app id may well be all digits), are converted.
+ *   from a value: an app id may well be all digits), are converted. A bool column (`EXISTS (…) AS x`)
+ *   answers 1/0, as on SQLite.
  * - Booleans as 0/1 parameters, as bun:sqlite binds them (the columns are integers on both).
  * - A database that cannot be reached (refused, timed out, authentication refused, server shutting
  *   down mid-query) is a `StoreUnavailable` naming the server without its password; a query error
@@ -29,7 +30,9 @@ type Handle = Pick<SQL, "unsafe">;
 type Begin = <T>(fn: (tx: Handle) => Promise<T>) => Promise<T>;
 type Result = Record<string, unknown>[] & { columns?: { name: string; type: number }[] | null; affectedRows?: number };
 
-// PostgreSQL type OIDs that Bun answers as strings and we answer as numbers.
+// PostgreSQL type OIDs converted to numbers: Bun answers int8 and numeric as strings, and bool (a
+// comparison or EXISTS in a select list) as true/false where SQLite answers 1/0.
+const BOOL = 16;
 const INT8 = 20;
 const NUMERIC = 1700;
 
@@ -155,16 +158,16 @@ class Session implements Db {
 
 const bindable = (p: Param): Param => (typeof p === "boolean" ? (p ? 1 : 0) : p);
 
-/** The rows as a plain array (Bun's carries result metadata), INT8 and NUMERIC columns as numbers. */
+/** The rows as a plain array (Bun's carries result metadata), int8, numeric and bool columns as numbers. */
 function numbers(result: Result): Record<string, unknown>[] {
   const rows = [...result];
-  const convert = (result.columns ?? []).filter((c) => c.type === INT8 || c.type === NUMERIC).map((c) => c.name);
+  const convert = (result.columns ?? []).filter((c) => c.type === INT8 || c.type === NUMERIC || c.type === BOOL).map((c) => c.name);
   if (convert.length === 0) return rows;
   for (const row of rows) {
     for (const name of convert) {
       const value = row[name];
-      if (typeof value === "string") row[name] = Number(value);
-      else if (typeof value === "bigint") row[name] = Number(value);
+      if (typeof value === "string" || typeof value === "bigint") row[name] = Number(value);
+      else if (typeof value === "boolean") row[name] = value ? 1 : 0;
     }
   }
   return rows;

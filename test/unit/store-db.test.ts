@@ -78,6 +78,11 @@ function contract(fresh: Fresh): void {
       expect(await db.get("SELECT at_ms, event_count FROM webhook_log")).toEqual({ at_ms: ms, event_count: 1 });
     }));
 
+  test("a condition in the select list answers 1 or 0", () =>
+    fresh(async (db) => {
+      expect(await db.get("SELECT EXISTS (SELECT 1 FROM plans WHERE id = ?) AS found, (1 = 2) AS same", ["free"])).toEqual({ found: 1, same: 0 });
+    }));
+
   test("camelCase aliases keep their case; text that looks like a number stays text", () =>
     fresh(async (db) => {
       await addApp(db, "123456");
