@@ -159,7 +159,7 @@ async function launch(bin: string, dir: string, port: number, log: (s: string) =
   }
   await proc.exited;
   await pumped;
-  if (/could not bind|address already in use/i.test(out)) throw new PortInUse();
+  if (/could not bind|address already in use|could not create any TCP\/IP sockets/i.test(out)) throw new PortInUse();
   throw new Error(`postgres did not start on port ${port} (exit ${proc.exitCode ?? proc.signalCode}):\n${out}`);
 }
 
