@@ -27,6 +27,10 @@ export interface PostgresHandle {
   /** The admin database: `postgres://postgres@127.0.0.1:PORT/postgres`. The same after resume(). */
   readonly url: string;
   readonly port: number;
+  /** The directory of the cluster and its socket (deleted by stop()). */
+  readonly dir: string;
+  /** Process id of the postmaster, or undefined while paused or stopped. */
+  pid(): number | undefined;
   /** Creates a new empty database and answers its URL. */
   freshDatabase(): Promise<string>;
   /** Stops the server (fast shutdown: sessions are ended, clients see the connection close). */
@@ -226,6 +230,8 @@ export async function startPostgres(): Promise<PostgresHandle> {
   return {
     url,
     port,
+    dir,
+    pid: () => (proc && !exited(proc) ? proc.pid : undefined),
     async freshDatabase() {
       admin ??= new SQL({ url, max: 1 });
       const name = `test_${++databases}`;
