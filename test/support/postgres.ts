@@ -6,7 +6,9 @@
  *   const pg = usePostgres();                 // in a test file: started in beforeAll, stopped in afterAll
  *   const url = await pg().freshDatabase();   // a new empty database for one test
  *
- * or `const pg = await startPostgres(); … await pg.stop();`.
+ * or `const pg = await startPostgres(); … await pg.stop();`. For a store suite run on both dialects:
+ *
+ *   describeStores("AppStore", (fresh) => { test("…", async () => { const { db } = await fresh(); … }); });
  *
  * Running as root (CI, containers): initdb and postgres refuse root, so they run as the `postgres`
  * user through `setpriv`, which execs in place: the process we hold IS the postmaster, and our signals
@@ -16,11 +18,12 @@
  * Never leaked: stop() ends the postmaster (immediate shutdown) and removes the directory, and a
  * janitor shell per directory does the same when this process ends without calling it (see janitor).
  */
-import { afterAll, beforeAll } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe } from "bun:test";
 import { SQL, type Subprocess } from "bun";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openStore, type Store } from "../../src/store/open";
 import { freePort } from "./redis";
 
 export interface PostgresHandle {
@@ -279,4 +282,30 @@ export function usePostgres(): () => PostgresHandle {
     if (!handle) throw new Error("usePostgres(): PostgreSQL is started in beforeAll; read it inside a test");
     return handle;
   };
+}
+
+/**
+ * Registers `suite` twice, in a describe per dialect ("NAME on sqlite", "NAME on postgres"): `fresh()`
+ * opens a newly migrated store (a temp data directory, or a new database of this file's PostgreSQL),
+ * closed and removed after each test.
+ */
+export function describeStores(name: string, suite: (fresh: () => Promise<Store>) => void): void {
+  for (const dialect of ["sqlite", "postgres"] as const) {
+    describe(`${name} on ${dialect}`, () => {
+      const pg = dialect === "postgres" ? usePostgres() : undefined;
+      const opened: { store?: Store; dir: string }[] = [];
+      afterEach(async () => {
+        for (const { store, dir } of opened.splice(0)) {
+          await store?.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+      suite(async () => {
+        const entry: { store?: Store; dir: string } = { dir: mkdtempSync(join(tmpdir(), "mawjly-store-")) };
+        opened.push(entry);
+        entry.store = await openStore({ dataDir: entry.dir, databaseUrl: pg ? await pg().freshDatabase() : undefined });
+        return entry.store;
+      });
+    });
+  }
 }
