@@ -32,9 +32,9 @@ function upsert(db: Db, rows: number): string {
 }
 
 // The average of a minute is taken here, per row, so that hours and days can sum minute averages
-// (see usage-buckets.ts for why the average is built that way). DOUBLE PRECISION is a float in both
-// dialects (SQLite reads the name as REAL), and a float SUM comes back from PostgreSQL as a number
-// where a NUMERIC one would be text. The bucket size is cast to an integer so that `minute / ?`
+// (see usage-buckets.ts for why the average is built that way). DOUBLE PRECISION is a float type in
+// both dialects (SQLite reads the name as REAL), so the division and its SUM are floating point on
+// both, as the in-memory arithmetic is, rather than PostgreSQL's NUMERIC. The bucket size is cast to an integer so that `minute / ?`
 // stays an integer division whatever type the driver gives the parameter.
 const BUCKETS = `SELECT minute / CAST(? AS INTEGER) AS bucket,
     MAX(connections_peak) AS "connectionsPeak",
@@ -53,17 +53,6 @@ const MINUTE = `SELECT connections_peak AS "connectionsPeak", connections_sum AS
 const day = (apps: string) => `SELECT minute, SUM(connections_peak) AS peak, SUM(api_messages + client_messages) AS published, SUM(delivered) AS delivered
   FROM usage_minutes WHERE app_id IN ${apps} AND minute >= ? AND minute < ?
   GROUP BY minute`;
-
-/**
- * Sums are numbers in both dialects only by convention of the executor; a PostgreSQL SUM over BIGINT
- * is NUMERIC, which drivers hand over as text. Reading every figure through Number() keeps the
- * arithmetic of the callers exact either way.
- */
-function numbers<T extends object>(row: T): T {
-  const out = { ...row } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(out)) if (typeof v === "string" || typeof v === "bigint") out[k] = Number(v);
-  return out as T;
-}
 
 export class UsageStore {
   constructor(private readonly db: Db) {}
@@ -86,16 +75,13 @@ export class UsageStore {
   /** Stored totals of one app per bucket of `bucketMinutes` minutes, keyed by minute / bucketMinutes. */
   async buckets(appId: string, fromMinute: number, toMinute: number, bucketMinutes: number): Promise<Map<number, BucketTotals>> {
     const rows = await this.db.all<BucketTotals & { bucket: number }>(BUCKETS, [bucketMinutes, appId, fromMinute, toMinute]);
-    return new Map(rows.map((row) => {
-      const { bucket, ...totals } = numbers(row);
-      return [bucket, totals];
-    }));
+    return new Map(rows.map(({ bucket, ...totals }) => [bucket, totals]));
   }
 
   /** One stored minute, zeros when there is no row. */
   async minute(appId: string, minute: number): Promise<MinuteCounts> {
     const row = await this.db.get<MinuteCounts>(MINUTE, [appId, minute]);
-    return row === undefined ? emptyCounts() : numbers(row);
+    return row ?? emptyCounts();
   }
 
   /** Per minute of [from, to): the summed peaks of the apps; and the messages published and delivered over the range. */
@@ -109,7 +95,7 @@ export class UsageStore {
     let published = 0;
     let delivered = 0;
     const peaks = new Map<number, number>();
-    for (const row of rows.map(numbers)) {
+    for (const row of rows) {
       peaks.set(row.minute, row.peak);
       published += row.published;
       delivered += row.delivered;
