@@ -34,8 +34,8 @@ function upsert(db: Db, rows: number): string {
 // The average of a minute is taken here, per row, so that hours and days can sum minute averages
 // (see usage-buckets.ts for why the average is built that way). DOUBLE PRECISION is a float type in
 // both dialects (SQLite reads the name as REAL), so the division and its SUM are floating point on
-// both, as the in-memory arithmetic is, rather than PostgreSQL's NUMERIC. The bucket size is cast to an integer so that `minute / ?`
-// stays an integer division whatever type the driver gives the parameter.
+// both, as the in-memory arithmetic is, rather than PostgreSQL's NUMERIC. The bucket size is cast to
+// an integer so that `minute / ?` stays an integer division whatever type the driver gives the parameter.
 const BUCKETS = `SELECT minute / CAST(? AS INTEGER) AS bucket,
     MAX(connections_peak) AS "connectionsPeak",
     SUM(CASE WHEN samples > 0 THEN CAST(connections_sum AS DOUBLE PRECISION) / samples ELSE 0 END) AS "minuteAvgSum",
