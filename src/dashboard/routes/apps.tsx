@@ -39,7 +39,7 @@ function ownerLabel(deps: DashboardDeps, app: App, viewer: Viewer): string {
 function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; ok?: string; error?: string; name?: string }) {
   const { deps, viewer, live } = props;
   const account = viewer.caller.account;
-  const plan = deps.accounts.planOf(account.id);
+  const plan = deps.quotas.planOf(account.id);
   const apps = visibleApps(deps, viewer);
   const own = apps.filter((a) => a.accountId === account.id).length;
   return (
