@@ -73,6 +73,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   const quotas = new PlanQuotas(counters, () => accounts.planSnapshot(), clock);
   await quotas.start();
   accounts.onPlanChange = () => quotas.refresh();
+  accounts.onAccountRead = (id, planId) => quotas.observe(id, planId);
   const auth = new AuthService(accounts, counters);
 
   let server: Server<SocketData> | undefined;

@@ -7,8 +7,9 @@
  * each node keeps a snapshot of every account's plan id and every plan, loaded at start and reloaded
  * in the background: every second (changes made elsewhere, by the CLI or another node, apply within
  * about one), at once when this node changes a plan, and when an account is not in it yet (just
- * created elsewhere). A failed reload keeps the last snapshot. An account not (yet) in the snapshot
- * has no plan: not limited, like an account without one.
+ * created elsewhere). A request that reads an account's row (its session or token) also corrects
+ * that account's plan at once (`observe`). A failed reload keeps the last snapshot. An account not
+ * (yet) in the snapshot has no plan: not limited, like an account without one.
  */
 import { then, type MaybePromise } from "../engine/maybe";
 import type { Clock, Counters, Quotas } from "../engine/ports";
@@ -78,6 +79,13 @@ export class PlanQuotas implements Quotas {
       this.reportedAt = now;
       this.report(`mawjly: could not reload the account plans; quotas keep the plans last loaded: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /** An account's plan id as just read from the store: taken now if the snapshot knows the plan. */
+  observe(accountId: string, planId: string): void {
+    if (this.snapshot.planOfAccount.get(accountId) === planId) return;
+    if (this.snapshot.plans.has(planId)) this.snapshot.planOfAccount.set(accountId, planId);
+    else if (this.current === undefined) void this.refresh();
   }
 
   /** The plan in force for an account, from the snapshot (no database access). */

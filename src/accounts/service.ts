@@ -32,6 +32,11 @@ export class AccountService {
    * all: undefined). Awaited, so that this node's quotas know the change when the call returns.
    */
   onPlanChange: (accountId?: string) => void | Promise<void> = () => {};
+  /**
+   * Called when a request reads an account's row (sign-in, session, token): a fresh sight of its plan,
+   * which this node's quotas take at once, before their next reload.
+   */
+  onAccountRead: (accountId: string, planId: string) => void = () => {};
   /** Called with the ids of apps removed together with an account (their live sockets must close). */
   onAppsRemoved: (appIds: string[]) => void = () => {};
 
