@@ -73,7 +73,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   const quotas = new PlanQuotas(counters, () => accounts.planSnapshot(), clock);
   await quotas.start();
   accounts.onPlanChange = () => quotas.refresh();
-  accounts.onAccountRead = (id, planId) => quotas.observe(id, planId);
+  accounts.onAccountRead = (account) => quotas.observe(account);
   const auth = new AuthService(accounts, counters);
 
   let server: Server<SocketData> | undefined;
@@ -127,7 +127,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     apps: cache,
     clock,
     config: webhookConfig,
-    ownerIsAdmin: (id) => accounts.get(id).isAdmin,
+    ownerIsAdmin: (id) => quotas.isAdmin(id),
     delivering: cluster === undefined ? undefined : () => cluster.deliversWebhooks(webhookConfig.timeoutMs),
   });
 

@@ -60,7 +60,7 @@ export class AuthService {
     // Verify against a dummy hash when the account does not exist, so timing does not reveal it.
     const ok = await Bun.password.verify(String(password), account?.passwordHash ?? dummyHash());
     if (account === undefined || !ok) throw new LoginRefused("invalid", "Wrong email or password");
-    this.accounts.onAccountRead(account.id, account.planId);
+    this.accounts.onAccountRead(publicAccount(account));
     await Promise.all([this.byEmail.forgive(key), this.byIp.forgive(ip)]);
     return this.openSession(account);
   }
@@ -91,7 +91,7 @@ export class AuthService {
     }
     const account = await this.store.account(session.accountId);
     if (account === undefined) return undefined;
-    this.accounts.onAccountRead(account.id, account.planId);
+    this.accounts.onAccountRead(publicAccount(account));
     return { account: publicAccount(account), via: "session", csrf: session.csrf, sessionHash: hash };
   }
 
@@ -102,7 +102,7 @@ export class AuthService {
     if (stored === undefined || stored.revokedAt !== null) return undefined;
     const account = await this.store.account(stored.accountId);
     if (account === undefined) return undefined;
-    this.accounts.onAccountRead(account.id, account.planId);
+    this.accounts.onAccountRead(publicAccount(account));
     await this.store.touchToken(stored.id, this.now().toISOString());
     return { account: publicAccount(account), via: "token" };
   }

@@ -4,7 +4,7 @@
  * that several nodes can share them. Operator apps (no account) are not limited by any plan.
  *
  * The WebSocket connect path must never wait on the database (PostgreSQL is a network hop away), so
- * each node keeps a snapshot of every account's plan id and every plan, loaded at start and reloaded
+ * each node keeps a snapshot of every account's plan id (and admin flag) and every plan, loaded at start and reloaded
  * in the background: every second (changes made elsewhere, by the CLI or another node, apply within
  * about one), at once when this node changes a plan, and when an account is not in it yet (just
  * created elsewhere). A request that reads an account's row (its session or token) also corrects
@@ -21,7 +21,7 @@ const DAY_MS = 86_400_000;
 const REPORT_EVERY_MS = 60_000;
 
 export class PlanQuotas implements Quotas {
-  private snapshot: PlanSnapshot = { planOfAccount: new Map(), plans: new Map() };
+  private snapshot: PlanSnapshot = { planOfAccount: new Map(), admins: new Set(), plans: new Map() };
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
   /** The reload under way, and the one asked for while it ran (it may have read before the change). */
@@ -81,11 +81,22 @@ export class PlanQuotas implements Quotas {
     }
   }
 
-  /** An account's plan id as just read from the store: taken now if the snapshot knows the plan. */
-  observe(accountId: string, planId: string): void {
-    if (this.snapshot.planOfAccount.get(accountId) === planId) return;
-    if (this.snapshot.plans.has(planId)) this.snapshot.planOfAccount.set(accountId, planId);
+  /** An account as just read from the store: its plan (if the snapshot knows the plan) and admin flag, now. */
+  observe(account: { id: string; planId: string; isAdmin: boolean }): void {
+    const { planOfAccount, admins, plans } = this.snapshot;
+    if (account.isAdmin) admins.add(account.id);
+    else admins.delete(account.id);
+    if (planOfAccount.get(account.id) === account.planId) return;
+    if (plans.has(account.planId)) planOfAccount.set(account.id, account.planId);
     else if (this.current === undefined) void this.refresh();
+  }
+
+  /**
+   * Whether an account is an admin, from the snapshot (for rules that must answer synchronously, such
+   * as the webhooks' private-target rule). Unknown accounts are not.
+   */
+  isAdmin(accountId: string): boolean {
+    return this.snapshot.admins.has(accountId);
   }
 
   /** The plan in force for an account, from the snapshot (no database access). */

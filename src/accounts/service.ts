@@ -36,7 +36,7 @@ export class AccountService {
    * Called when a request reads an account's row (sign-in, session, token): a fresh sight of its plan,
    * which this node's quotas take at once, before their next reload.
    */
-  onAccountRead: (accountId: string, planId: string) => void = () => {};
+  onAccountRead: (account: Account) => void = () => {};
   /** Called with the ids of apps removed together with an account (their live sockets must close). */
   onAppsRemoved: (appIds: string[]) => void = () => {};
 

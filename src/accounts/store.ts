@@ -65,9 +65,10 @@ const toToken = (r: TokenRow): ApiToken & { accountId: string } => ({
 const ACCOUNT_COLUMNS = "id, email, name, password_hash, is_admin, plan_id, created_at";
 const PLAN_COLUMNS = "id, name, max_apps, max_connections, max_app_connections, max_messages_per_day, created_at";
 
-/** Every account's plan id and every plan: what PlanQuotas keeps in memory per node. */
+/** Every account's plan id, the admins and every plan: what PlanQuotas keeps in memory per node. */
 export interface PlanSnapshot {
   planOfAccount: Map<string, string>;
+  admins: Set<string>;
   plans: Map<string, Plan>;
 }
 
@@ -126,9 +127,13 @@ export class AccountStore {
     return (await this.db.all<{ id: string }>(`SELECT id FROM accounts WHERE is_admin = 1 ORDER BY id${lock}`)).map((r) => r.id);
   }
   async planSnapshot(): Promise<PlanSnapshot> {
-    const accounts = await this.db.all<{ id: string; plan_id: string }>("SELECT id, plan_id FROM accounts");
+    const accounts = await this.db.all<{ id: string; plan_id: string; is_admin: number }>("SELECT id, plan_id, is_admin FROM accounts");
     const plans = await this.plans();
-    return { planOfAccount: new Map(accounts.map((a) => [a.id, a.plan_id])), plans: new Map(plans.map((p) => [p.id, p])) };
+    return {
+      planOfAccount: new Map(accounts.map((a) => [a.id, a.plan_id])),
+      admins: new Set(accounts.filter((a) => Number(a.is_admin) === 1).map((a) => a.id)),
+      plans: new Map(plans.map((p) => [p.id, p])),
+    };
   }
 
   // Plans

@@ -207,8 +207,10 @@ export function accountStoreSuite(dialect: string, open: () => Promise<Db>) {
     test("the plan snapshot: every account's plan id and every plan", async () => {
       const { accounts } = await services();
       const kim = await accounts.create({ email: "kim@example.com", password: PASSWORD, planId: "startup" });
+      const lee = await accounts.create({ email: "lee@example.com", password: PASSWORD, isAdmin: true });
       const snapshot = await accounts.planSnapshot();
-      expect([...snapshot.planOfAccount]).toEqual([[kim.id, "startup"]]);
+      expect(new Map(snapshot.planOfAccount)).toEqual(new Map([[kim.id, "startup"], [lee.id, "unlimited"]]));
+      expect([...snapshot.admins]).toEqual([lee.id]);
       expect(snapshot.plans.get("startup")).toEqual(await accounts.plan("startup"));
       expect([...snapshot.plans.keys()].sort()).toEqual(["business", "free", "startup", "unlimited"]);
     });

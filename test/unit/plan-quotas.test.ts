@@ -24,6 +24,7 @@ const plan = (id: string, maxConnections: number): Plan => ({
 function source() {
   const state = {
     accounts: new Map([["a1", "small"]]),
+    admins: new Set<string>(),
     plans: [plan("small", 1), plan("big", 3)],
     fail: false,
     loads: 0,
@@ -32,7 +33,7 @@ function source() {
     state.loads++;
     await Bun.sleep(1);
     if (state.fail) throw new Error("connection refused");
-    return { planOfAccount: new Map(state.accounts), plans: new Map(state.plans.map((p) => [p.id, p])) };
+    return { planOfAccount: new Map(state.accounts), admins: new Set(state.admins), plans: new Map(state.plans.map((p) => [p.id, p])) };
   };
   return { state, load };
 }
@@ -79,9 +80,12 @@ test("refresh() reloads at once; several at a time share loads, and each settles
 test("the interval reloads in the background: changes made elsewhere apply within it", async () => {
   const { state, load } = source();
   const q = await quotas(load, 20);
+  expect(q.isAdmin("a1")).toBe(false);
   state.accounts.set("a1", "big");
+  state.admins.add("a1");
   await Bun.sleep(80);
   expect(q.planOf("a1")?.id).toBe("big");
+  expect(q.isAdmin("a1")).toBe(true);
 });
 
 test("an unknown account is not limited and makes the snapshot reload; observe() takes a fresh plan id at once", async () => {
@@ -94,10 +98,12 @@ test("an unknown account is not limited and makes the snapshot reload; observe()
   await q.refresh();
   expect(q.planOf("new")?.id).toBe("small");
 
-  q.observe("a1", "big");
+  q.observe({ id: "a1", planId: "big", isAdmin: true });
   expect(q.planOf("a1")?.id).toBe("big");
+  expect(q.isAdmin("a1")).toBe(true);
   const loads = state.loads;
-  q.observe("a1", "big");
+  q.observe({ id: "a1", planId: "big", isAdmin: false });
+  expect(q.isAdmin("a1")).toBe(false);
   expect(state.loads).toBe(loads);
 });
 
