@@ -4,6 +4,8 @@
  * they reach the store, and every lookup here lowercases too (PostgreSQL has no NOCASE collation).
  */
 import type { Db } from "../store/db";
+
+export { isUniqueViolation } from "../store/db";
 import type { Account, ApiToken, Plan } from "./schemas";
 
 interface AccountRow {
@@ -248,18 +250,9 @@ export class AccountStore {
   }
 }
 
-/** A UNIQUE or PRIMARY KEY constraint refused a write (SQLite or PostgreSQL SQLSTATE 23505). */
-export function isUniqueViolation(err: unknown): boolean {
-  return constraintError(err, ["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY", "23505"], /UNIQUE constraint failed|duplicate key value/);
-}
-
-/** A FOREIGN KEY constraint refused a write (SQLite or PostgreSQL SQLSTATE 23503). */
+/** A FOREIGN KEY constraint refused a write: SQLSTATE 23503 from PostgreSQL, SQLITE_CONSTRAINT_FOREIGNKEY from bun:sqlite. */
 export function isForeignKeyViolation(err: unknown): boolean {
-  return constraintError(err, ["SQLITE_CONSTRAINT_FOREIGNKEY", "23503"], /FOREIGN KEY constraint failed|violates foreign key constraint/);
-}
-
-function constraintError(err: unknown, codes: string[], message: RegExp): boolean {
   if (!(err instanceof Error)) return false;
-  const e = err as Error & { code?: unknown; errno?: unknown };
-  return codes.includes(String(e.code)) || codes.includes(String(e.errno)) || message.test(e.message);
+  const { code, errno } = err as Error & { code?: unknown; errno?: unknown };
+  return errno === "23503" || code === "SQLITE_CONSTRAINT_FOREIGNKEY";
 }
