@@ -14,7 +14,7 @@ import { MemoryUserRegistry } from "./adapters/users/memory";
 import { AuthService } from "./accounts/auth";
 import { PlanQuotas } from "./accounts/quotas";
 import { AccountService } from "./accounts/service";
-import { SqliteAccountStore } from "./accounts/store";
+import { AccountStore } from "./accounts/store";
 import { managementApi } from "./api";
 import { AppCache } from "./apps/cache";
 import { AppService } from "./apps/service";
@@ -65,11 +65,15 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   const sql = new SqliteDb(db);
   const store = new SqliteAppStore(db);
   const cache = new AppCache(store);
-  const accounts = new AccountService(new SqliteAccountStore(db));
-  const apps = new AppService(store, { maxAppsFor: (id) => accounts.planOf(id)?.maxApps ?? 0 });
+  const accounts = new AccountService(new AccountStore(sql));
+  // The plan snapshot answers at once (the hook is synchronous); this node's own changes are in it at once.
+  const apps = new AppService(store, { maxAppsFor: (id) => quotas.planOf(id)?.maxApps ?? 0 });
   const counters = cluster?.counters ?? new MemoryCounters(clock);
-  const quotas = new PlanQuotas(counters, (id) => accounts.planOf(id), clock);
-  accounts.onPlanChange = () => quotas.invalidate();
+  // Plans per account in memory, reloaded in the background: connects never wait on the database.
+  const quotas = new PlanQuotas(counters, () => accounts.planSnapshot(), clock);
+  await quotas.start();
+  accounts.onPlanChange = () => quotas.refresh();
+  accounts.onAccountRead = (account) => quotas.observe(account);
   const auth = new AuthService(accounts, counters);
 
   let server: Server<SocketData> | undefined;
@@ -109,7 +113,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   usage.start();
   metrics.start();
   // After a restart the daily message quota (deliveries) continues from what the rollups recorded today.
-  for (const account of accounts.list(10_000, 0).items) {
+  for (const account of (await accounts.list(10_000, 0)).items) {
     quotas.seedMessagesToday(account.id, (await usage.today((await apps.list(account.id)).map((a) => a.id))).delivered);
   }
 
@@ -123,7 +127,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     apps: cache,
     clock,
     config: webhookConfig,
-    ownerIsAdmin: (id) => accounts.get(id).isAdmin,
+    ownerIsAdmin: (id) => quotas.isAdmin(id),
     delivering: cluster === undefined ? undefined : () => cluster.deliversWebhooks(webhookConfig.timeoutMs),
   });
 
@@ -223,6 +227,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       await webhooks.stop();
       await usage.stop();
       metrics.stop();
+      await quotas.stop();
       db.close();
     },
   };

@@ -44,19 +44,35 @@ export function toErrorResponse(err: unknown): Response {
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
 
+/** The caller of each request, looked up once by `authenticate` before its handler runs. */
+const callers = new WeakMap<Request, Caller | undefined>();
+
+function bearerOf(request: Request): string | undefined {
+  return request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+}
+
+/**
+ * Looks up the session or API token of a request in the store (asynchronous), before the handlers
+ * run (api/index.ts), so that `callerOf` can answer synchronously in every route.
+ */
+export async function authenticate(services: ApiServices, request: Request): Promise<void> {
+  if (callers.has(request)) return;
+  const bearer = bearerOf(request);
+  callers.set(request, bearer !== undefined ? await services.auth.fromBearer(bearer) : await services.auth.fromSession(sessionToken(request)));
+}
+
 /**
  * Resolves the caller. Only cookie sessions get the CSRF check on changes: a browser attaches the
  * cookie to a forged cross-site request on its own, but never an Authorization header, so a Bearer
  * request (curl, scripts, the Swagger UI) needs neither an Origin nor a CSRF token.
  */
 export function callerOf(services: ApiServices, request: Request): Caller {
-  const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
-  if (bearer !== undefined) {
-    const caller = services.auth.fromBearer(bearer.trim());
+  // Not looked up (no authenticate before the handler) counts as signed out.
+  const caller = callers.get(request);
+  if (bearerOf(request) !== undefined) {
     if (caller === undefined) throw new Unauthorized("Invalid or revoked API token");
     return caller;
   }
-  const caller = services.auth.fromSession(sessionToken(request));
   if (caller === undefined) throw new Unauthorized("Sign in first, or send Authorization: Bearer <token>");
   if (!SAFE_METHODS.includes(request.method)) {
     services.auth.checkCsrf(caller, requestOrigin(request), request.headers.get("host"), request.headers.get("x-csrf-token"));

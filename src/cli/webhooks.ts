@@ -3,7 +3,8 @@
  * server; a running server picks up endpoint changes and redeliveries at its next poll (1 s by
  * default, MAWJLY_WEBHOOK_POLL_MS).
  */
-import { SqliteAccountStore } from "../accounts/store";
+import { AccountStore } from "../accounts/store";
+import { SqliteDb } from "../store/sqlite";
 import { SqliteAppStore } from "../apps/sqlite-store";
 import { loadWebhookConfig } from "../webhooks/config";
 import { SqliteEndpointStore } from "../webhooks/endpoint-store";
@@ -55,7 +56,9 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
     const apps = new SqliteAppStore(db);
     const config = loadWebhookConfig();
     // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
-    const rule = privateRule(config.allowPrivate, apps, (id) => new SqliteAccountStore(db).account(id)?.isAdmin === true);
+    // The admins as the command starts: a command lives for a moment, so this list stays true.
+    const admins = new Set(await new AccountStore(new SqliteDb(db)).adminIds());
+    const rule = privateRule(config.allowPrivate, apps, (id) => admins.has(id));
     const service = new WebhookService({
       store: new SqliteEndpointStore(db),
       log: new SqliteDeliveryLog(db),

@@ -30,16 +30,28 @@ async function appsLive(deps: DashboardDeps, viewer: Viewer) {
 }
 type AppsLive = Awaited<ReturnType<typeof appsLive>>;
 
-function ownerLabel(deps: DashboardDeps, app: App, viewer: Viewer): string {
-  if (app.accountId === null) return "operator (CLI)";
-  if (app.accountId === viewer.caller.account.id) return "you";
-  return deps.accounts.store.account(app.accountId)?.email ?? app.accountId;
+/** The owners' emails an admin sees in the table, read before the page renders (the store answers asynchronously). */
+async function ownerEmails(deps: DashboardDeps, viewer: Viewer): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  if (!viewer.caller.account.isAdmin) return owners;
+  for (const app of visibleApps(deps, viewer)) {
+    if (app.accountId === null || owners.has(app.accountId)) continue;
+    const owner = await deps.accounts.store.account(app.accountId);
+    if (owner !== undefined) owners.set(app.accountId, owner.email);
+  }
+  return owners;
 }
 
-function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; ok?: string; error?: string; name?: string }) {
+function ownerLabel(owners: Map<string, string>, app: App, viewer: Viewer): string {
+  if (app.accountId === null) return "operator (CLI)";
+  if (app.accountId === viewer.caller.account.id) return "you";
+  return owners.get(app.accountId) ?? app.accountId;
+}
+
+function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; owners: Map<string, string>; ok?: string; error?: string; name?: string }) {
   const { deps, viewer, live } = props;
   const account = viewer.caller.account;
-  const plan = deps.accounts.planOf(account.id);
+  const plan = deps.quotas.planOf(account.id);
   const apps = visibleApps(deps, viewer);
   const own = apps.filter((a) => a.accountId === account.id).length;
   return (
@@ -76,7 +88,7 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; 
                   <tr>
                     <th scope="row"><a href={`/dashboard/apps/${encodeURIComponent(a.id)}`}>{a.name}</a></th>
                     <td data-label="App id"><code>{a.id}</code></td>
-                    {account.isAdmin && <td data-label="Owner">{ownerLabel(deps, a, viewer)}</td>}
+                    {account.isAdmin && <td data-label="Owner">{ownerLabel(props.owners, a, viewer)}</td>}
                     <td class="num" data-label="Connections" data-live={`apps.${a.id}`}>{live.apps[a.id] ?? 0}</td>
                     <td data-label="Status">{a.enabled ? <span class="badge ok">enabled</span> : <span class="badge danger">disabled</span>}</td>
                   </tr>
@@ -103,7 +115,7 @@ export const appsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, a
   app
     .get("/apps", route(deps, async ({ request, query }) => {
       const viewer = requireViewer(deps, request);
-      return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), ok: DONE[query.done ?? ""] }));
+      return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), owners: await ownerEmails(deps, viewer), ok: DONE[query.done ?? ""] }));
     }))
     .get("/apps/live.json", route(deps, async ({ request }) => jsonResponse(await appsLive(deps, requireViewer(deps, request)))))
     .post("/apps", route(deps, async ({ request, body }) => {
@@ -117,6 +129,6 @@ export const appsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, a
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;
-        return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), error: known.message, name }), known.status);
+        return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), owners: await ownerEmails(deps, viewer), error: known.message, name }), known.status);
       }
     }));

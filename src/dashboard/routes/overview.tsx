@@ -70,7 +70,7 @@ export function UsageTable(props: { series: UsageSeries }) {
 
 function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; n: Awaited<ReturnType<typeof liveNumbers>>; hour: UsageSeries | undefined }) {
   const { deps, app, n } = props;
-  const plan = app.accountId === null ? undefined : deps.accounts.planOf(app.accountId);
+  const plan = app.accountId === null ? undefined : deps.quotas.planOf(app.accountId);
   const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
   return (
     <AppLayout title={app.name} viewer={props.viewer} app={app} tab="overview" scripts={deps.usage ? ["uplot.js", "charts.js"] : []} styles={deps.usage ? ["uplot.css"] : []}>
