@@ -12,6 +12,8 @@ import type { AppService } from "../apps/service";
 import type { App } from "../engine/app";
 import type { Engine } from "../engine/engine";
 import { ServiceError } from "../errors";
+import { StoreUnavailable } from "../store/db";
+import { STORE_DOWN } from "../web/http";
 import { ERROR_STATUS, requestOrigin, sessionToken } from "../web/http";
 import type { WebhookService } from "../webhooks";
 
@@ -38,6 +40,8 @@ export function errorResponse(code: string, message: string, status: number): Re
 export function toErrorResponse(err: unknown): Response {
   if (err instanceof ServiceError) return errorResponse(err.kind, err.message, ERROR_STATUS[err.kind]);
   if (err instanceof Unauthorized) return errorResponse("unauthorized", err.message, 401);
+  // The store cannot be reached (PostgreSQL down): nothing was written; the caller may retry.
+  if (err instanceof StoreUnavailable) return errorResponse("unavailable", STORE_DOWN, 503);
   console.error("mawjly: management API internal error:", err);
   return errorResponse("internal", "Internal server error", 500);
 }

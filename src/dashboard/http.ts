@@ -7,7 +7,8 @@ import type { App } from "../engine/app";
 import { ServiceError } from "../errors";
 import { HttpError, QuotaExceededError } from "../protocol/errors";
 import { safeEqual } from "../protocol/signatures";
-import { cookieValue, ERROR_STATUS, isHttps, requestOrigin, sessionToken } from "../web/http";
+import { StoreUnavailable } from "../store/db";
+import { cookieValue, ERROR_STATUS, isHttps, requestOrigin, sessionToken, STORE_DOWN } from "../web/http";
 import type { DashboardDeps } from "./deps";
 import type { Html } from "./jsx/jsx-runtime";
 import type { Viewer } from "./viewer";
@@ -161,6 +162,7 @@ export function userError(err: unknown): { status: number; message: string } | u
   if (err instanceof ServiceError) return { status: ERROR_STATUS[err.kind], message: err.message };
   if (err instanceof HttpError) return { status: err.status, message: err.message };
   if (err instanceof QuotaExceededError) return { status: 403, message: err.message };
+  if (err instanceof StoreUnavailable) return { status: 503, message: STORE_DOWN };
   return undefined;
 }
 
