@@ -4,7 +4,7 @@
  * default, MAWJLY_WEBHOOK_POLL_MS).
  */
 import { SqliteAccountStore } from "../accounts/store";
-import { SqliteAppStore } from "../apps/sqlite-store";
+import { SqliteAppPeek } from "../apps/peek";
 import { loadWebhookConfig } from "../webhooks/config";
 import { SqliteEndpointStore } from "../webhooks/endpoint-store";
 import { SqliteDeliveryLog } from "../webhooks/log-store";
@@ -52,7 +52,8 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
   const choice = dataDirOf(values);
   const db = openExisting(choice);
   try {
-    const apps = new SqliteAppStore(db);
+    // The apps as a synchronous directory over this command's SQLite file.
+    const apps = new SqliteAppPeek(db);
     const config = loadWebhookConfig();
     // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
     const rule = privateRule(config.allowPrivate, apps, (id) => new SqliteAccountStore(db).account(id)?.isAdmin === true);
