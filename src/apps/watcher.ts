@@ -56,7 +56,7 @@ export class AppChangeWatcher {
       try {
         const mark = await this.store.changeMark();
         if (this.mark !== undefined && sameMark(mark, this.mark) && !this.unknownLive()) return;
-        await this.sync();
+        await this.compare();
       } finally {
         this.busy = false;
       }
@@ -65,14 +65,16 @@ export class AppChangeWatcher {
 
   /** Compares revisions with the last seen ones now; also used after this process's own changes. */
   sync(): Promise<void> {
-    return this.queue(async () => {
-      const before = this.revisions;
-      await this.read();
-      const next = this.revisions;
-      for (const [id, revision] of next) if (before.get(id) !== revision) this.onChange(id);
-      for (const id of before.keys()) if (!next.has(id)) this.onChange(id);
-      for (const id of this.liveIds()) if (!next.has(id) && !before.has(id)) this.onChange(id);
-    });
+    return this.queue(() => this.compare());
+  }
+
+  private async compare(): Promise<void> {
+    const before = this.revisions;
+    await this.read();
+    const next = this.revisions;
+    for (const [id, revision] of next) if (before.get(id) !== revision) this.onChange(id);
+    for (const id of before.keys()) if (!next.has(id)) this.onChange(id);
+    for (const id of this.liveIds()) if (!next.has(id) && !before.has(id)) this.onChange(id);
   }
 
   /** The mark first: a change committed between the two reads then shows again at the next poll. */
