@@ -3,7 +3,7 @@
  * change once; an app created and deleted between two polls while live here; and it survives a store
  * that cannot be read, saying so at most once a minute.
  */
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,9 @@ import { appProblemReporter } from "../../src/apps/problems";
 import { AppStore } from "../../src/apps/store";
 import { AppChangeWatcher } from "../../src/apps/watcher";
 import { openDatabase } from "../../src/store/database";
+import { openStore } from "../../src/store/open";
 import { SqliteDb } from "../../src/store/sqlite";
+import { usePostgres } from "../support/postgres";
 import { makeApp } from "./fakes";
 
 const cleanup: Array<() => unknown> = [];
@@ -121,4 +123,55 @@ test("start polls on its own; stop waits for a poll under way", async () => {
   while (seen.length === 0 && Date.now() < deadline) await Bun.sleep(5);
   await watcher.stop();
   expect(seen).toEqual(["a1"]);
+});
+
+describe("on PostgreSQL (nodes on several hosts)", () => {
+  const pg = usePostgres();
+
+  /** Two nodes' stores on one database (separate pools, as on two hosts). */
+  async function twoNodes() {
+    const url = await pg().freshDatabase();
+    const a = await openStore({ dataDir: "/nonexistent", databaseUrl: url });
+    const b = await openStore({ dataDir: "/nonexistent", databaseUrl: url });
+    cleanup.push(() => a.close(), () => b.close());
+    return { ours: new AppStore(a.db), theirs: new AppStore(b.db) };
+  }
+
+  test("another node's changes are reported; concurrent writers on two nodes never share a revision", async () => {
+    const { ours, theirs } = await twoNodes();
+    const seen: string[] = [];
+    const watcher = new AppChangeWatcher(ours, (id) => seen.push(id));
+    await watcher.prime();
+    await theirs.insert(makeApp({ id: "a1", key: "k1" }));
+    await watcher.poll();
+    expect(seen).toEqual(["a1"]);
+
+    const ids = Array.from({ length: 8 }, (_, i) => `c${i}`);
+    await Promise.all(ids.map((id, i) => (i % 2 === 0 ? ours : theirs).insert(makeApp({ id, key: `k-${id}` }))));
+    await Promise.all(ids.map((id, i) => (i % 2 === 0 ? theirs : ours).update({ ...makeApp({ id, key: `k-${id}` }), name: "changed" })));
+    const revisions = [...(await ours.revisions()).values()];
+    expect(new Set(revisions).size).toBe(revisions.length);
+    seen.length = 0;
+    await watcher.poll();
+    expect(seen.sort()).toEqual(ids);
+  });
+
+  test("while PostgreSQL is down the watcher says so once and goes on; once it is back, changes are reported", async () => {
+    const { ours, theirs } = await twoNodes();
+    const lines: string[] = [];
+    const seen: string[] = [];
+    const watcher = new AppChangeWatcher(ours, (id) => seen.push(id), () => [], appProblemReporter(Date.now, (l) => lines.push(l)));
+    await watcher.prime();
+    await pg().pause();
+    try {
+      for (let i = 0; i < 3; i++) await watcher.poll();
+    } finally {
+      await pg().resume();
+    }
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toStartWith("mawjly: apps change watch failed: PostgreSQL at postgres://");
+    await theirs.insert(makeApp({ id: "after", key: "k-after" }));
+    await watcher.poll();
+    expect(seen).toEqual(["after"]);
+  });
 });
