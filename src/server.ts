@@ -107,7 +107,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       protocols: [5, 6, 7],
     },
   });
-  const usage = new UsageRecorder({ db, bus: engine.bus, clock, connections: () => connectionsPerApp(engine) });
+  const usage = new UsageRecorder({ db: sql, bus: engine.bus, clock, connections: () => connectionsPerApp(engine) });
   const metrics = new Metrics({
     bus: engine.bus,
     live: () => liveApps(engine),
@@ -118,7 +118,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   metrics.start();
   // After a restart the daily message quota (deliveries) continues from what the rollups recorded today.
   for (const account of accounts.list(10_000, 0).items) {
-    quotas.seedMessagesToday(account.id, usage.today((await apps.list(account.id)).map((a) => a.id)).delivered);
+    quotas.seedMessagesToday(account.id, (await usage.today((await apps.list(account.id)).map((a) => a.id))).delivered);
   }
 
   // Settings from MAWJLY_WEBHOOK_* (src/webhooks/config.ts); resumes deliveries left by the last run.
@@ -232,7 +232,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       await cluster?.stop();
       // After the sockets closed (their removals are recorded) and before the store closes.
       await webhooks.stop();
-      usage.stop();
+      await usage.stop();
       metrics.stop();
       db.close();
     },

@@ -25,7 +25,7 @@ export interface ApiServices {
   webhooks?: WebhookService;
   /** Client address from X-Forwarded-For (ServerConfig.trustProxy). */
   trustProxy?: boolean;
-  usage?: { series(appId: string, period: "hour" | "day" | "month"): unknown; today(appIds: string[]): { messages: number; connectionsPeak: number } };
+  usage?: { series(appId: string, period: "hour" | "day" | "month"): Promise<unknown>; today(appIds: string[]): Promise<{ messages: number; connectionsPeak: number }> };
 }
 
 export class Unauthorized extends Error {}

@@ -11,5 +11,5 @@ export async function accountMessagesToday(deps: DashboardDeps, accountId: strin
   const counted = await deps.quotas.messagesToday(accountId);
   if (deps.usage === undefined) return counted;
   const ids = (await deps.apps.list(accountId)).map((a) => a.id);
-  return Math.max(counted, ids.length === 0 ? 0 : deps.usage.today(ids).delivered);
+  return Math.max(counted, ids.length === 0 ? 0 : (await deps.usage.today(ids)).delivered);
 }
