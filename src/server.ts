@@ -140,7 +140,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   control.onMessage((message) => {
     if (message.kind !== "app_changed") return engine.applyControl(message);
     // The cache re-reads the app first (retrying while the store is down), so reload sees the new app.
-    void cache.refresh(message.appId).then(() => engine.applyControl(message));
+    void cache.refresh(message.appId).then(() => engine.applyControl(message)).catch((err) => appProblems("applying a change", err));
   });
   apps.onChange = async (id) => {
     // This process's next request sees the change at once; other nodes hear of it through the control
