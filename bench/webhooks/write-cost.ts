@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteAppStore } from "../../src/apps/sqlite-store";
+import { SqliteAppPeek } from "../../src/apps/peek";
 import { LifecycleBus } from "../../src/engine/bus";
 import { systemClock } from "../../src/engine/ports";
 import { openDatabase } from "../../src/store/database";
@@ -39,7 +39,7 @@ export function measureWriteCost(perTick: number, events = 20_000): WriteCost {
   try {
     const endpoints = new SqliteEndpointStore(db);
     const outbox = new SqliteOutbox(db);
-    const apps = new SqliteAppStore(db);
+    const apps = new SqliteAppPeek(db);
     new WebhookService({ store: endpoints, log: new SqliteDeliveryLog(db), outbox, apps, timeoutMs: 1000 }).add(appId, { url: "http://127.0.0.1:9/" });
     const bus = new LifecycleBus();
     const writer = new TickWriter(db);

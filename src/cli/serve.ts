@@ -105,8 +105,8 @@ export async function serve(argv: string[]): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  if (config.demo && running.apps.list().length === 0) {
-    printDemoApp(running.apps.create({ name: "Demo app", clientEvents: true }), host, running.port);
+  if (config.demo && (await running.apps.list()).length === 0) {
+    printDemoApp(await running.apps.create({ name: "Demo app", clientEvents: true }), host, running.port);
   }
   if ((await running.accounts.count()) === 0) {
     // Valid until used; a later start with still no accounts issues a fresh one.

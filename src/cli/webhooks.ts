@@ -5,7 +5,7 @@
  */
 import { AccountStore } from "../accounts/store";
 import { SqliteDb } from "../store/sqlite";
-import { SqliteAppStore } from "../apps/sqlite-store";
+import { SqliteAppPeek } from "../apps/peek";
 import { loadWebhookConfig } from "../webhooks/config";
 import { SqliteEndpointStore } from "../webhooks/endpoint-store";
 import { SqliteDeliveryLog } from "../webhooks/log-store";
@@ -53,7 +53,8 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
   const choice = dataDirOf(values);
   const db = openExisting(choice);
   try {
-    const apps = new SqliteAppStore(db);
+    // The apps as a synchronous directory over this command's SQLite file.
+    const apps = new SqliteAppPeek(db);
     const config = loadWebhookConfig();
     // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
     // The admins as the command starts: a command lives for a moment, so this list stays true.

@@ -8,7 +8,9 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteAppStore } from "../../src/apps/sqlite-store";
+import { SqliteAppPeek } from "../../src/apps/peek";
+import { AppStore } from "../../src/apps/store";
+import { SqliteDb } from "../../src/store/sqlite";
 import { LifecycleBus } from "../../src/engine/bus";
 import { openDatabase } from "../../src/store/database";
 import { startWebhooks, type Webhooks } from "../../src/webhooks";
@@ -19,18 +21,18 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });
 
-function twoNodes() {
+async function twoNodes() {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-wh-cluster-"));
   const clock = new FakeClock();
   const nodes = [0, 1].map(() => {
     const db = openDatabase(dir);
-    const apps = new SqliteAppStore(db);
+    const apps = new SqliteAppPeek(db);
     const bus = new LifecycleBus();
     // Neither node delivers: the test looks at the shared outbox itself.
     const webhooks: Webhooks = startWebhooks({ db, bus, apps, clock, delivering: () => false, config: { pollMs: 50, delayMs: 3000 } });
     return { db, apps, bus, webhooks };
   });
-  nodes[0]!.apps.insert(makeApp());
+  await new AppStore(new SqliteDb(nodes[0]!.db)).insert(makeApp());
   nodes[0]!.webhooks.service.add("3", { url: "http://receiver.invalid/" });
   for (const node of nodes) node.webhooks.service.onChange?.("");
   cleanup.push(async () => {
@@ -47,7 +49,7 @@ function twoNodes() {
 }
 
 test("a removal held on node A is cancelled by the comeback node B sees inside the window", async () => {
-  const { nodes, clock, rows, committed } = twoNodes();
+  const { nodes, clock, rows, committed } = await twoNodes();
   nodes[0]!.bus.emit("vacated", { appId: "3", channel: "room" });
   await committed();
   expect(rows()).toEqual([{ type: "channel_vacated", channel: "room" }]);
@@ -58,7 +60,7 @@ test("a removal held on node A is cancelled by the comeback node B sees inside t
 });
 
 test("after the window the comeback is a webhook of its own", async () => {
-  const { nodes, clock, rows, committed } = twoNodes();
+  const { nodes, clock, rows, committed } = await twoNodes();
   nodes[0]!.bus.emit("vacated", { appId: "3", channel: "room" });
   await committed();
   clock.advance(3000);

@@ -8,7 +8,9 @@ import type { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteAppStore } from "../../src/apps/sqlite-store";
+import { SqliteAppPeek } from "../../src/apps/peek";
+import { AppStore } from "../../src/apps/store";
+import { SqliteDb } from "../../src/store/sqlite";
 import { LifecycleBus, type LifecycleEvents } from "../../src/engine/bus";
 import { systemClock } from "../../src/engine/ports";
 import { openDatabase } from "../../src/store/database";
@@ -30,11 +32,11 @@ interface Sent {
 }
 
 /** A database with one app and one endpoint, plus a sender whose answers the test controls. */
-function setup(config: Partial<WebhookConfig> = {}, endpoint: { events?: string[]; batch?: boolean } = {}) {
+async function setup(config: Partial<WebhookConfig> = {}, endpoint: { events?: string[]; batch?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-wh-runtime-"));
   const db = openDatabase(dir);
-  const apps = new SqliteAppStore(db);
-  apps.insert(makeApp());
+  const apps = new SqliteAppPeek(db);
+  await new AppStore(new SqliteDb(db)).insert(makeApp());
   const bus = new LifecycleBus();
   const sent: Sent[] = [];
   let auto: SendResult | undefined;
@@ -66,7 +68,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 const OK: SendResult = { ok: true, status: 200, latencyMs: 1, error: null };
 
 test("events of one tick are committed together at the end of the tick, before anything is sent", async () => {
-  const { bus, rows, sent } = setup();
+  const { bus, rows, sent } = await setup();
   bus.emit("occupied", { appId: "3", channel: "a" });
   bus.emit("occupied", { appId: "3", channel: "b" });
   bus.emit("member_added", { appId: "3", channel: "presence-c", userId: "u" });
@@ -78,7 +80,7 @@ test("events of one tick are committed together at the end of the tick, before a
 });
 
 test("a removal and its twin cancel out, whether the removal was committed already or not", async () => {
-  const { bus, rows } = setup({ delayMs: 10_000 });
+  const { bus, rows } = await setup({ delayMs: 10_000 });
   bus.emit("vacated", { appId: "3", channel: "same-tick" });
   bus.emit("occupied", { appId: "3", channel: "same-tick" });
   bus.emit("member_removed", { appId: "3", channel: "presence-p", userId: "u" });
@@ -90,7 +92,7 @@ test("a removal and its twin cancel out, whether the removal was committed alrea
 });
 
 test("held removals survive a restart as holds: a comeback after the restart still cancels them", async () => {
-  const { bus, rows, first, start } = setup({ delayMs: 10_000 });
+  const { bus, rows, first, start } = await setup({ delayMs: 10_000 });
   bus.emit("vacated", { appId: "3", channel: "kept" });
   bus.emit("vacated", { appId: "3", channel: "cancelled" });
   await first.stop();
@@ -104,7 +106,7 @@ test("held removals survive a restart as holds: a comeback after the restart sti
 test("an endpoint over its outbox bound drops new events and says so once", async () => {
   const warn = jest.spyOn(console, "warn").mockImplementation(() => {});
   cleanup.push(() => warn.mockRestore());
-  const { bus, rows, first, id } = setup({ maxPending: 5 });
+  const { bus, rows, first, id } = await setup({ maxPending: 5 });
   for (let i = 0; i < 12; i++) bus.emit("occupied", { appId: "3", channel: `c${i}` });
   await tick();
   expect(rows().length).toBe(5);
@@ -115,7 +117,7 @@ test("an endpoint over its outbox bound drops new events and says so once", asyn
 });
 
 test("success and failure reach the bus; a failure is retried, then given up after the retry period", async () => {
-  const { bus, sent, rows } = setup({ retryPeriodMs: 150 });
+  const { bus, sent, rows } = await setup({ retryPeriodMs: 150 });
   const events: string[] = [];
   const seen = (name: keyof LifecycleEvents) => bus.on(name as "webhook_sent", (e) => events.push(`${name}:${e.attempt}:${"willRetry" in e ? e.willRetry : ""}`));
   seen("webhook_sent");
@@ -141,7 +143,7 @@ test("success and failure reach the bus; a failure is retried, then given up aft
 test("a backlog that never got a try is expired after the retry period, in one log entry", async () => {
   const warn = jest.spyOn(console, "warn").mockImplementation(() => {});
   cleanup.push(() => warn.mockRestore());
-  const { bus, first, rows, id } = setup({ retryPeriodMs: 100, concurrency: 1 });
+  const { bus, first, rows, id } = await setup({ retryPeriodMs: 100, concurrency: 1 });
   for (let i = 0; i < 6; i++) bus.emit("occupied", { appId: "3", channel: `x${i}` });
   await tick();
   // The first request hangs (the sender never answers); the other five wait, then expire.
@@ -155,7 +157,7 @@ test("a backlog that never got a try is expired after the retry period, in one l
 test("a failing periodic pass (e.g. a corrupted database page) logs one line, once, not a stack every poll", async () => {
   const errors = jest.spyOn(console, "error").mockImplementation(() => {});
   cleanup.push(() => errors.mockRestore());
-  setup({ pollMs: 20 });
+  await setup({ pollMs: 20 });
   let calls = 0;
   const all = jest.spyOn(SqliteEndpointStore.prototype, "all").mockImplementation(() => {
     calls++;
@@ -170,7 +172,7 @@ test("a last try that falls due while the process is stalled is still made, not 
   const warn = jest.spyOn(console, "warn").mockImplementation(() => {});
   cleanup.push(() => warn.mockRestore());
   // One failure, then the next try is the last one, at the deadline (the back-off is longer than the period).
-  const { bus, sent, first } = setup({ retryPeriodMs: 200, backoffMs: 10_000, backoffMaxMs: 10_000 });
+  const { bus, sent, first } = await setup({ retryPeriodMs: 200, backoffMs: 10_000, backoffMaxMs: 10_000 });
   bus.emit("occupied", { appId: "3", channel: "late" });
   await until(() => sent.length > 0, "the first try");
   const fail: SendResult = { ok: false, status: 500, latencyMs: 1, error: "HTTP 500" };

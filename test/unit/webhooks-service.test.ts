@@ -7,7 +7,9 @@ import type { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteAppStore } from "../../src/apps/sqlite-store";
+import { SqliteAppPeek } from "../../src/apps/peek";
+import { AppStore } from "../../src/apps/store";
+import { SqliteDb } from "../../src/store/sqlite";
 import type { App } from "../../src/engine/app";
 import { ServiceError } from "../../src/errors";
 import { openDatabase } from "../../src/store/database";
@@ -31,12 +33,12 @@ const send: WebhookSender = async (url, headers, body) => {
   return answer;
 };
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "mawjly-wh-unit-"));
   db = openDatabase(dir);
-  const store = new SqliteAppStore(db);
+  const store = new SqliteAppPeek(db);
   app = makeApp();
-  store.insert(app);
+  await new AppStore(new SqliteDb(db)).insert(app);
   outbox = new SqliteOutbox(db);
   service = new WebhookService({ store: new SqliteEndpointStore(db), log: new SqliteDeliveryLog(db), outbox, apps: store, timeoutMs: 1000, send: guardTargets(send, () => undefined), now: () => 1_700_000_000_000 });
   sent.length = 0;

@@ -10,7 +10,7 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
       async ({ request }) => {
         const { account, csrf } = callerOf(s, request);
         const plan = await s.accounts.plan(account.planId);
-        const appIds = s.apps.list(account.id).map((a) => a.id);
+        const appIds = (await s.apps.list(account.id)).map((a) => a.id);
         return {
           account,
           plan,

@@ -34,7 +34,7 @@ function AccountRow(props: { deps: DashboardDeps; viewer: Viewer; account: Accou
   return (
     <tr>
       <th scope="row">{a.email}{a.id === viewer.caller.account.id ? " (you)" : ""}<br /><span class="muted">{a.name}</span></th>
-      <td class="num" data-label="Apps">{deps.apps.list(a.id).length}</td>
+      <td class="num" data-label="Apps">{deps.appCache.countFor(a.id)}</td>
       <td data-label="Plan">
         <form method="post" action={at} id={formId} class="inline">
           <Csrf viewer={viewer} />
@@ -171,7 +171,7 @@ export const adminAccountRoutes = (deps: DashboardDeps) => (app: Elysia<any, any
     }))
     .post("/admin/accounts/:account/delete", adminAction(deps, async ({ params }) => {
       // The store deletes the apps with the account; telling the app service closes their live sockets now.
-      const owned = deps.apps.list(params.account!).map((a) => a.id);
+      const owned = (await deps.apps.list(params.account!)).map((a) => a.id);
       await deps.accounts.delete(params.account!);
       for (const id of owned) deps.apps.onChange(id);
       return "deleted";

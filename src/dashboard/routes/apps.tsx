@@ -16,7 +16,7 @@ const DONE: Record<string, string> = {
   deleted: "The app was deleted and its connections closed.",
 };
 
-function visibleApps(deps: DashboardDeps, viewer: Viewer): App[] {
+function visibleApps(deps: DashboardDeps, viewer: Viewer): Promise<App[]> {
   const account = viewer.caller.account;
   return deps.apps.list(account.isAdmin ? undefined : account.id);
 }
@@ -25,16 +25,16 @@ function visibleApps(deps: DashboardDeps, viewer: Viewer): App[] {
 async function appsLive(deps: DashboardDeps, viewer: Viewer) {
   const id = viewer.caller.account.id;
   const apps: Record<string, number> = {};
-  for (const a of visibleApps(deps, viewer)) apps[a.id] = await deps.engine.live.connections(a.id);
+  for (const a of await visibleApps(deps, viewer)) apps[a.id] = await deps.engine.live.connections(a.id);
   return { apps, account: { connections: await deps.quotas.connections(id), messagesToday: await accountMessagesToday(deps, id) } };
 }
 type AppsLive = Awaited<ReturnType<typeof appsLive>>;
 
 /** The owners' emails an admin sees in the table, read before the page renders (the store answers asynchronously). */
-async function ownerEmails(deps: DashboardDeps, viewer: Viewer): Promise<Map<string, string>> {
+async function ownerEmails(deps: DashboardDeps, viewer: Viewer, apps: App[]): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
   if (!viewer.caller.account.isAdmin) return owners;
-  for (const app of visibleApps(deps, viewer)) {
+  for (const app of apps) {
     if (app.accountId === null || owners.has(app.accountId)) continue;
     const owner = await deps.accounts.store.account(app.accountId);
     if (owner !== undefined) owners.set(app.accountId, owner.email);
@@ -48,11 +48,15 @@ function ownerLabel(owners: Map<string, string>, app: App, viewer: Viewer): stri
   return owners.get(app.accountId) ?? app.accountId;
 }
 
-function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; owners: Map<string, string>; ok?: string; error?: string; name?: string }) {
-  const { deps, viewer, live } = props;
+async function pageData(deps: DashboardDeps, viewer: Viewer) {
+  const apps = await visibleApps(deps, viewer);
+  return { apps, live: await appsLive(deps, viewer), owners: await ownerEmails(deps, viewer, apps) };
+}
+
+function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; apps: App[]; live: AppsLive; owners: Map<string, string>; ok?: string; error?: string; name?: string }) {
+  const { deps, viewer, apps, live } = props;
   const account = viewer.caller.account;
   const plan = deps.quotas.planOf(account.id);
-  const apps = visibleApps(deps, viewer);
   const own = apps.filter((a) => a.accountId === account.id).length;
   return (
     <Layout title="Apps" viewer={viewer} section="apps">
@@ -115,7 +119,7 @@ export const appsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, a
   app
     .get("/apps", route(deps, async ({ request, query }) => {
       const viewer = requireViewer(deps, request);
-      return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), owners: await ownerEmails(deps, viewer), ok: DONE[query.done ?? ""] }));
+      return htmlResponse(AppsPage({ deps, viewer, ...(await pageData(deps, viewer)), ok: DONE[query.done ?? ""] }));
     }))
     .get("/apps/live.json", route(deps, async ({ request }) => jsonResponse(await appsLive(deps, requireViewer(deps, request)))))
     .post("/apps", route(deps, async ({ request, body }) => {
@@ -124,11 +128,11 @@ export const appsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, a
       const name = text(form, "name").trim();
       try {
         checkCsrf(deps, viewer, request, form);
-        const created = deps.apps.create({ name }, { accountId: viewer.caller.account.id });
+        const created = await deps.apps.create({ name }, { accountId: viewer.caller.account.id });
         return redirect(`/dashboard/apps/${encodeURIComponent(created.id)}/getting-started?done=created`);
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;
-        return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), owners: await ownerEmails(deps, viewer), error: known.message, name }), known.status);
+        return htmlResponse(AppsPage({ deps, viewer, ...(await pageData(deps, viewer)), error: known.message, name }), known.status);
       }
     }));
