@@ -36,8 +36,8 @@ import { HttpObserver } from "./metrics/http";
 import { CONTENT_TYPE, Metrics } from "./metrics/prometheus";
 import { UsageRecorder } from "./metrics/usage";
 import { webhookBacklog } from "./metrics/webhook-backlog";
-import { openDatabase } from "./store/database";
-import { SqliteDb } from "./store/sqlite";
+import { StoreHealth } from "./store/health";
+import { openStore } from "./store/open";
 import { tryUpgrade, websocketHandlers, type SocketData } from "./transport/bun-websocket";
 import { loadWebhookConfig, startWebhooks, type WebhookService } from "./webhooks";
 
@@ -62,13 +62,17 @@ export interface ServerOverrides {
 export async function startServer(config: ServerConfig, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const clock = overrides.clock ?? systemClock;
   const cluster = overrides.cluster;
-  const db = openDatabase(config.dataDir);
-  // The store port (store/db.ts) over the same connection; the domain stores move onto it.
-  const sql = new SqliteDb(db);
+  // SQLite in the data directory, or PostgreSQL with --database-url (store/open.ts): migrated here.
+  const opened = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const sql = opened.db;
+  const db = opened.sqlite;
+  // PostgreSQL mode: /health says degraded while the database cannot be reached.
+  const storeHealth = db === undefined ? new StoreHealth(sql, opened.label) : undefined;
+  storeHealth?.start();
   const store = new AppStore(sql);
   const appProblems = appProblemReporter(() => clock.now());
   // Every app in memory before the first connection; misses look in the local SQLite file (peek.ts).
-  const cache = new AppCache(store, { peek: new SqliteAppPeek(db), report: appProblems });
+  const cache = new AppCache(store, { peek: db === undefined ? undefined : new SqliteAppPeek(db), report: appProblems });
   // Changes from another process (the CLI) or host, found by polling the store (started below).
   const watcher = new AppChangeWatcher(store, (id) => engine.appChanged(id), () => engine.liveAppIds(), appProblems);
   await watcher.prime();
@@ -114,7 +118,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   const metrics = new Metrics({
     bus: engine.bus,
     live: () => liveApps(engine),
-    webhookBacklog: () => webhookBacklog(db, clock.now()),
+    webhookBacklog: () => webhookBacklog(db!, clock.now()),
   });
   const httpMetrics = new HttpObserver(metrics, (id) => cache.byId(id) !== undefined);
   usage.start();
@@ -129,7 +133,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   // Cluster nodes on one data directory share the outbox; one of them at a time delivers it.
   const webhookConfig = loadWebhookConfig();
   const webhooks = startWebhooks({
-    db,
+    db: db!,
     bus: engine.bus,
     apps: cache,
     clock,
@@ -166,9 +170,9 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     // Only the matched route template for the metrics labels; the status is read from the Response
     // in fetch below (src/metrics/http.ts says why). mapResponse runs on success and error paths.
     .mapResponse({ as: "global" }, (ctx: any) => httpMetrics.matched(ctx.request, ctx.route, ctx.params))
-    // A cluster node that lost Redis still serves its own sockets: degraded, not down.
-    .get("/health", () => ({ status: cluster === undefined || cluster.healthy() ? "ok" : "degraded" }), {
-      detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}, or {\"status\":\"degraded\"} while a cluster node cannot reach Redis" },
+    // A node that lost Redis or its PostgreSQL still serves its own sockets: degraded, not down.
+    .get("/health", () => ({ status: (cluster?.healthy() ?? true) && (storeHealth?.healthy() ?? true) ? "ok" : "degraded" }), {
+      detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}, or {\"status\":\"degraded\"} while the node cannot reach Redis (cluster) or PostgreSQL (--database-url)" },
     })
     .use(pusherHttpApi(pusherDeps))
     .get("/metrics", ({ request }) => metricsResponse(metrics, config.metricsToken, request), {
@@ -238,7 +242,8 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       await usage.stop();
       metrics.stop();
       await quotas.stop();
-      db.close();
+      storeHealth?.stop();
+      await opened.close();
     },
   };
 }
