@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { SqliteAppStore } from "../../src/apps/sqlite-store";
 import { LifecycleBus } from "../../src/engine/bus";
 import { openDatabase } from "../../src/store/database";
+import { SqliteDb } from "../../src/store/sqlite";
 import { startWebhooks, type Webhooks } from "../../src/webhooks";
 import { FakeClock, makeApp } from "./fakes";
 
@@ -19,52 +20,53 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });
 
-function twoNodes() {
+async function twoNodes() {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-wh-cluster-"));
   const clock = new FakeClock();
-  const nodes = [0, 1].map(() => {
-    const db = openDatabase(dir);
-    const apps = new SqliteAppStore(db);
+  const nodes: { db: SqliteDb; apps: SqliteAppStore; bus: LifecycleBus; webhooks: Webhooks }[] = [];
+  for (const _ of [0, 1]) {
+    const db = new SqliteDb(openDatabase(dir));
+    const apps = new SqliteAppStore(db.raw);
     const bus = new LifecycleBus();
     // Neither node delivers: the test looks at the shared outbox itself.
-    const webhooks: Webhooks = startWebhooks({ db, bus, apps, clock, delivering: () => false, config: { pollMs: 50, delayMs: 3000 } });
-    return { db, apps, bus, webhooks };
-  });
-  nodes[0]!.apps.insert(makeApp());
-  nodes[0]!.webhooks.service.add("3", { url: "http://receiver.invalid/" });
-  for (const node of nodes) node.webhooks.service.onChange?.("");
+    const webhooks = await startWebhooks({ db, bus, apps, clock, delivering: () => false, config: { pollMs: 50, delayMs: 3000 } });
+    nodes.push({ db, apps, bus, webhooks });
+  }
+  await nodes[0]!.apps.insert(makeApp());
+  await nodes[0]!.webhooks.service.add("3", { url: "http://receiver.invalid/" });
+  for (const node of nodes) await node.webhooks.service.onChange?.("");
   cleanup.push(async () => {
     for (const node of nodes) {
       await node.webhooks.stop();
-      node.db.close();
+      await node.db.close();
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  const rows = () => nodes[0]!.db.query("SELECT type, channel FROM webhook_outbox ORDER BY seq").all();
+  const rows = () => nodes[0]!.db.all("SELECT type, channel FROM webhook_outbox ORDER BY seq");
   // The tick writer commits at the end of the tick.
-  const committed = () => new Promise((resolve) => setImmediate(resolve));
+  const committed = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
   return { nodes, clock, rows, committed };
 }
 
 test("a removal held on node A is cancelled by the comeback node B sees inside the window", async () => {
-  const { nodes, clock, rows, committed } = twoNodes();
+  const { nodes, clock, rows, committed } = await twoNodes();
   nodes[0]!.bus.emit("vacated", { appId: "3", channel: "room" });
   await committed();
-  expect(rows()).toEqual([{ type: "channel_vacated", channel: "room" }]);
+  expect(await rows()).toEqual([{ type: "channel_vacated", channel: "room" }]);
   clock.advance(1000);
   nodes[1]!.bus.emit("occupied", { appId: "3", channel: "room" });
   await committed();
-  expect(rows()).toEqual([]);
+  expect(await rows()).toEqual([]);
 });
 
 test("after the window the comeback is a webhook of its own", async () => {
-  const { nodes, clock, rows, committed } = twoNodes();
+  const { nodes, clock, rows, committed } = await twoNodes();
   nodes[0]!.bus.emit("vacated", { appId: "3", channel: "room" });
   await committed();
   clock.advance(3000);
   nodes[1]!.bus.emit("occupied", { appId: "3", channel: "room" });
   await committed();
-  expect(rows()).toEqual([
+  expect(await rows()).toEqual([
     { type: "channel_vacated", channel: "room" },
     { type: "channel_occupied", channel: "room" },
   ]);
