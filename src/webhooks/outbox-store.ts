@@ -129,21 +129,21 @@ export class OutboxStore {
    */
   async claim(endpointId: string, c: ClaimRequest): Promise<OutboxRow[]> {
     const except = c.except === undefined ? undefined : inList(c.except);
+    const sql = `UPDATE webhook_outbox SET claimed_by = ?, claim_until = ? WHERE seq IN (
+        SELECT seq FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ?
+          AND channel NOT IN (SELECT channel FROM webhook_outbox WHERE endpoint_id = ? AND claimed_by IS NOT NULL
+            AND claimed_by <> ? AND claim_until >= ?)${except === undefined ? "" : ` AND channel NOT IN ${except.sql}`}
+        ORDER BY ready_ms, seq LIMIT ?)
+      RETURNING *`;
+    const params = [c.node, c.until, endpointId, c.readyBy, endpointId, c.node, c.now, ...(except?.params ?? []), c.limit];
+    // SQLite: one statement is atomic under the database's write lock.
+    if (this.db.dialect === "sqlite") return (await this.db.all<OutboxRow>(sql, params)).map(numeric).sort(byOrder);
     return this.db.transaction(async (tx) => {
-      if (tx.dialect === "postgres") {
-        // NO KEY UPDATE: serialises claimers without blocking the outbox inserts' foreign-key checks.
-        await tx.get("SELECT id FROM webhook_endpoints WHERE id = ? FOR NO KEY UPDATE", [endpointId]);
-      }
-      const rows = await tx.all<OutboxRow>(
-        `UPDATE webhook_outbox SET claimed_by = ?, claim_until = ? WHERE seq IN (
-           SELECT seq FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ?
-             AND channel NOT IN (SELECT channel FROM webhook_outbox WHERE endpoint_id = ? AND claimed_by IS NOT NULL
-               AND claimed_by <> ? AND claim_until >= ?)${except === undefined ? "" : ` AND channel NOT IN ${except.sql}`}
-           ORDER BY ready_ms, seq LIMIT ?)
-         RETURNING *`,
-        [c.node, c.until, endpointId, c.readyBy, endpointId, c.node, c.now, ...(except?.params ?? []), c.limit],
-      );
-      return rows.map(numeric).sort(byOrder);
+      // PostgreSQL: the statement's snapshot would not see a claim committed meanwhile; the endpoint's
+      // row lock makes the claimers of one endpoint take turns. NO KEY UPDATE: outbox inserts (whose
+      // foreign-key checks take KEY SHARE on the same row) are not blocked.
+      await tx.get("SELECT id FROM webhook_endpoints WHERE id = ? FOR NO KEY UPDATE", [endpointId]);
+      return (await tx.all<OutboxRow>(sql, params)).map(numeric).sort(byOrder);
     });
   }
 
