@@ -18,11 +18,12 @@ import type { WebhookSender } from "../../src/webhooks/sender";
 import { until } from "../support/wait";
 import { makeApp, MemoryAppDirectory } from "./fakes";
 
-/** Every statement outside a transaction answers after `ms` (a network round trip). */
+/** Every statement outside a transaction answers after `ms` (a network round trip); `hang` stops answering. */
 class Slow implements Db {
   readonly dialect = "sqlite" as const;
   reading = 0;
   maxReading = 0;
+  hang = false;
   constructor(
     private readonly inner: SqliteDb,
     private readonly ms: number,
@@ -32,6 +33,7 @@ class Slow implements Db {
     this.maxReading = Math.max(this.maxReading, this.reading);
     try {
       await Bun.sleep(this.ms);
+      if (this.hang) await new Promise(() => {});
       return await fn();
     } finally {
       this.reading--;
@@ -51,6 +53,7 @@ class Slow implements Db {
   }
   async transaction<T>(fn: (tx: Db) => Promise<T>) {
     await Bun.sleep(this.ms);
+    if (this.hang) await new Promise(() => {});
     return this.inner.transaction(fn);
   }
   close() {
@@ -97,4 +100,34 @@ test("slow store: every event sent once, in order per channel, with requests end
     expect(sent.filter((s) => s.channel === channel).map((s) => s.count)).toEqual(Array.from({ length: perChannel }, (_, i) => i + 1));
   }
   expect(await inner.all("SELECT seq FROM webhook_outbox")).toEqual([]);
+});
+
+test("a store that stops answering cannot hold stop() for long", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mawjly-wh-hang-"));
+  const inner = new SqliteDb(openDatabase(dir));
+  cleanup.push(async () => {
+    await inner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const stamp = new Date().toISOString();
+  await inner.run("INSERT INTO apps (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", ["3", "app", stamp, stamp]);
+  const db = new Slow(inner, 1);
+  const bus = new LifecycleBus();
+  const never: WebhookSender = () => new Promise(() => {});
+  const webhooks = await startWebhooks({ db, bus, apps: new MemoryAppDirectory([makeApp()]), clock: systemClock, send: never, config: { pollMs: 20, delayMs: 0 } });
+  await webhooks.service.add("3", { url: "http://receiver.invalid/", events: ["subscription_count"] });
+  bus.emit("subscription_count", { appId: "3", channel: "a", count: 1 });
+  await until(async () => (await inner.all("SELECT seq FROM webhook_outbox")).length === 1, "the row");
+  db.hang = true;
+  bus.emit("subscription_count", { appId: "3", channel: "a", count: 2 });
+  await Bun.sleep(50); // a look and a commit are now stuck in the store
+  const started = Date.now();
+  const errors = console.error;
+  console.error = () => {};
+  try {
+    await webhooks.stop();
+  } finally {
+    console.error = errors;
+  }
+  expect(Date.now() - started).toBeLessThan(2500);
 });
