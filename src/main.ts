@@ -9,12 +9,15 @@ import { accountsCommand, plansCommand } from "./cli/accounts";
 import { appsCommand } from "./cli/apps";
 import { UsageError, parse } from "./cli/args";
 import { serve, SERVE_HELP } from "./cli/serve";
+import { migratePostgresCommand, storeCommand } from "./cli/store-commands";
 import { tokensCommand } from "./cli/tokens";
 import { webhooksCommand } from "./cli/webhooks";
 import { debugEnabled } from "./config/config";
 import { DataDirError, describeChoice, resolveDataDir } from "./config/data-dir";
 import { DataDirLocked } from "./store/data-dir-lock";
 import { databaseExists, openDatabase, StoreError } from "./store/database";
+import { StoreUnavailable } from "./store/db";
+import { databaseUrlOf } from "./store/open";
 import { versionLine } from "./version";
 
 const HELP = `mawjly — a realtime server that speaks the Pusher Channels protocol
@@ -29,6 +32,7 @@ Commands:
   webhooks   add, list, update and remove webhook endpoints; delivery log, test, redeliver
   tokens     create, list and revoke personal API tokens (Bearer) for an account
   migrate    create or upgrade the database and exit
+  store      copy the SQLite database into PostgreSQL, or back it up
   version    print version, commit and build date
 
 Every command finds the data directory the same way: --data-dir DIR, else MAWJLY_DATA_DIR, else
@@ -43,9 +47,17 @@ const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
   plans: plansCommand,
   webhooks: webhooksCommand,
   tokens: tokensCommand,
-  migrate(argv) {
-    const { values } = parse(argv, {}, "migrate");
-    if (values.help) return void console.log("Usage: mawjly migrate [--data-dir DIR]\n\nCreates the database, or applies pending migrations to it.");
+  store: storeCommand,
+  async migrate(argv) {
+    const { values } = parse(argv, { "database-url": { type: "string" } }, "migrate");
+    if (values.help) {
+      return void console.log(
+        "Usage: mawjly migrate [--data-dir DIR | --database-url postgres://…]\n\nCreates the database, or applies pending migrations to it" +
+          " (PostgreSQL: --database-url, else MAWJLY_DATABASE_URL; the database itself must exist).",
+      );
+    }
+    const url = databaseUrlOf(values);
+    if (url !== undefined) return migratePostgresCommand(url);
     const choice = resolveDataDir(values["data-dir"] as string | undefined);
     // The one explicit way besides serve to create a database (provisioning before the first start).
     const existed = databaseExists(choice.dir);
@@ -74,7 +86,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(`mawjly: ${err.message}`);
     process.exit(2);
   }
-  const expected = err instanceof ServiceError || err instanceof StoreError || err instanceof DataDirError || err instanceof DataDirLocked;
+  const expected = err instanceof ServiceError || err instanceof StoreError || err instanceof StoreUnavailable || err instanceof DataDirError || err instanceof DataDirLocked;
   if (err instanceof Error) {
     if (!expected && debugEnabled()) console.error(err);
     console.error(`mawjly: ${err.message}`);

@@ -12,6 +12,8 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export const COMMON: Options = {
   "data-dir": { type: "string" },
+  // Every command reaches the same store as the server: PostgreSQL when given (or MAWJLY_DATABASE_URL).
+  "database-url": { type: "string" },
   help: { type: "boolean", short: "h" },
 };
 

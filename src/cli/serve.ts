@@ -7,7 +7,7 @@ import { createDataDir } from "../store/database";
 import { parse, UsageError } from "./args";
 import { printDemoApp } from "./welcome";
 
-export const SERVE_HELP = `Usage: mawjly serve [--host H] [--port P] [--data-dir DIR] [--redis-url URL] [--tls-cert F --tls-key F]
+export const SERVE_HELP = `Usage: mawjly serve [--host H] [--port P] [--data-dir DIR] [--redis-url URL] [--database-url URL] [--tls-cert F --tls-key F]
 
 Starts the Pusher-compatible server: WebSocket at /app/{key}, HTTP API at /apps/{id}/...
 
@@ -19,6 +19,9 @@ Options:
                         cluster nodes on one host
   --redis-url URL       cluster mode: nodes sharing redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://)
                         act as one service (env MAWJLY_REDIS_URL)
+  --database-url URL    keep everything stored in PostgreSQL instead of the data directory:
+                        postgres://USER:PASS@HOST:PORT/DB, for nodes on several hosts
+                        (env MAWJLY_DATABASE_URL)
   --activity-timeout S  seconds of client silence before a ping (default 120; env MAWJLY_ACTIVITY_TIMEOUT)
   --pong-timeout S      seconds to wait for the answer before closing with 4201 (default 30)
   --tls-cert F          PEM certificate: serve https and wss (env MAWJLY_TLS_CERT)
@@ -58,15 +61,17 @@ export async function serve(argv: string[]): Promise<void> {
       tlsKey: values["tls-key"] as string | undefined,
       demo: values["no-demo"] ? false : undefined,
       redisUrl: values["redis-url"] as string | undefined,
+      databaseUrl: values["database-url"] as string | undefined,
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`serve: ${err.message}`);
     throw err;
   }
-  createDataDir(config.dataDir);
+  // With PostgreSQL nothing is kept on this node's disk: no data directory, no lock.
+  if (config.databaseUrl === undefined) createDataDir(config.dataDir);
   // Before the database opens: a refused second server must not touch the outbox at all. Cluster
   // nodes may share a data directory instead: Redis coordinates them (one delivers webhooks).
-  const lock = config.redisUrl === undefined ? lockDataDir(config.dataDir) : { release() {} };
+  const lock = config.redisUrl === undefined && config.databaseUrl === undefined ? lockDataDir(config.dataDir) : { release() {} };
   // Loaded only in cluster mode: a single node never loads the Redis client.
   const cluster = config.redisUrl === undefined ? undefined : await (await import("../adapters/redis")).joinCluster(config.redisUrl);
   let running: RunningServer;

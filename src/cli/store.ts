@@ -7,6 +7,7 @@ import type { Database } from "bun:sqlite";
 import { dataDirHint, describeChoice, resolveDataDir, type DataDirChoice } from "../config/data-dir";
 import { databaseExists, openDatabase, StoreError } from "../store/database";
 import type { Db } from "../store/db";
+import { databaseUrlOf, openStore } from "../store/open";
 import { SqliteDb } from "../store/sqlite";
 
 export function dataDirOf(values: Record<string, unknown>): DataDirChoice {
@@ -33,14 +34,19 @@ export async function withDatabase<T>(values: Record<string, unknown>, use: (db:
   }
 }
 
-/** Runs `use` with the store port of a management command (store/db.ts) and always closes it. */
+/**
+ * Runs `use` with the store port of a management command (store/db.ts) and always closes it: the
+ * PostgreSQL database of --database-url / MAWJLY_DATABASE_URL when set, else the data directory's
+ * existing SQLite database.
+ */
 export async function withStore<T>(values: Record<string, unknown>, use: (db: Db, choice: DataDirChoice) => T | Promise<T>): Promise<T> {
   const choice = dataDirOf(values);
-  const db = new SqliteDb(openExisting(choice));
+  const databaseUrl = databaseUrlOf(values);
+  const store = databaseUrl === undefined ? { db: new SqliteDb(openExisting(choice)) } : await openStore({ dataDir: choice.dir, databaseUrl });
   try {
-    return await use(db, choice);
+    return await use(store.db, choice);
   } finally {
-    await db.close();
+    await store.db.close();
   }
 }
 

@@ -33,6 +33,11 @@ export const ServerConfig = Type.Object({
       description: "Cluster mode: redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) shared by the nodes (MAWJLY_REDIS_URL)",
     }),
   ),
+  databaseUrl: Type.Optional(
+    Type.String({
+      description: "Shared store for nodes on several hosts: postgres://USER:PASS@HOST:PORT/DB instead of SQLite in the data directory (MAWJLY_DATABASE_URL)",
+    }),
+  ),
   trustProxy: Type.Boolean({
     default: false,
     description: "Take the client address for login rate limits from X-Forwarded-For (MAWJLY_TRUST_PROXY=1)",
@@ -52,6 +57,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   demo: "MAWJLY_DEMO",
   metricsToken: "MAWJLY_METRICS_TOKEN",
   redisUrl: "MAWJLY_REDIS_URL",
+  databaseUrl: "MAWJLY_DATABASE_URL",
   trustProxy: "MAWJLY_TRUST_PROXY",
 };
 
@@ -83,10 +89,27 @@ export function loadConfig(flags: Partial<Record<keyof ServerConfig, string | bo
   if (config.redisUrl !== undefined && !isRedisUrl(config.redisUrl)) {
     throw new ConfigError(`Invalid value for ${source.redisUrl}: '${config.redisUrl.replace(/\/\/[^@/]*@/, "//…@")}' is not redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://)`);
   }
+  if (config.databaseUrl !== undefined && !isPostgresUrl(config.databaseUrl)) {
+    throw new ConfigError(`Invalid value for ${source.databaseUrl}: '${hidePassword(config.databaseUrl)}' is not postgres://USER:PASS@HOST:PORT/DB (or postgresql://)`);
+  }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError("TLS needs both --tls-cert and --tls-key");
   }
   return config;
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A URL as it may appear in messages and logs: the password replaced. */
+export function hidePassword(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:…@");
 }
 
 function isRedisUrl(text: string): boolean {

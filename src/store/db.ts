@@ -45,3 +45,13 @@ export function inList(values: readonly Param[]): { sql: string; params: readonl
   if (values.length === 0) return { sql: "(NULL)", params: [] };
   return { sql: `(${values.map(() => "?").join(", ")})`, params: values };
 }
+
+/**
+ * Whether `err` is a unique or primary-key constraint violation, on either dialect (services answer
+ * 409 for it): SQLSTATE 23505 from PostgreSQL, SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY from bun:sqlite.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { code, errno } = err as Error & { code?: unknown; errno?: unknown };
+  return errno === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "../../src/engine/app";
 import { startRedis, type RedisHandle } from "./redis";
+import { testDatabaseUrl } from "./store-mode";
 import { startServer, type TestServer } from "./server";
 
 export interface ClusterOptions {
@@ -52,7 +53,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const redis = options.redis ?? (await startRedis());
   const dataDir = mkdtempSync(join(tmpdir(), "mawjly-cluster-"));
   // The env variable too, so a CLI command that tells the cluster about changes can reach it.
-  const env = { MAWJLY_REDIS_URL: redis.url, ...options.env };
+  const env: Record<string, string> = { MAWJLY_REDIS_URL: redis.url, ...options.env };
+  // PostgreSQL mode (support/store-mode.ts): one database for every node, as on several hosts.
+  const databaseUrl = await testDatabaseUrl();
+  if (databaseUrl !== undefined) env.MAWJLY_DATABASE_URL ??= databaseUrl;
   const nodes: TestServer[] = [];
   const startNode = (port?: number) =>
     startServer({

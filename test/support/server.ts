@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "../../src/engine/app";
 import { closeSockets, disconnectClients } from "./clients";
+import { testDatabaseUrl } from "./store-mode";
 
 const ROOT = join(import.meta.dir, "..", "..");
 export const BUN = process.execPath;
@@ -49,13 +50,21 @@ export interface StartOptions {
   port?: number;
   /** How long to wait for the listening line; a cluster starting several nodes on a loaded CPU needs more. */
   startTimeoutMs?: number;
+  /**
+   * "sqlite": always the data directory, also under MAWJLY_TEST_STORE=postgres (tests of the data
+   * directory itself). Default: the mode of the run (support/store-mode.ts).
+   */
+  store?: "sqlite";
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  if (options.store === "sqlite") delete env.MAWJLY_DATABASE_URL;
+  else env.MAWJLY_DATABASE_URL ??= await testDatabaseUrl();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "mawjly-test-"));
   const proc = Bun.spawn(
     [BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", String(options.port ?? 0), "--data-dir", dataDir, "--no-demo", ...(options.args ?? [])],
-    { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...options.env } },
+    { stdout: "pipe", stderr: "pipe", env },
   );
   let out = "";
   const pump = async (stream: ReadableStream<Uint8Array>) => {
@@ -77,7 +86,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     else await Bun.sleep(20);
   }
   const cli = (args: string[]) => {
-    const r = Bun.spawnSync([BUN, MAIN, ...args, "--data-dir", dataDir], { env: { ...process.env, ...options.env } });
+    const r = Bun.spawnSync([BUN, MAIN, ...args, "--data-dir", dataDir], { env });
     return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
