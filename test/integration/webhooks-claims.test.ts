@@ -14,9 +14,11 @@ import { LifecycleBus } from "../../src/engine/bus";
 import { systemClock } from "../../src/engine/ports";
 import { openDatabase } from "../../src/store/database";
 import type { Db } from "../../src/store/db";
+import { openStore, type Store } from "../../src/store/open";
 import { SqliteDb } from "../../src/store/sqlite";
 import { startWebhooks, type Webhooks } from "../../src/webhooks";
 import { postWebhook, type WebhookSender } from "../../src/webhooks/sender";
+import { usePostgres } from "../support/postgres";
 import { until } from "../support/wait";
 import { makeApp, MemoryAppDirectory } from "../unit/fakes";
 
@@ -44,7 +46,21 @@ const sqlite: Dialect = {
   },
 };
 
-const DIALECTS: Dialect[] = [sqlite];
+const pg = usePostgres();
+const postgres: Dialect = {
+  name: "postgres",
+  async connect(n) {
+    const databaseUrl = await pg().freshDatabase();
+    const stores: Store[] = [];
+    for (let i = 0; i < n; i++) stores.push(await openStore({ dataDir: "(unused)", databaseUrl }));
+    cleanup.push(async () => {
+      for (const store of stores) await store.close();
+    });
+    return stores.map((s) => s.db);
+  },
+};
+
+const DIALECTS: Dialect[] = [sqlite, postgres];
 
 interface Received {
   node: string;
