@@ -56,6 +56,8 @@ export interface Webhooks {
   stop(): Promise<void>;
   /** Ends like a killed process (tests of takeover): requests aborted, queued writes lost, claims left to lapse. */
   kill(): void;
+  /** Commits the writes queued so far (they are committed after each tick anyway; this waits for it). */
+  flush(): Promise<void>;
 }
 
 const PRUNE_EVERY_MS = 60_000;
@@ -183,6 +185,7 @@ export async function startWebhooks(deps: WebhooksDeps): Promise<Webhooks> {
       await within(Promise.all([passing, writer.close()]), STOP_STORE_MS);
       if (claims !== undefined) await within(outbox.release(node).catch((err) => report("claim release", err)), STOP_STORE_MS);
     },
+    flush: () => writer.flush(),
     kill() {
       clearInterval(maintenance);
       recorder.stop();
