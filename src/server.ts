@@ -15,11 +15,13 @@ import { MemoryUserRegistry } from "./adapters/users/memory";
 import { AuthService } from "./accounts/auth";
 import { PlanQuotas } from "./accounts/quotas";
 import { AccountService } from "./accounts/service";
-import { SqliteAccountStore } from "./accounts/store";
+import { AccountStore } from "./accounts/store";
 import { managementApi } from "./api";
 import { AppCache } from "./apps/cache";
 import { AppService } from "./apps/service";
-import { SqliteAppStore } from "./apps/sqlite-store";
+import { SqliteAppPeek } from "./apps/peek";
+import { appProblemReporter } from "./apps/problems";
+import { AppStore } from "./apps/store";
 import { AppChangeWatcher } from "./apps/watcher";
 import type { Cluster } from "./adapters/redis";
 import type { ServerConfig } from "./config/config";
@@ -64,13 +66,22 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   const db = openDatabase(config.dataDir);
   // The store port (store/db.ts) over the same connection; the domain stores move onto it.
   const sql = new SqliteDb(db);
-  const store = new SqliteAppStore(db);
-  const cache = new AppCache(store);
-  const accounts = new AccountService(new SqliteAccountStore(db));
-  const apps = new AppService(store, { maxAppsFor: (id) => accounts.planOf(id)?.maxApps ?? 0 });
+  const store = new AppStore(sql);
+  const appProblems = appProblemReporter(() => clock.now());
+  // Every app in memory before the first connection; misses look in the local SQLite file (peek.ts).
+  const cache = new AppCache(store, { peek: new SqliteAppPeek(db), report: appProblems });
+  // Changes from another process (the CLI) or host, found by polling the store (started below).
+  const watcher = new AppChangeWatcher(store, (id) => engine.appChanged(id), () => engine.liveAppIds(), appProblems);
+  await watcher.prime();
+  await cache.load();
+  const accounts = new AccountService(new AccountStore(sql));
+  const apps = new AppService(store, { maxAppsFor: async (id) => (await accounts.planOf(id))?.maxApps ?? 0 });
   const counters = cluster?.counters ?? new MemoryCounters(clock);
-  const quotas = new PlanQuotas(counters, (id) => accounts.planOf(id), clock);
-  accounts.onPlanChange = () => quotas.invalidate();
+  // Plans per account in memory, reloaded in the background: connects never wait on the database.
+  const quotas = new PlanQuotas(counters, () => accounts.planSnapshot(), clock);
+  await quotas.start();
+  accounts.onPlanChange = () => quotas.refresh();
+  accounts.onAccountRead = (account) => quotas.observe(account);
   const auth = new AuthService(accounts, counters);
 
   let server: Server<SocketData> | undefined;
@@ -100,7 +111,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       protocols: [5, 6, 7],
     },
   });
-  const usage = new UsageRecorder({ db, bus: engine.bus, clock, connections: () => connectionsPerApp(engine) });
+  const usage = new UsageRecorder({ db: sql, bus: engine.bus, clock, connections: () => connectionsPerApp(engine) });
   // Sampled by the webhooks' periodic pass: a scrape never waits for the database.
   const webhookBacklog = new WebhookBacklogGauge();
   const metrics = new Metrics({
@@ -112,8 +123,8 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   usage.start();
   metrics.start();
   // After a restart the daily message quota (deliveries) continues from what the rollups recorded today.
-  for (const account of accounts.list(10_000, 0).items) {
-    quotas.seedMessagesToday(account.id, usage.today(apps.list(account.id).map((a) => a.id)).delivered);
+  for (const account of (await accounts.list(10_000, 0)).items) {
+    quotas.seedMessagesToday(account.id, (await usage.today((await apps.list(account.id)).map((a) => a.id))).delivered);
   }
 
   // Settings from MAWJLY_WEBHOOK_* (src/webhooks/config.ts); resumes deliveries left by the last run.
@@ -128,7 +139,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     apps: cache,
     clock,
     config: webhookConfig,
-    ownerIsAdmin: (id) => accounts.get(id).isAdmin,
+    ownerIsAdmin: (id) => quotas.isAdmin(id),
     delivering: cluster === undefined || webhookClaims ? undefined : () => cluster.deliversWebhooks(webhookConfig.timeoutMs),
     claims: webhookClaims,
     nodeId: randomUUID(),
@@ -138,17 +149,19 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   // Changes from this process apply at once; changes from another process (the CLI) within 250 ms.
   // Every node applies them through the control channel (the cache first, so reload reads the new app).
   control.onMessage((message) => {
-    if (message.kind === "app_changed") cache.invalidate(message.appId);
-    engine.applyControl(message);
+    if (message.kind !== "app_changed") return engine.applyControl(message);
+    // The cache re-reads the app first (retrying while the store is down), so reload sees the new app.
+    void cache.refresh(message.appId).then(() => engine.applyControl(message)).catch((err) => appProblems("applying a change", err));
   });
-  const changed = (id: string) => engine.appChanged(id);
-  const watcher = new AppChangeWatcher(db, store, changed, () => engine.liveAppIds());
-  apps.onChange = (id) => {
-    changed(id);
-    watcher.sync();
+  apps.onChange = async (id) => {
+    // This process's next request sees the change at once; other nodes hear of it through the control
+    // channel (whose handler re-reads it here again, harmlessly). A failed re-read is retried there.
+    await cache.reload(id).catch(() => {});
+    engine.appChanged(id);
+    await watcher.sync();
   };
   accounts.onAppsRemoved = (ids) => ids.forEach(apps.onChange);
-  watcher.start(250);
+  await watcher.start(250);
 
   // The dashboard, the management API and the CLI call the same services (STYLE.md principle 6).
   const services = { apps, appCache: cache, accounts, auth, quotas, engine, usage, webhooks: webhooks.service, trustProxy: config.trustProxy };
@@ -219,7 +232,8 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     webhooks: webhooks.service,
     async stop() {
       clearInterval(sweeper);
-      watcher.stop();
+      await watcher.stop();
+      cache.close();
       engine.shutdown();
       // Let the close frames leave before the listener goes away.
       await Bun.sleep(50);
@@ -229,8 +243,9 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       await cluster?.stop();
       // After the sockets closed (their removals are recorded) and before the store closes.
       await webhooks.stop();
-      usage.stop();
+      await usage.stop();
       metrics.stop();
+      await quotas.stop();
       db.close();
     },
   };

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteAppStore } from "../../src/apps/sqlite-store";
+import { SqliteAppPeek } from "../../src/apps/peek";
 import { LifecycleBus } from "../../src/engine/bus";
 import { systemClock } from "../../src/engine/ports";
 import { openDatabase } from "../../src/store/database";
@@ -41,7 +41,7 @@ export async function measureWriteCost(perTick: number, events = 20_000): Promis
     const sql = new SqliteDb(db);
     const endpoints = new EndpointStore(sql);
     const outbox = new OutboxStore(sql);
-    const apps = new SqliteAppStore(db);
+    const apps = new SqliteAppPeek(db);
     await new WebhookService({ store: endpoints, log: new DeliveryLogStore(sql), outbox, apps, timeoutMs: 1000 }).add(appId, { url: "http://127.0.0.1:9/" });
     const bus = new LifecycleBus();
     const writer = new TickWriter(sql);

@@ -56,51 +56,54 @@ export class AuthService {
     // Counted before the (slow) verification, so parallel attempts cannot all slip under the limit;
     // given back on success.
     await Promise.all([this.byEmail.hit(key), this.byIp.hit(ip)]);
-    const account = this.store.accountByEmail(email_);
+    const account = await this.store.accountByEmail(email_);
     // Verify against a dummy hash when the account does not exist, so timing does not reveal it.
     const ok = await Bun.password.verify(String(password), account?.passwordHash ?? dummyHash());
     if (account === undefined || !ok) throw new LoginRefused("invalid", "Wrong email or password");
+    this.accounts.onAccountRead(publicAccount(account));
     await Promise.all([this.byEmail.forgive(key), this.byIp.forgive(ip)]);
     return this.openSession(account);
   }
 
-  openSession(account: StoredAccount): { token: string; csrf: string; caller: Caller } {
+  async openSession(account: StoredAccount): Promise<{ token: string; csrf: string; caller: Caller }> {
     const token = randomBytes(32).toString("base64url");
     const csrf = randomBytes(24).toString("base64url");
     const now = this.now();
     const expires = new Date(now.getTime() + SESSION_DAYS * 86_400_000);
-    this.store.deleteExpiredSessions(now.toISOString());
-    this.store.insertSession(sha256(token), account.id, csrf, now.toISOString(), expires.toISOString());
+    await this.store.deleteExpiredSessions(now.toISOString());
+    await this.store.insertSession(sha256(token), account.id, csrf, now.toISOString(), expires.toISOString());
     return { token, csrf, caller: { account: publicAccount(account), via: "session", csrf, sessionHash: sha256(token) } };
   }
 
-  logout(caller: Caller): void {
-    if (caller.sessionHash !== undefined) this.store.deleteSession(caller.sessionHash);
+  async logout(caller: Caller): Promise<void> {
+    if (caller.sessionHash !== undefined) await this.store.deleteSession(caller.sessionHash);
   }
 
   /** The caller behind a session cookie value, if valid and not expired. */
-  fromSession(token: string | undefined): Caller | undefined {
+  async fromSession(token: string | undefined): Promise<Caller | undefined> {
     if (!token) return undefined;
     const hash = sha256(token);
-    const session = this.store.session(hash);
+    const session = await this.store.session(hash);
     if (session === undefined) return undefined;
     if (session.expiresAt <= this.now().toISOString()) {
-      this.store.deleteSession(hash);
+      await this.store.deleteSession(hash);
       return undefined;
     }
-    const account = this.store.account(session.accountId);
+    const account = await this.store.account(session.accountId);
     if (account === undefined) return undefined;
+    this.accounts.onAccountRead(publicAccount(account));
     return { account: publicAccount(account), via: "session", csrf: session.csrf, sessionHash: hash };
   }
 
   /** The caller behind `Authorization: Bearer <token>`. */
-  fromBearer(token: string | undefined): Caller | undefined {
+  async fromBearer(token: string | undefined): Promise<Caller | undefined> {
     if (!token?.startsWith(TOKEN_PREFIX)) return undefined;
-    const stored = this.store.tokenByHash(sha256(token));
+    const stored = await this.store.tokenByHash(sha256(token));
     if (stored === undefined || stored.revokedAt !== null) return undefined;
-    const account = this.store.account(stored.accountId);
+    const account = await this.store.account(stored.accountId);
     if (account === undefined) return undefined;
-    this.store.touchToken(stored.id, this.now().toISOString());
+    this.accounts.onAccountRead(publicAccount(account));
+    await this.store.touchToken(stored.id, this.now().toISOString());
     return { account: publicAccount(account), via: "token" };
   }
 
@@ -124,21 +127,21 @@ export class AuthService {
   }
 
   // Personal API tokens
-  createToken(accountId: string, name: string): { token: string; info: ApiToken } {
+  async createToken(accountId: string, name: string): Promise<{ token: string; info: ApiToken }> {
     const clean = String(name ?? "").trim();
     if (clean === "" || clean.length > 100) throw new ServiceError("invalid", "A token needs a name of 1–100 characters");
     const token = TOKEN_PREFIX + randomBytes(30).toString("base64url");
     const info: ApiToken = { id: randomUUID(), name: clean, createdAt: this.now().toISOString(), lastUsedAt: null, revokedAt: null };
-    this.store.insertToken({ id: info.id, accountId, name: clean, hash: sha256(token), createdAt: info.createdAt });
+    await this.store.insertToken({ id: info.id, accountId, name: clean, hash: sha256(token), createdAt: info.createdAt });
     return { token, info };
   }
 
-  tokens(accountId: string): ApiToken[] {
+  tokens(accountId: string): Promise<ApiToken[]> {
     return this.store.tokens(accountId);
   }
 
-  revokeToken(accountId: string, id: string): void {
-    if (!this.store.revokeToken(accountId, id, this.now().toISOString())) {
+  async revokeToken(accountId: string, id: string): Promise<void> {
+    if (!(await this.store.revokeToken(accountId, id, this.now().toISOString()))) {
       throw new ServiceError("not_found", `No active token '${id}'`);
     }
   }

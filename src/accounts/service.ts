@@ -12,12 +12,14 @@ import {
   type Account,
   type Plan,
 } from "./schemas";
-import type { SqliteAccountStore, StoredAccount } from "./store";
+import { isForeignKeyViolation, isUniqueViolation, type AccountStore, type PlanSnapshot, type StoredAccount } from "./store";
 import { check } from "./validate";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const DEFAULT_PLAN = "free";
 export const ADMIN_PLAN = "unlimited";
+const SETUP_TOKEN = "setup_token_hash";
+const SETUP_USED = "This setup link is invalid or was already used";
 
 export function publicAccount(a: StoredAccount): Account {
   const { passwordHash: _, ...account } = a;
@@ -25,17 +27,25 @@ export function publicAccount(a: StoredAccount): Account {
 }
 
 export class AccountService {
-  /** Called after a plan or an account's plan changes, with the account id (or all: undefined). */
-  onPlanChange: (accountId?: string) => void = () => {};
+  /**
+   * Called after a plan, an account's plan or the set of accounts changes, with the account id (or
+   * all: undefined). Awaited, so that this node's quotas know the change when the call returns.
+   */
+  onPlanChange: (accountId?: string) => void | Promise<void> = () => {};
+  /**
+   * Called when a request reads an account's row (sign-in, session, token): a fresh sight of its plan,
+   * which this node's quotas take at once, before their next reload.
+   */
+  onAccountRead: (account: Account) => void = () => {};
   /** Called with the ids of apps removed together with an account (their live sockets must close). */
   onAppsRemoved: (appIds: string[]) => void = () => {};
 
   constructor(
-    readonly store: SqliteAccountStore,
+    readonly store: AccountStore,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async create(input: NewAccount, options: { onlyFirst?: boolean } = {}): Promise<Account> {
+  async create(input: NewAccount, options: { setupTokenHash?: string } = {}): Promise<Account> {
     check(NewAccount, input, "account");
     const email = input.email.trim().toLowerCase();
     if (!EMAIL.test(email)) throw new ServiceError("invalid", `Invalid email address '${input.email}'`);
@@ -50,41 +60,50 @@ export class AccountService {
       createdAt: this.now().toISOString(),
       passwordHash,
     };
-    this.store.transaction(() => {
-      // Setup creates the first admin only: two parallel submissions of the link must not make two.
-      if (options.onlyFirst && this.store.count("accounts") > 0) {
-        throw new ServiceError("forbidden", "This setup link is invalid or was already used");
-      }
-      if (this.store.plan(planId) === undefined) throw new ServiceError("invalid", `No plan '${planId}'`);
-      if (this.store.accountByEmail(email) !== undefined) {
-        throw new ServiceError("conflict", `An account with email ${email} already exists`);
-      }
-      this.store.insertAccount(account);
-    });
+    const conflict = () => new ServiceError("conflict", `An account with email ${email} already exists`);
+    try {
+      await this.store.transaction(async (store) => {
+        // Setup creates the first admin only, and uses up its token in the same transaction: two
+        // parallel submissions of the link must not make two (the second finds the token gone).
+        if (options.setupTokenHash !== undefined) {
+          if (!(await store.takeSetting(SETUP_TOKEN, options.setupTokenHash)) || (await store.count("accounts")) > 0) {
+            throw new ServiceError("forbidden", SETUP_USED);
+          }
+        }
+        if ((await store.plan(planId)) === undefined) throw new ServiceError("invalid", `No plan '${planId}'`);
+        if ((await store.accountByEmail(email)) !== undefined) throw conflict();
+        await store.insertAccount(account);
+      });
+    } catch (err) {
+      // Two transactions inserting the same email at once: the unique index refuses the second.
+      if (isUniqueViolation(err)) throw conflict();
+      throw err;
+    }
+    await this.onPlanChange(account.id);
     return publicAccount(account);
   }
 
-  get(id: string): Account {
-    const account = this.store.account(id);
+  async get(id: string): Promise<Account> {
+    const account = await this.store.account(id);
     if (account === undefined) throw new ServiceError("not_found", `No account '${id}'`);
     return publicAccount(account);
   }
 
-  list(limit: number, offset: number): { items: Account[]; total: number } {
-    const page = this.store.accounts(limit, offset);
+  async list(limit: number, offset: number): Promise<{ items: Account[]; total: number }> {
+    const page = await this.store.accounts(limit, offset);
     return { items: page.items.map(publicAccount), total: page.total };
   }
 
   async update(id: string, patch: AccountPatch): Promise<Account> {
     check(AccountPatch, patch, "account");
     const passwordHash = patch.password === undefined ? undefined : await Bun.password.hash(patch.password, { algorithm: "argon2id" });
-    const updated = this.store.transaction(() => {
-      const current = this.store.account(id);
+    const updated = await this.store.transaction(async (store) => {
+      const current = await store.account(id);
       if (current === undefined) throw new ServiceError("not_found", `No account '${id}'`);
-      if (patch.planId !== undefined && this.store.plan(patch.planId) === undefined) {
+      if (patch.planId !== undefined && (await store.plan(patch.planId)) === undefined) {
         throw new ServiceError("invalid", `No plan '${patch.planId}'`);
       }
-      if (patch.isAdmin === false && current.isAdmin && this.store.adminCount() === 1) {
+      if (patch.isAdmin === false && current.isAdmin && (await store.adminIds({ lock: true })).length === 1) {
         throw new ServiceError("invalid", "Cannot remove the last admin");
       }
       const next: StoredAccount = {
@@ -94,110 +113,129 @@ export class AccountService {
         planId: patch.planId ?? current.planId,
         passwordHash: passwordHash ?? current.passwordHash,
       };
-      this.store.updateAccount(next);
+      await store.updateAccount(next);
       // A new password ends every session opened with the old one.
-      if (passwordHash !== undefined) this.store.deleteSessionsOf(id);
+      if (passwordHash !== undefined) await store.deleteSessionsOf(id);
       return next;
     });
-    this.onPlanChange(id);
+    await this.onPlanChange(id);
     return publicAccount(updated);
   }
 
   /** Deletes an account with its apps (cascade), sessions and tokens. */
-  delete(id: string): void {
-    const appIds = this.store.transaction(() => {
-      const current = this.store.account(id);
+  async delete(id: string): Promise<void> {
+    const appIds = await this.store.transaction(async (store) => {
+      const current = await store.account(id);
       if (current === undefined) throw new ServiceError("not_found", `No account '${id}'`);
-      if (current.isAdmin && this.store.adminCount() === 1) throw new ServiceError("invalid", "Cannot delete the last admin");
-      const owned = this.store.appIdsOf(id);
-      this.store.deleteAccount(id);
+      if (current.isAdmin && (await store.adminIds({ lock: true })).length === 1) throw new ServiceError("invalid", "Cannot delete the last admin");
+      const owned = await store.appIdsOf(id);
+      await store.deleteAccount(id);
       return owned;
     });
+    await this.onPlanChange(id);
     this.onAppsRemoved(appIds);
   }
 
-  count(): number {
+  count(): Promise<number> {
     return this.store.count("accounts");
   }
 
   // Plans
-  plans(): Plan[] {
+  plans(): Promise<Plan[]> {
     return this.store.plans();
   }
 
-  plan(id: string): Plan {
-    const plan = this.store.plan(id);
+  async plan(id: string): Promise<Plan> {
+    const plan = await this.store.plan(id);
     if (plan === undefined) throw new ServiceError("not_found", `No plan '${id}'`);
     return plan;
   }
 
-  createPlan(input: PlanInput): Plan {
+  async createPlan(input: PlanInput): Promise<Plan> {
     check(PlanInput, input, "plan");
     const plan: Plan = { maxAppConnections: 0, ...input, createdAt: this.now().toISOString() };
-    this.store.transaction(() => {
-      if (this.store.plan(input.id) !== undefined) throw new ServiceError("conflict", `A plan '${input.id}' already exists`);
-      this.store.savePlan(plan);
-    });
+    const conflict = () => new ServiceError("conflict", `A plan '${input.id}' already exists`);
+    try {
+      await this.store.transaction(async (store) => {
+        if ((await store.plan(input.id)) !== undefined) throw conflict();
+        await store.insertPlan(plan);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict();
+      throw err;
+    }
+    await this.onPlanChange();
     return plan;
   }
 
-  updatePlan(id: string, patch: PlanPatch): Plan {
+  async updatePlan(id: string, patch: PlanPatch): Promise<Plan> {
     check(PlanPatch, patch, "plan");
-    const plan = this.store.transaction(() => {
-      const next = { ...this.plan(id), ...patch };
-      this.store.savePlan(next);
+    const plan = await this.store.transaction(async (store) => {
+      const current = await store.plan(id);
+      if (current === undefined) throw new ServiceError("not_found", `No plan '${id}'`);
+      const next = { ...current, ...patch };
+      await store.updatePlan(next);
       return next;
     });
-    this.onPlanChange();
+    await this.onPlanChange();
     return plan;
   }
 
-  deletePlan(id: string): void {
-    this.store.transaction(() => {
-      this.plan(id);
-      if (this.store.planInUse(id)) throw new ServiceError("invalid", `Plan '${id}' is assigned to accounts; move them first`);
-      this.store.deletePlan(id);
-    });
+  async deletePlan(id: string): Promise<void> {
+    const inUse = () => new ServiceError("invalid", `Plan '${id}' is assigned to accounts; move them first`);
+    try {
+      await this.store.transaction(async (store) => {
+        if ((await store.plan(id)) === undefined) throw new ServiceError("not_found", `No plan '${id}'`);
+        if (await store.planInUse(id)) throw inUse();
+        await store.deletePlan(id);
+      });
+    } catch (err) {
+      // An account moved onto the plan by another transaction in the meantime.
+      if (isForeignKeyViolation(err)) throw inUse();
+      throw err;
+    }
+    await this.onPlanChange();
   }
 
-  /** The plan in force for an account (cached by callers on hot paths). */
-  planOf(accountId: string): Plan | undefined {
-    const account = this.store.account(accountId);
+  /** The plan in force for an account, read from the store (PlanQuotas keeps a snapshot for hot paths). */
+  async planOf(accountId: string): Promise<Plan | undefined> {
+    const account = await this.store.account(accountId);
     return account === undefined ? undefined : this.store.plan(account.planId);
   }
 
-  // Operator settings
-  signupOpen(): boolean {
-    return this.store.setting("signup_open") === "true";
+  /** Every account's plan id and every plan, for PlanQuotas' snapshot. */
+  planSnapshot(): Promise<PlanSnapshot> {
+    return this.store.planSnapshot();
   }
 
-  setSignupOpen(open: boolean): void {
-    this.store.setSetting("signup_open", open ? "true" : "false");
+  // Operator settings
+  async signupOpen(): Promise<boolean> {
+    return (await this.store.setting("signup_open")) === "true";
+  }
+
+  async setSignupOpen(open: boolean): Promise<void> {
+    await this.store.setSetting("signup_open", open ? "true" : "false");
   }
 
   /**
    * A new one-time setup token for the first admin, valid until used. Only its hash is stored; a new
    * start of the server with no accounts replaces it (the old link stops working).
    */
-  newSetupToken(): string {
+  async newSetupToken(): Promise<string> {
     const token = randomBytes(24).toString("base64url");
-    this.store.setSetting("setup_token_hash", sha256(token));
+    await this.store.setSetting(SETUP_TOKEN, sha256(token));
     return token;
   }
 
-  setupTokenValid(token: string): boolean {
-    const hash = this.store.setting("setup_token_hash");
-    return hash !== undefined && this.count() === 0 && hash === sha256(token);
+  async setupTokenValid(token: string): Promise<boolean> {
+    const hash = await this.store.setting(SETUP_TOKEN);
+    return hash !== undefined && hash === sha256(token) && (await this.count()) === 0;
   }
 
-  /** Creates the first admin with the setup token, then retires the token. */
+  /** Creates the first admin with the setup token, which the same transaction uses up. */
   async completeSetup(token: string, input: Omit<NewAccount, "isAdmin" | "planId">): Promise<Account> {
-    if (!this.setupTokenValid(token)) {
-      throw new ServiceError("forbidden", "This setup link is invalid or was already used");
-    }
-    const account = await this.create({ ...input, isAdmin: true, planId: ADMIN_PLAN }, { onlyFirst: true });
-    this.store.setSetting("setup_token_hash", undefined);
-    return account;
+    if (!(await this.setupTokenValid(token))) throw new ServiceError("forbidden", SETUP_USED);
+    return this.create({ ...input, isAdmin: true, planId: ADMIN_PLAN }, { setupTokenHash: sha256(String(token)) });
   }
 }
 

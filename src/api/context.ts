@@ -12,6 +12,8 @@ import type { AppService } from "../apps/service";
 import type { App } from "../engine/app";
 import type { Engine } from "../engine/engine";
 import { ServiceError } from "../errors";
+import { StoreUnavailable } from "../store/db";
+import { STORE_DOWN } from "../web/http";
 import { ERROR_STATUS, requestOrigin, sessionToken } from "../web/http";
 import type { WebhookService } from "../webhooks";
 
@@ -25,7 +27,7 @@ export interface ApiServices {
   webhooks?: WebhookService;
   /** Client address from X-Forwarded-For (ServerConfig.trustProxy). */
   trustProxy?: boolean;
-  usage?: { series(appId: string, period: "hour" | "day" | "month"): unknown; today(appIds: string[]): { messages: number; connectionsPeak: number } };
+  usage?: { series(appId: string, period: "hour" | "day" | "month"): Promise<unknown>; today(appIds: string[]): Promise<{ messages: number; connectionsPeak: number }> };
 }
 
 export class Unauthorized extends Error {}
@@ -38,11 +40,30 @@ export function errorResponse(code: string, message: string, status: number): Re
 export function toErrorResponse(err: unknown): Response {
   if (err instanceof ServiceError) return errorResponse(err.kind, err.message, ERROR_STATUS[err.kind]);
   if (err instanceof Unauthorized) return errorResponse("unauthorized", err.message, 401);
+  // The store cannot be reached (PostgreSQL down): nothing was written; the caller may retry.
+  if (err instanceof StoreUnavailable) return errorResponse("unavailable", STORE_DOWN, 503);
   console.error("mawjly: management API internal error:", err);
   return errorResponse("internal", "Internal server error", 500);
 }
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
+
+/** The caller of each request, looked up once by `authenticate` before its handler runs. */
+const callers = new WeakMap<Request, Caller | undefined>();
+
+function bearerOf(request: Request): string | undefined {
+  return request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+}
+
+/**
+ * Looks up the session or API token of a request in the store (asynchronous), before the handlers
+ * run (api/index.ts), so that `callerOf` can answer synchronously in every route.
+ */
+export async function authenticate(services: ApiServices, request: Request): Promise<void> {
+  if (callers.has(request)) return;
+  const bearer = bearerOf(request);
+  callers.set(request, bearer !== undefined ? await services.auth.fromBearer(bearer) : await services.auth.fromSession(sessionToken(request)));
+}
 
 /**
  * Resolves the caller. Only cookie sessions get the CSRF check on changes: a browser attaches the
@@ -50,13 +71,12 @@ const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
  * request (curl, scripts, the Swagger UI) needs neither an Origin nor a CSRF token.
  */
 export function callerOf(services: ApiServices, request: Request): Caller {
-  const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
-  if (bearer !== undefined) {
-    const caller = services.auth.fromBearer(bearer.trim());
+  // Not looked up (no authenticate before the handler) counts as signed out.
+  const caller = callers.get(request);
+  if (bearerOf(request) !== undefined) {
     if (caller === undefined) throw new Unauthorized("Invalid or revoked API token");
     return caller;
   }
-  const caller = services.auth.fromSession(sessionToken(request));
   if (caller === undefined) throw new Unauthorized("Sign in first, or send Authorization: Bearer <token>");
   if (!SAFE_METHODS.includes(request.method)) {
     services.auth.checkCsrf(caller, requestOrigin(request), request.headers.get("host"), request.headers.get("x-csrf-token"));

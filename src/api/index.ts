@@ -4,7 +4,7 @@
  */
 import { Elysia } from "elysia";
 import { humanMessage } from "../accounts/validate";
-import { errorResponse, toErrorResponse, type ApiServices } from "./context";
+import { authenticate, errorResponse, toErrorResponse, type ApiServices } from "./context";
 import { MODELS } from "./models";
 import { adminRoutes } from "./routes/admin";
 import { appLiveRoutes } from "./routes/app-live";
@@ -40,6 +40,10 @@ export function managementApi(services: ApiServices, extra: Array<(app: any) => 
   api = api.onAfterHandle({ as: "scoped" }, ({ set }: { set: { headers: Record<string, string> } }) => {
     set.headers["cache-control"] = "no-store";
     set.headers["x-content-type-options"] = "nosniff";
+  });
+  // Who is calling is looked up in the store once per request, before any handler (context.ts).
+  api = api.onBeforeHandle({ as: "scoped" }, async ({ request }: { request: Request }) => {
+    await authenticate(services, request);
   });
   for (const routes of [sessionRoutes, meRoutes, adminRoutes, appRoutes, appLiveRoutes, webhookRoutes]) api = api.use(routes(services));
   for (const routes of extra) api = api.use(routes);

@@ -8,7 +8,7 @@ import { Type, type Static, type TBoolean, type TObject } from "@sinclair/typebo
 import { Value } from "@sinclair/typebox/value";
 import { App, AppLimits, AppToggles, DEFAULT_LIMITS, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type AppKey, type LimitName, type ToggleName } from "../engine/app";
 import { ServiceError } from "../errors";
-import type { SqliteAppStore } from "./sqlite-store";
+import type { AppStore } from "./store";
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 // Keys appear in the WebSocket path and before the ':' of every auth string.
@@ -73,45 +73,49 @@ export const CreateAppInput = Type.Composite([
 export type CreateAppInput = Static<typeof CreateAppInput>;
 
 export interface AppServiceHooks {
-  /** The plan's app cap for an account (0 = unlimited); operator apps (no account) are never capped. */
-  maxAppsFor(accountId: string): number;
+  /**
+   * The plan's app cap for an account (0 = unlimited); operator apps (no account) are never capped.
+   * Asked before the transaction opens: on SQLite, a read outside it would wait for it to end.
+   */
+  maxAppsFor(accountId: string): number | Promise<number>;
 }
 
 export class AppService {
-  /** Called after every committed change, with the app id (cache invalidation). */
-  onChange: (id: string) => void = () => {};
+  /** Called after every committed change, with the app id (cache refresh, live sockets); awaited. */
+  onChange: (id: string) => void | Promise<void> = () => {};
 
   constructor(
-    private readonly store: SqliteAppStore,
+    private readonly store: AppStore,
     private readonly hooks: AppServiceHooks = { maxAppsFor: () => 0 },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Every app, or one account's. */
-  list(accountId?: string): App[] {
+  list(accountId?: string): Promise<App[]> {
     return this.store.list(accountId);
   }
 
   /** By id, or by any active key when no app has that id. */
-  get(idOrKey: string): App {
-    const app = this.store.byId(idOrKey) ?? this.store.byKey(idOrKey);
-    if (app === undefined) throw new ServiceError("not_found", `No app with id or key '${idOrKey}'`);
-    return app;
+  get(idOrKey: string): Promise<App> {
+    return find(this.store, idOrKey);
   }
 
-  create(input: CreateAppInput, owner: { accountId: string | null } = { accountId: null }): App {
+  async create(input: CreateAppInput, owner: { accountId: string | null } = { accountId: null }): Promise<App> {
     checkShape(input.limits);
     const stamp = this.now().toISOString();
-    const app = this.store.transaction(() => {
-      if (owner.accountId !== null) this.checkAppCap(owner.accountId);
-      const id = input.id ?? this.freeId();
+    const max = owner.accountId === null ? 0 : await this.hooks.maxAppsFor(owner.accountId);
+    const app = await this.store.transaction(async (store) => {
+      if (owner.accountId !== null && max > 0 && (await store.countFor(owner.accountId)) >= max) {
+        throw new ServiceError("forbidden", `Your plan allows ${max} ${max === 1 ? "app" : "apps"}; delete an app or upgrade your plan to create another`);
+      }
+      const id = input.id ?? (await freeId(store));
       if (!ID.test(id)) throw invalid(`Invalid app id '${id}': use 1–64 characters from A-Z a-z 0-9 _ -`);
-      if (this.store.byId(id) !== undefined) throw new ServiceError("conflict", `An app with id '${id}' already exists`);
+      if ((await store.byId(id)) !== undefined) throw new ServiceError("conflict", `An app with id '${id}' already exists`);
       const key = input.key ?? randomBytes(20).toString("hex");
       const secret = input.secret ?? randomBytes(20).toString("hex");
       checkKey(key);
       checkSecret(secret);
-      if (this.store.keyTaken(key)) throw new ServiceError("conflict", `The key '${key}' is already used by another app`);
+      if (await store.keyTaken(key)) throw new ServiceError("conflict", `The key '${key}' is already used by another app`);
       const draft: App = {
         id,
         key,
@@ -126,76 +130,70 @@ export class AppService {
         updatedAt: stamp,
       };
       const created = this.apply(draft, { ...input, key: undefined, secret: undefined });
-      this.store.insert(created);
+      await store.insert(created);
       return created;
     });
-    this.onChange(app.id);
+    await this.onChange(app.id);
     return app;
   }
 
-  update(idOrKey: string, patch: AppSettingsInput): App {
+  async update(idOrKey: string, patch: AppSettingsInput): Promise<App> {
     checkShape(patch.limits);
-    const app = this.store.transaction(() => {
-      const current = this.get(idOrKey);
+    const app = await this.store.transaction(async (store) => {
+      const current = await find(store, idOrKey);
       const next = this.apply({ ...current, updatedAt: this.now().toISOString() }, patch);
-      this.store.update(next);
+      await store.update(next);
       // --key / --secret change the primary pair in place (migrating from soketi keeps one pair).
       if (patch.key !== undefined && patch.key !== current.key) {
         checkKey(patch.key);
-        if (this.store.keyTaken(patch.key)) throw new ServiceError("conflict", `The key '${patch.key}' is already used by another app`);
-        this.store.renameKey(current.id, current.key, patch.key);
+        if (await store.keyTaken(patch.key)) throw new ServiceError("conflict", `The key '${patch.key}' is already used by another app`);
+        await store.renameKey(current.id, current.key, patch.key);
       }
       if (patch.secret !== undefined) {
         checkSecret(patch.secret);
-        this.store.setSecret(current.id, patch.key ?? current.key, patch.secret);
+        await store.setSecret(current.id, patch.key ?? current.key, patch.secret);
       }
-      return this.get(current.id);
+      return find(store, current.id);
     });
-    this.onChange(app.id);
+    await this.onChange(app.id);
     return app;
   }
 
-  delete(idOrKey: string): App {
-    const app = this.store.transaction(() => {
-      const current = this.get(idOrKey);
-      this.store.delete(current.id);
+  async delete(idOrKey: string): Promise<App> {
+    const app = await this.store.transaction(async (store) => {
+      const current = await find(store, idOrKey);
+      await store.delete(current.id);
       return current;
     });
-    this.onChange(app.id);
+    await this.onChange(app.id);
     return app;
   }
 
   /** Adds a generated key pair; connections and API requests may use it at once. */
-  addKey(appId: string): AppKey {
-    const pair: AppKey = {
-      key: randomBytes(20).toString("hex"),
-      secret: randomBytes(20).toString("hex"),
-      createdAt: this.now().toISOString(),
-    };
-    this.store.transaction(() => {
-      this.get(appId);
-      this.store.addKey(appId, pair);
+  async addKey(appId: string): Promise<AppKey> {
+    const pair = await this.store.transaction(async (store) => {
+      const app = await find(store, appId);
+      // Pairs are ordered by creation time (the oldest active one is the primary): a new pair is
+      // always later than the app's others, even within the same millisecond.
+      let at = this.now().getTime();
+      for (const k of app.keys) at = Math.max(at, Date.parse(k.createdAt) + 1);
+      const added: AppKey = { key: randomBytes(20).toString("hex"), secret: randomBytes(20).toString("hex"), createdAt: new Date(at).toISOString() };
+      await store.addKey(app.id, added);
+      return added;
     });
-    this.onChange(appId);
+    await this.onChange(appId);
     return pair;
   }
 
   /** Revokes a pair; sockets that connected with it are closed (4009) by the engine's reload. */
-  revokeKey(appId: string, key: string): void {
-    this.store.transaction(() => {
-      const app = this.get(appId);
+  async revokeKey(appId: string, key: string): Promise<void> {
+    await this.store.transaction(async (store) => {
+      const app = await find(store, appId);
       if (!app.keys.some((k) => k.key === key)) throw new ServiceError("not_found", `App ${appId} has no active key '${key}'`);
       if (app.keys.length === 1) throw invalid("Cannot revoke the only active key: add another key pair first");
-      this.store.revokeKey(appId, key, this.now().toISOString());
+      await store.revokeKey(app.id, key, this.now().toISOString());
     });
-    this.onChange(appId);
-  }
-
-  private checkAppCap(accountId: string): void {
-    const max = this.hooks.maxAppsFor(accountId);
-    if (max > 0 && this.store.countFor(accountId) >= max) {
-      throw new ServiceError("forbidden", `Your plan allows ${max} ${max === 1 ? "app" : "apps"}; delete an app or upgrade your plan to create another`);
-    }
+    await this.onChange(appId);
   }
 
   /** Applies validated settings (not credentials). */
@@ -211,12 +209,19 @@ export class AppService {
     if (problem !== null) throw invalid(`Invalid app settings: ${problem}`);
     return next;
   }
+}
 
-  private freeId(): string {
-    for (;;) {
-      const id = String(randomInt(1_000_000, 10_000_000));
-      if (this.store.byId(id) === undefined) return id;
-    }
+/** By id, or by any active key when no app has that id. */
+async function find(store: AppStore, idOrKey: string): Promise<App> {
+  const app = (await store.byId(idOrKey)) ?? (await store.byKey(idOrKey));
+  if (app === undefined) throw new ServiceError("not_found", `No app with id or key '${idOrKey}'`);
+  return app;
+}
+
+async function freeId(store: AppStore): Promise<string> {
+  for (;;) {
+    const id = String(randomInt(1_000_000, 10_000_000));
+    if ((await store.byId(id)) === undefined) return id;
   }
 }
 

@@ -1,8 +1,8 @@
 /** `mawjly accounts …` and `mawjly plans …`: the account service from a shell. */
 import { AccountService } from "../accounts/service";
-import { SqliteAccountStore } from "../accounts/store";
+import { AccountStore } from "../accounts/store";
 import { integerFlag, parse, UsageError } from "./args";
-import { dataDirHint, withDatabase } from "./store";
+import { dataDirHint, withStore } from "./store";
 
 export const ACCOUNTS_HELP = `Usage: mawjly accounts <create|list|update|delete> [options] [--data-dir DIR]
 
@@ -39,8 +39,8 @@ export async function accountsCommand(argv: string[]): Promise<void> {
     `accounts ${sub}`,
   );
   if (values.help) return void console.log(ACCOUNTS_HELP);
-  await withDatabase(values, async (db, choice) => {
-    const service = new AccountService(new SqliteAccountStore(db));
+  await withStore(values, async (db, choice) => {
+    const service = new AccountService(new AccountStore(db));
     switch (sub) {
       case "create": {
         if (typeof values.email !== "string") throw new UsageError("accounts create: --email is required");
@@ -56,7 +56,7 @@ export async function accountsCommand(argv: string[]): Promise<void> {
         return void console.log(values.json ? JSON.stringify(account) : `Created account ${account.email} (${account.id}), plan ${account.planId}${account.isAdmin ? ", admin" : ""}`);
       }
       case "list": {
-        const { items } = service.list(500, 0);
+        const { items } = await service.list(500, 0);
         if (values.json) return void console.log(JSON.stringify(items, null, 2));
         if (items.length === 0) return void console.log(`No accounts yet. Create one: mawjly accounts create --email E --admin --password-stdin${dataDirHint(choice)}`);
         for (const a of items) console.log(`${a.id}\t${a.email}\t${a.planId}${a.isAdmin ? "\tadmin" : ""}`);
@@ -70,13 +70,13 @@ export async function accountsCommand(argv: string[]): Promise<void> {
       }
       case "delete": {
         if (positionals.length !== 1) throw new UsageError("accounts delete: give exactly one account id");
-        service.delete(positionals[0]!);
+        await service.delete(positionals[0]!);
         return void console.log(`Deleted account ${positionals[0]}`);
       }
       case "signup": {
         const state = positionals[0];
         if (state !== "open" && state !== "closed") throw new UsageError("accounts signup: say open or closed");
-        service.setSignupOpen(state === "open");
+        await service.setSignupOpen(state === "open");
         return void console.log(`Sign-up is now ${state}`);
       }
       default:
@@ -106,11 +106,11 @@ export async function plansCommand(argv: string[]): Promise<void> {
     const value = integerFlag(flag, values[flag]);
     if (value !== undefined) limits[field] = value;
   }
-  await withDatabase(values, (db) => {
-    const service = new AccountService(new SqliteAccountStore(db));
+  await withStore(values, async (db) => {
+    const service = new AccountService(new AccountStore(db));
     switch (sub) {
       case "list": {
-        const plans = service.plans();
+        const plans = await service.plans();
         if (values.json) return void console.log(JSON.stringify(plans, null, 2));
         const n = (v: number) => (v === 0 ? "unlimited" : String(v));
         for (const p of plans) console.log(`${p.id}\t${p.name}\tapps ${n(p.maxApps)}\tconnections ${n(p.maxConnections)}\tmessages/day ${n(p.maxMessagesPerDay)}`);
@@ -121,19 +121,19 @@ export async function plansCommand(argv: string[]): Promise<void> {
         for (const flag of ["max-apps", "max-connections", "max-messages-per-day"]) {
           if (values[flag] === undefined) throw new UsageError(`plans create: --${flag} is required (0 = unlimited)`);
         }
-        const plan = service.createPlan({ id: values.id as string, name: values.name as string, ...(limits as any) });
+        const plan = await service.createPlan({ id: values.id as string, name: values.name as string, ...(limits as any) });
         return void console.log(`Created plan ${plan.id}`);
       }
       case "update": {
         if (positionals.length !== 1) throw new UsageError("plans update: give exactly one plan id");
         const patch = { ...limits, ...(typeof values.name === "string" ? { name: values.name } : {}) };
         if (Object.keys(patch).length === 0) throw new UsageError("plans update: nothing to change");
-        service.updatePlan(positionals[0]!, patch);
+        await service.updatePlan(positionals[0]!, patch);
         return void console.log(`Updated plan ${positionals[0]}`);
       }
       case "delete": {
         if (positionals.length !== 1) throw new UsageError("plans delete: give exactly one plan id");
-        service.deletePlan(positionals[0]!);
+        await service.deletePlan(positionals[0]!);
         return void console.log(`Deleted plan ${positionals[0]}`);
       }
       default:

@@ -3,10 +3,10 @@
  * server notices the change within a second (AppChangeWatcher).
  */
 import { AppService, WEAK_SECRET_LENGTH, type AppSettingsInput } from "../apps/service";
-import { SqliteAppStore } from "../apps/sqlite-store";
+import { AppStore } from "../apps/store";
 import { AppToggles, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type App, type AppLimits, type LimitName } from "../engine/app";
 import { integerFlag, parse, UsageError, type Options } from "./args";
-import { dataDirHint, withDatabase } from "./store";
+import { dataDirHint, withStore } from "./store";
 
 /** "maxMessageBytes" → "max-message-bytes". */
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -90,7 +90,7 @@ export async function appsCommand(argv: string[]): Promise<void> {
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") return void console.log(APPS_HELP);
   const { values, positionals } = parse(rest, SETTING_OPTIONS, `apps ${sub}`);
   if (values.help) return void console.log(APPS_HELP);
-  await withDatabase(values, (db, choice) => run(new AppService(new SqliteAppStore(db)), sub, values, positionals, dataDirHint(choice)));
+  await withStore(values, (db, choice) => run(new AppService(new AppStore(db)), sub, values, positionals, dataDirHint(choice)));
   // Accepted (migrations from Pusher/soketi keep their secrets), but said once the change is made.
   const secret = values.secret;
   if (typeof secret === "string" && secret.length < WEAK_SECRET_LENGTH) {
@@ -98,7 +98,7 @@ export async function appsCommand(argv: string[]): Promise<void> {
   }
 }
 
-function run(apps: AppService, sub: string, values: Record<string, unknown>, positionals: string[], hint: string): void {
+async function run(apps: AppService, sub: string, values: Record<string, unknown>, positionals: string[], hint: string): Promise<void> {
   const json = values.json === true;
   const target = () => {
     if (positionals.length !== 1) throw new UsageError(`apps ${sub}: give exactly one app id or key`);
@@ -108,38 +108,38 @@ function run(apps: AppService, sub: string, values: Record<string, unknown>, pos
     case "create": {
       if (positionals.length > 0) throw new UsageError(`apps create: unexpected argument '${positionals[0]}'`);
       if (typeof values.name !== "string") throw new UsageError("apps create: --name is required");
-      return print(apps.create({ ...settingsFrom(values), name: values.name, id: values.id as string | undefined }), json);
+      return print(await apps.create({ ...settingsFrom(values), name: values.name, id: values.id as string | undefined }), json);
     }
     case "list": {
-      const list = apps.list();
+      const list = await apps.list();
       if (json) return void console.log(JSON.stringify(list, null, 2));
       if (list.length === 0) return void console.log(`No apps yet. Create one: mawjly apps create --name NAME${hint}`);
       for (const app of list) console.log(`${app.id}\t${app.key}\t${app.enabled ? "enabled " : "disabled"}\t${app.name}`);
       return;
     }
     case "show":
-      return print(apps.get(target()), json);
+      return print(await apps.get(target()), json);
     case "update": {
       if (values.id !== undefined) throw new UsageError("apps update: an app's id cannot be changed");
       const input = settingsFrom(values);
       if (Object.keys(input).length === 0) throw new UsageError("apps update: nothing to change (see 'mawjly apps --help')");
-      return print(apps.update(target(), input), json);
+      return print(await apps.update(target(), input), json);
     }
     case "delete": {
-      const app = apps.delete(target());
+      const app = await apps.delete(target());
       return void console.log(`Deleted app ${app.id} (${app.name})`);
     }
     case "keys": {
       const id = target();
       if (values.add) {
-        const pair = apps.addKey(apps.get(id).id);
+        const pair = await apps.addKey((await apps.get(id)).id);
         return void console.log(json ? JSON.stringify(pair) : `Added key ${pair.key}\nsecret  ${pair.secret}`);
       }
       if (typeof values.revoke === "string") {
-        apps.revokeKey(apps.get(id).id, values.revoke);
+        await apps.revokeKey((await apps.get(id)).id, values.revoke);
         return void console.log(`Revoked key ${values.revoke}`);
       }
-      const keys = apps.get(id).keys;
+      const keys = (await apps.get(id)).keys;
       if (json) return void console.log(JSON.stringify(keys));
       for (const pair of keys) console.log(`${pair.key}\t${pair.secret}\t${pair.createdAt}`);
       return;

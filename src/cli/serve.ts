@@ -105,12 +105,12 @@ export async function serve(argv: string[]): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  if (config.demo && running.apps.list().length === 0) {
-    printDemoApp(running.apps.create({ name: "Demo app", clientEvents: true }), host, running.port);
+  if (config.demo && (await running.apps.list()).length === 0) {
+    printDemoApp(await running.apps.create({ name: "Demo app", clientEvents: true }), host, running.port);
   }
-  if (running.accounts.count() === 0) {
+  if ((await running.accounts.count()) === 0) {
     // Valid until used; a later start with still no accounts issues a fresh one.
-    const token = running.accounts.newSetupToken();
+    const token = await running.accounts.newSetupToken();
     console.log(`mawjly: no accounts yet. Create the admin account (link valid until used):
   http://${host}:${running.port}/dashboard/setup?token=${token}
   or from a shell: mawjly accounts create --email you@example.com --admin --password-stdin${dataDirHint(data)}`);

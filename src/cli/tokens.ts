@@ -6,11 +6,11 @@
 import { MemoryCounters } from "../adapters/counters/memory";
 import { AuthService } from "../accounts/auth";
 import { AccountService } from "../accounts/service";
-import { SqliteAccountStore } from "../accounts/store";
+import { AccountStore } from "../accounts/store";
 import { systemClock } from "../engine/ports";
 import { ServiceError } from "../errors";
 import { parse, UsageError } from "./args";
-import { dataDirHint, withDatabase } from "./store";
+import { dataDirHint, withStore } from "./store";
 
 export const TOKENS_HELP = `Usage: mawjly tokens <create|list|revoke> [options] [--data-dir DIR]
 
@@ -25,8 +25,8 @@ export async function tokensCommand(argv: string[]): Promise<void> {
   if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") return void console.log(TOKENS_HELP);
   const { values, positionals } = parse(rest, { account: { type: "string" }, name: { type: "string" }, json: { type: "boolean" } }, `tokens ${sub}`);
   if (values.help) return void console.log(TOKENS_HELP);
-  await withDatabase(values, (db, choice) => {
-    const accounts = new AccountService(new SqliteAccountStore(db));
+  await withStore(values, async (db, choice) => {
+    const accounts = new AccountService(new AccountStore(db));
     // Login rate limits are not used here; the counters only satisfy the constructor.
     const auth = new AuthService(accounts, new MemoryCounters(systemClock));
     const hint = dataDirHint(choice);
@@ -38,13 +38,13 @@ export async function tokensCommand(argv: string[]): Promise<void> {
       case "create": {
         if (positionals.length > 0) throw new UsageError(`tokens create: unexpected argument '${positionals[0]}'`);
         if (typeof values.name !== "string") throw new UsageError("tokens create: --name is required");
-        const owner = account();
-        const { token, info } = auth.createToken(owner.id, values.name);
+        const owner = await account();
+        const { token, info } = await auth.createToken(owner.id, values.name);
         if (values.json) return void console.log(JSON.stringify({ ...info, token, account: owner.email }));
         return void console.log(`Created token ${info.id} (${info.name}) for ${owner.email}. It is shown only now:\n${token}`);
       }
       case "list": {
-        const tokens = auth.tokens(account().id);
+        const tokens = await auth.tokens((await account()).id);
         if (values.json) return void console.log(JSON.stringify(tokens, null, 2));
         if (tokens.length === 0) return void console.log(`No tokens yet. Create one: mawjly tokens create --account EMAIL --name N${hint}`);
         for (const t of tokens) {
@@ -57,8 +57,8 @@ export async function tokensCommand(argv: string[]): Promise<void> {
         if (positionals.length !== 1) throw new UsageError(`tokens revoke: give exactly one token id (see 'mawjly tokens list --account EMAIL${hint}')`);
         const id = positionals[0]!;
         // Without --account, the token id alone says whose it is.
-        const owner = typeof values.account === "string" ? account() : ownerOf(accounts, auth, id);
-        auth.revokeToken(owner.id, id);
+        const owner = typeof values.account === "string" ? await account() : await ownerOf(accounts, auth, id);
+        await auth.revokeToken(owner.id, id);
         return void console.log(`Revoked token ${id} of ${owner.email}`);
       }
       default:
@@ -67,15 +67,18 @@ export async function tokensCommand(argv: string[]): Promise<void> {
   });
 }
 
-function findAccount(accounts: AccountService, emailOrId: string, hint: string) {
-  const stored = accounts.store.accountByEmail(emailOrId.trim().toLowerCase()) ?? accounts.store.account(emailOrId);
+async function findAccount(accounts: AccountService, emailOrId: string, hint: string) {
+  const stored = (await accounts.store.accountByEmail(emailOrId.trim().toLowerCase())) ?? (await accounts.store.account(emailOrId));
   if (stored === undefined) throw new ServiceError("not_found", `No account '${emailOrId}' (see 'mawjly accounts list${hint}')`);
   return accounts.get(stored.id);
 }
 
-function ownerOf(accounts: AccountService, auth: AuthService, tokenId: string) {
-  const { items } = accounts.list(100_000, 0);
-  const owner = items.find((a) => auth.tokens(a.id).some((t) => t.id === tokenId && t.revokedAt === null));
+async function ownerOf(accounts: AccountService, auth: AuthService, tokenId: string) {
+  const { items } = await accounts.list(100_000, 0);
+  let owner: (typeof items)[number] | undefined;
+  for (const a of items) {
+    if ((await auth.tokens(a.id)).some((t) => t.id === tokenId && t.revokedAt === null)) owner = a;
+  }
   if (owner === undefined) throw new ServiceError("not_found", `No active token '${tokenId}'`);
   return owner;
 }

@@ -3,10 +3,10 @@
  * server; a running server picks up endpoint changes and redeliveries at its next poll (1 s by
  * default, MAWJLY_WEBHOOK_POLL_MS).
  */
-import { SqliteAccountStore } from "../accounts/store";
-import { SqliteAppStore } from "../apps/sqlite-store";
-import { loadWebhookConfig } from "../webhooks/config";
+import { AccountStore } from "../accounts/store";
+import { SqliteAppPeek } from "../apps/peek";
 import { SqliteDb } from "../store/sqlite";
+import { loadWebhookConfig } from "../webhooks/config";
 import { EndpointStore } from "../webhooks/endpoint-store";
 import { DeliveryLogStore } from "../webhooks/log-store";
 import { OutboxStore } from "../webhooks/outbox-store";
@@ -53,11 +53,14 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
   const choice = dataDirOf(values);
   const db = openExisting(choice);
   try {
-    const apps = new SqliteAppStore(db);
+    // The apps as a synchronous directory over this command's SQLite file.
+    const apps = new SqliteAppPeek(db);
     const config = loadWebhookConfig();
     // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
-    const rule = privateRule(config.allowPrivate, apps, (id) => new SqliteAccountStore(db).account(id)?.isAdmin === true);
     const sql = new SqliteDb(db);
+    // The admins as the command starts: a command lives for a moment, so this list stays true.
+    const admins = new Set(await new AccountStore(sql).adminIds());
+    const rule = privateRule(config.allowPrivate, apps, (id) => admins.has(id));
     const service = new WebhookService({
       store: new EndpointStore(sql),
       log: new DeliveryLogStore(sql),

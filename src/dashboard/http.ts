@@ -7,7 +7,8 @@ import type { App } from "../engine/app";
 import { ServiceError } from "../errors";
 import { HttpError, QuotaExceededError } from "../protocol/errors";
 import { safeEqual } from "../protocol/signatures";
-import { cookieValue, ERROR_STATUS, isHttps, requestOrigin, sessionToken } from "../web/http";
+import { StoreUnavailable } from "../store/db";
+import { cookieValue, ERROR_STATUS, isHttps, requestOrigin, sessionToken, STORE_DOWN } from "../web/http";
 import type { DashboardDeps } from "./deps";
 import type { Html } from "./jsx/jsx-runtime";
 import type { Viewer } from "./viewer";
@@ -33,9 +34,19 @@ export interface Ctx {
   server: ServerLike | null;
 }
 
-export function viewerOf(deps: DashboardDeps, request: Request): Viewer | undefined {
-  const caller = deps.auth.fromSession(sessionToken(request));
-  return caller?.csrf === undefined ? undefined : { caller, csrf: caller.csrf };
+/** The viewer of each request, looked up once by `authenticate` (in `route`) before the page runs. */
+const viewers = new WeakMap<Request, Viewer | undefined>();
+
+/** Looks up the session cookie in the store (asynchronous), so that `viewerOf` answers synchronously. */
+export async function authenticate(deps: DashboardDeps, request: Request): Promise<void> {
+  if (viewers.has(request)) return;
+  const caller = await deps.auth.fromSession(sessionToken(request));
+  viewers.set(request, caller?.csrf === undefined ? undefined : { caller, csrf: caller.csrf });
+}
+
+/** The signed-in viewer; undefined when signed out (or when the request was not authenticated). */
+export function viewerOf(_deps: DashboardDeps, request: Request): Viewer | undefined {
+  return viewers.get(request);
 }
 
 export function requireViewer(deps: DashboardDeps, request: Request): Viewer {
@@ -151,6 +162,7 @@ export function userError(err: unknown): { status: number; message: string } | u
   if (err instanceof ServiceError) return { status: ERROR_STATUS[err.kind], message: err.message };
   if (err instanceof HttpError) return { status: err.status, message: err.message };
   if (err instanceof QuotaExceededError) return { status: 403, message: err.message };
+  if (err instanceof StoreUnavailable) return { status: 503, message: STORE_DOWN };
   return undefined;
 }
 
@@ -159,6 +171,7 @@ export function route(deps: DashboardDeps, fn: (ctx: Ctx) => Response | Promise<
   // Elysia's context is typed per route; the dashboard only reads the Ctx subset of it.
   return async (ctx: any): Promise<Response> => {
     try {
+      await authenticate(deps, ctx.request);
       return await fn(ctx);
     } catch (err) {
       return failure(deps, ctx.request, err);

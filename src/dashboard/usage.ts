@@ -10,6 +10,6 @@ import type { DashboardDeps } from "./deps";
 export async function accountMessagesToday(deps: DashboardDeps, accountId: string): Promise<number> {
   const counted = await deps.quotas.messagesToday(accountId);
   if (deps.usage === undefined) return counted;
-  const ids = deps.apps.list(accountId).map((a) => a.id);
-  return Math.max(counted, ids.length === 0 ? 0 : deps.usage.today(ids).delivered);
+  const ids = (await deps.apps.list(accountId)).map((a) => a.id);
+  return Math.max(counted, ids.length === 0 ? 0 : (await deps.usage.today(ids)).delivered);
 }

@@ -8,9 +8,13 @@
  * of connections open at that moment (a count kept from the bus and re-synced with the engine at each
  * sample), so connections shorter than the 10 s sampling interval are in it. The samples still give
  * the averages, and the peak of minutes without any connect or disconnect.
+ *
+ * The store answers asynchronously (SQLite or PostgreSQL, store/db.ts) and may be unreachable for a
+ * while: a flush that fails keeps its counts in memory and the next one adds them again, for up to
+ * MAX_KEPT_MINUTES; older minutes are then dropped, with one log line per outage.
  */
-import type { Database } from "bun:sqlite";
 import type { LifecycleBus } from "../engine/bus";
+import type { Db } from "../store/db";
 import type { Clock } from "../engine/ports";
 import {
   addSample,
@@ -31,7 +35,7 @@ import type { UsagePeriod, UsageSeries, UsageToday } from "./usage-schema";
 import { UsageStore, type MinuteRow } from "./usage-store";
 
 export interface UsageRecorderDeps {
-  db: Database;
+  db: Db;
   bus: LifecycleBus;
   /** Connections per app on this node now; apps left out count as zero. */
   connections: () => Iterable<[appId: string, count: number]>;
@@ -42,6 +46,8 @@ export const SAMPLE_INTERVAL_MS = 10_000;
 /** Minute rows are kept this long: a 30-day chart plus a few days' margin. */
 export const RETENTION_DAYS = 35;
 const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/** Unwritten minutes are kept this long through failing flushes: memory stays bounded in a long outage. */
+export const MAX_KEPT_MINUTES = 3 * 60;
 
 export class UsageRecorder {
   private readonly store: UsageStore;
@@ -54,6 +60,17 @@ export class UsageRecorder {
   private unsubscribe: Array<() => void> = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastPruneMs = Number.NEGATIVE_INFINITY;
+  /**
+   * Flushes, and reads that add the unflushed counts to the stored ones, run one at a time: a read
+   * between a flush's taking of the counts and its commit would miss them, or count them twice.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** A timer's flush still waiting for the store; the next tick does not pile another one on it. */
+  private flushing = false;
+  /** The last flush failed (logged once until one succeeds again). */
+  private failing = false;
+  /** Minutes were dropped since the last successful flush (logged once). */
+  private dropped = false;
 
   constructor(private readonly deps: UsageRecorderDeps) {
     this.store = new UsageStore(deps.db);
@@ -89,11 +106,19 @@ export class UsageRecorder {
         counts.delivered += e.recipients;
       }),
       // A deleted app's history goes with it: a later app that draws the same random id starts clean.
+      // Queued behind a flush in progress, whose counts would otherwise land after the delete (or be
+      // put back in memory by a failed one).
       bus.on("app_removed", (e) => {
-        this.pending.delete(e.appId);
-        this.lastSample.delete(e.appId);
-        this.open.delete(e.appId);
-        this.deps.db.query("DELETE FROM usage_minutes WHERE app_id = ?").run(e.appId);
+        const forget = () => {
+          this.pending.delete(e.appId);
+          this.lastSample.delete(e.appId);
+          this.open.delete(e.appId);
+        };
+        forget();
+        this.exclusive(async () => {
+          forget();
+          await this.store.deleteApp(e.appId);
+        }).catch((err) => console.error(`mawjly: the usage rows of removed app ${e.appId} could not be deleted:`, err));
       }),
     ];
     this.timer = setInterval(() => this.tick(), SAMPLE_INTERVAL_MS);
@@ -101,13 +126,13 @@ export class UsageRecorder {
     this.pruneIfDue();
   }
 
-  /** Stops sampling and writes what is still in memory. */
-  stop(): void {
+  /** Stops sampling and writes what is still in memory (after any write in progress). Call before closing the store. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     for (const off of this.unsubscribe.splice(0)) off();
     try {
-      this.flush();
+      await this.flush();
     } catch (err) {
       console.error("mawjly: usage of the last seconds could not be saved on shutdown:", err);
     }
@@ -142,35 +167,55 @@ export class UsageRecorder {
   }
 
   /**
-   * Adds the counts in memory to usage_minutes in one transaction. On failure (e.g. the database is
-   * locked for longer than busy_timeout) they are kept for the next flush and the error is thrown.
+   * Adds the counts in memory to usage_minutes in one transaction. On failure (the store unavailable,
+   * SQLite locked for longer than busy_timeout) they are kept for the next flush and the error is thrown.
    */
-  flush(): void {
-    if (this.pending.size === 0) return;
-    const rows: MinuteRow[] = [];
-    for (const [appId, minutes] of this.pending) for (const [minute, counts] of minutes) rows.push({ appId, minute, counts });
-    this.pending = new Map();
-    try {
-      this.store.add(rows);
-    } catch (err) {
-      for (const row of rows) mergeCounts(this.counts(row.appId, row.minute), row.counts);
-      throw err;
+  flush(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.pending.size === 0) return;
+      const rows: MinuteRow[] = [];
+      for (const [appId, minutes] of this.pending) for (const [minute, counts] of minutes) rows.push({ appId, minute, counts });
+      this.pending = new Map();
+      try {
+        await this.store.add(rows);
+      } catch (err) {
+        this.keep(rows);
+        throw err;
+      }
+      this.dropped = false;
+    });
+  }
+
+  /** Puts the rows of a failed flush back into memory, but for the minutes too old to keep any longer. */
+  private keep(rows: readonly MinuteRow[]): void {
+    const oldest = minuteOf(this.deps.clock.now()) - MAX_KEPT_MINUTES;
+    let dropped = 0;
+    for (const row of rows) {
+      if (row.minute < oldest) dropped += 1;
+      else mergeCounts(this.counts(row.appId, row.minute), row.counts);
     }
+    if (dropped === 0 || this.dropped) return;
+    this.dropped = true;
+    console.error(
+      `mawjly: the usage store has refused writes for ${MAX_KEPT_MINUTES} minutes; usage counts older than that are dropped until it accepts them again`,
+    );
   }
 
   /** One app's chart: 60 minutes, 24 hours or 30 days, the current bucket last, gaps as zeros. */
-  series(appId: string, period: UsagePeriod): UsageSeries {
-    const window = usageWindow(period, this.deps.clock.now());
-    const totals = this.store.buckets(appId, window.fromMinute, window.toMinute, window.bucketMinutes);
-    for (const [minute, unflushed] of this.pending.get(appId) ?? []) {
-      if (minute < window.fromMinute || minute >= window.toMinute) continue;
-      const bucket = bucketOf(window, minute);
-      const stored = this.store.minute(appId, minute);
-      let total = totals.get(bucket);
-      if (total === undefined) totals.set(bucket, (total = emptyTotals()));
-      replaceMinute(total, stored, mergeCounts({ ...stored }, unflushed));
-    }
-    return { period, bucketSeconds: window.bucketMinutes * 60, points: seriesPoints(window, totals) };
+  series(appId: string, period: UsagePeriod): Promise<UsageSeries> {
+    return this.exclusive(async () => {
+      const window = usageWindow(period, this.deps.clock.now());
+      const totals = await this.store.buckets(appId, window.fromMinute, window.toMinute, window.bucketMinutes);
+      for (const [minute, unflushed] of [...(this.pending.get(appId) ?? [])]) {
+        if (minute < window.fromMinute || minute >= window.toMinute) continue;
+        const bucket = bucketOf(window, minute);
+        const stored = await this.store.minute(appId, minute);
+        let total = totals.get(bucket);
+        if (total === undefined) totals.set(bucket, (total = emptyTotals()));
+        replaceMinute(total, stored, mergeCounts({ ...stored }, unflushed));
+      }
+      return { period, bucketSeconds: window.bucketMinutes * 60, points: seriesPoints(window, totals) };
+    });
   }
 
   /**
@@ -179,37 +224,50 @@ export class UsageRecorder {
    * per-minute sum of the apps' peaks: apps peaking in the same minute add up, apps peaking hours
    * apart do not.
    */
-  today(appIds: string[]): UsageToday {
+  async today(appIds: string[]): Promise<UsageToday> {
     if (appIds.length === 0) return { messages: 0, published: 0, delivered: 0, connectionsPeak: 0 };
-    const { fromMinute, toMinute } = dayOf(this.deps.clock.now());
-    const day = this.store.day(appIds, fromMinute, toMinute);
-    const peaks = day.peaks;
-    let { published, delivered } = day;
-    for (const appId of new Set(appIds)) {
-      for (const [minute, unflushed] of this.pending.get(appId) ?? []) {
-        if (minute < fromMinute || minute >= toMinute) continue;
-        published += unflushed.apiMessages + unflushed.clientMessages;
-        delivered += unflushed.delivered;
-        const stored = this.store.minute(appId, minute).connectionsPeak;
-        peaks.set(minute, (peaks.get(minute) ?? 0) + Math.max(0, unflushed.connectionsPeak - stored));
+    return this.exclusive(async () => {
+      const { fromMinute, toMinute } = dayOf(this.deps.clock.now());
+      const day = await this.store.day(appIds, fromMinute, toMinute);
+      const peaks = day.peaks;
+      let { published, delivered } = day;
+      for (const appId of new Set(appIds)) {
+        for (const [minute, unflushed] of [...(this.pending.get(appId) ?? [])]) {
+          if (minute < fromMinute || minute >= toMinute) continue;
+          published += unflushed.apiMessages + unflushed.clientMessages;
+          delivered += unflushed.delivered;
+          const stored = (await this.store.minute(appId, minute)).connectionsPeak;
+          peaks.set(minute, (peaks.get(minute) ?? 0) + Math.max(0, unflushed.connectionsPeak - stored));
+        }
       }
-    }
-    let connectionsPeak = 0;
-    for (const peak of peaks.values()) connectionsPeak = Math.max(connectionsPeak, peak);
-    return { messages: published + delivered, published, delivered, connectionsPeak };
+      let connectionsPeak = 0;
+      for (const peak of peaks.values()) connectionsPeak = Math.max(connectionsPeak, peak);
+      return { messages: published + delivered, published, delivered, connectionsPeak };
+    });
   }
 
   /** Deletes minute rows older than `days` days; returns how many. */
-  pruneOlderThan(days: number): number {
-    return this.store.deleteBefore(minuteOf(this.deps.clock.now()) - days * MINUTES_PER_DAY);
+  pruneOlderThan(days: number): Promise<number> {
+    return this.exclusive(() => this.store.deleteBefore(minuteOf(this.deps.clock.now()) - days * MINUTES_PER_DAY));
   }
 
+  /** Samples, then flushes unless the last flush is still waiting for the store. Failures are logged once per streak. */
   private tick(): void {
     this.sample();
-    try {
-      this.flush();
-    } catch (err) {
-      console.error("mawjly: usage flush failed; the counts are kept for the next try:", err);
+    if (!this.flushing) {
+      this.flushing = true;
+      this.flush()
+        .then(
+          () => {
+            if (this.failing) console.error("mawjly: usage flush succeeded again; the counts kept in memory are saved");
+            this.failing = false;
+          },
+          (err) => {
+            if (!this.failing) console.error("mawjly: usage flush failed; the counts are kept for the next try:", err);
+            this.failing = true;
+          },
+        )
+        .finally(() => (this.flushing = false));
     }
     this.pruneIfDue();
   }
@@ -218,11 +276,14 @@ export class UsageRecorder {
     const now = this.deps.clock.now();
     if (now - this.lastPruneMs < PRUNE_INTERVAL_MS) return;
     this.lastPruneMs = now;
-    try {
-      this.pruneOlderThan(RETENTION_DAYS);
-    } catch (err) {
-      console.error("mawjly: pruning old usage rows failed; retrying tomorrow:", err);
-    }
+    this.pruneOlderThan(RETENTION_DAYS).catch((err) => console.error("mawjly: pruning old usage rows failed; retrying tomorrow:", err));
+  }
+
+  /** Runs `fn` after everything queued before it (see `queue`). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private current(appId: string): MinuteCounts {

@@ -9,6 +9,9 @@ import type { ServiceErrorKind } from "../errors";
 /** The HTTP status of each error a user can cause through a service (src/errors.ts). */
 export const ERROR_STATUS: Record<ServiceErrorKind, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409 };
 
+/** What a user reads when the store cannot be reached; the detail (which host, why) goes to the log. */
+export const STORE_DOWN = "The database is unavailable right now; nothing was changed. Try again in a moment.";
+
 export function cookieValue(header: string | null, name: string): string | undefined {
   if (header === null) return undefined;
   for (const part of header.split(";")) {

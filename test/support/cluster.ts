@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { App } from "../../src/engine/app";
 import { startRedis, type RedisHandle } from "./redis";
 import { testDatabaseUrl } from "./store-mode";
-import { startServer, type TestServer } from "./server";
+import { startServer, waitUntilKnown, type TestServer } from "./server";
 
 export interface ClusterOptions {
   /** Number of nodes; default 3. */
@@ -95,7 +95,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     createApp(flags = []) {
       const r = cli(["apps", "create", "--name", "test app", "--json", ...flags]);
       if (r.code !== 0) throw new Error(`apps create failed: ${r.stderr}`);
-      return JSON.parse(r.stdout) as App;
+      const app = JSON.parse(r.stdout) as App;
+      // PostgreSQL mode: every running node polls the store; wait until each one knows the app.
+      if (databaseUrl !== undefined) for (const node of nodes) if (node.running()) waitUntilKnown(node.url, app);
+      return app;
     },
     async addNode() {
       const node = await startNode();

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "../../src/engine/app";
 import { closeSockets, disconnectClients } from "./clients";
+import { signedQuery } from "../unit/signing";
 import { testDatabaseUrl } from "./store-mode";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -107,12 +108,32 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     createApp(flags = []) {
       const r = cli(["apps", "create", "--name", "test app", "--json", ...flags]);
       if (r.code !== 0) throw new Error(`apps create failed: ${r.stderr}`);
-      return JSON.parse(r.stdout) as App;
+      const app = JSON.parse(r.stdout) as App;
+      if (env.MAWJLY_DATABASE_URL !== undefined) waitUntilKnown(`http://127.0.0.1:${port}`, app);
+      return app;
     },
     stop,
     kill: () => stop("SIGKILL"),
     running: () => proc.exitCode === null && proc.signalCode === null,
   };
+}
+
+/**
+ * With PostgreSQL a server learns of an app created by another process (the CLI) at its next poll of
+ * the store, within 250 ms (SQLite mode looks a missing key up in the local file at once). Tests create
+ * an app and connect at once, so createApp waits here until the server knows it: a signed HTTP API
+ * call stops answering 404. Synchronous (curl), because createApp is.
+ */
+export function waitUntilKnown(baseUrl: string, app: App, timeoutMs = 5000): void {
+  const path = `/apps/${app.id}/channels`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const query = signedQuery({ key: app.key, secret: app.secret, method: "GET", path });
+    const r = Bun.spawnSync(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", `${baseUrl}${path}?${query}`]);
+    if (r.stdout.toString() !== "404") return;
+    Bun.sleepSync(20);
+  }
+  throw new Error(`the server at ${baseUrl} did not learn of app ${app.id} within ${timeoutMs} ms`);
 }
 
 export interface UseServerOptions extends StartOptions {

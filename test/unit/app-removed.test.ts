@@ -7,6 +7,7 @@ import { DebugLog } from "../../src/dashboard/debug-log";
 import { LifecycleBus } from "../../src/engine/bus";
 import { UsageRecorder } from "../../src/metrics/usage";
 import { openDatabase } from "../../src/store/database";
+import { SqliteDb } from "../../src/store/sqlite";
 import { FakeClock, Harness, makeApp } from "./fakes";
 
 const dirs: string[] = [];
@@ -26,7 +27,7 @@ test("the engine announces a deleted app once its directory no longer knows it",
   expect(removed).toEqual([app.id]);
 });
 
-test("app_removed drops the app's debug ring and its usage rows", () => {
+test("app_removed drops the app's debug ring and its usage rows", async () => {
   const bus = new LifecycleBus();
   const log = new DebugLog(10, () => 0);
   log.start(bus);
@@ -37,17 +38,18 @@ test("app_removed drops the app's debug ring and its usage rows", () => {
   dirs.push(dir);
   const db = openDatabase(dir);
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
-  const usage = new UsageRecorder({ db, bus, clock, connections: () => [] });
+  const usage = new UsageRecorder({ db: new SqliteDb(db), bus, clock, connections: () => [] });
   usage.start();
   bus.emit("api_message", { appId: "a1", channel: "c", event: "e", data: "{}", recipients: 3 });
-  usage.flush();
+  await usage.flush();
   const rows = () => (db.query("SELECT COUNT(*) AS n FROM usage_minutes WHERE app_id = 'a1'").get() as { n: number }).n;
   expect(rows()).toBe(1);
 
   bus.emit("app_removed", { appId: "a1" });
   expect(log.recent("a1")).toEqual([]);
   expect(log.recent("a2").map((e) => e.type)).toEqual(["connected"]);
+  await usage.flush(); // the deletion is queued behind any write in progress; this one waits for it
   expect(rows()).toBe(0);
-  usage.stop();
+  await usage.stop();
   db.close();
 });

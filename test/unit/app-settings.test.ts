@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MODELS } from "../../src/api/models";
-import { SqliteAppStore } from "../../src/apps/sqlite-store";
+import { AppStore } from "../../src/apps/store";
 import { APPS_HELP, SETTING_OPTIONS, settingsFrom } from "../../src/cli/apps";
 import { parse } from "../../src/cli/args";
 import { SettingsPage } from "../../src/dashboard/routes/settings";
@@ -18,6 +18,7 @@ import type { Viewer } from "../../src/dashboard/viewer";
 import { AppLimits, AppToggles, DEFAULT_LIMITS, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type App, type LimitName } from "../../src/engine/app";
 import { DB_FILE, migrate } from "../../src/store/database";
 import { MIGRATIONS } from "../../src/store/migrations";
+import { SqliteDb } from "../../src/store/sqlite";
 import { makeApp } from "./fakes";
 
 const cleanup: Array<() => void> = [];
@@ -140,35 +141,35 @@ test("dashboard: the settings page has a checkbox per toggle and a number field 
   }
 });
 
-test("store: every toggle and every limit round-trips through the settings column", () => {
+test("store: every toggle and every limit round-trips through the settings column", async () => {
   const db = freshDb();
   migrate(db);
-  const store = new SqliteAppStore(db);
+  const store = new AppStore(new SqliteDb(db));
   const changed = everythingChanged();
-  store.insert(changed);
-  expect(store.byId(changed.id)).toEqual(changed);
+  await store.insert(changed);
+  expect(await store.byId(changed.id)).toEqual(changed);
   const defaults = makeApp({ id: "defaults", key: "k-defaults", secret: "s" });
-  store.insert(defaults);
-  expect(store.byId(defaults.id)).toEqual(defaults);
+  await store.insert(defaults);
+  expect(await store.byId(defaults.id)).toEqual(defaults);
   // Only limits that differ from the defaults are stored, so a later default reaches these apps.
   const { settings } = db.query("SELECT settings FROM apps WHERE id = 'defaults'").get() as { settings: string };
   expect(JSON.parse(settings)).toEqual({ ...DEFAULT_TOGGLES, limits: {} });
-  store.update({ ...changed, ...DEFAULT_TOGGLES, limits: DEFAULT_LIMITS });
-  expect(store.byId(changed.id)).toEqual({ ...changed, ...DEFAULT_TOGGLES, limits: DEFAULT_LIMITS });
+  await store.update({ ...changed, ...DEFAULT_TOGGLES, limits: DEFAULT_LIMITS });
+  expect(await store.byId(changed.id)).toEqual({ ...changed, ...DEFAULT_TOGGLES, limits: DEFAULT_LIMITS });
 });
 
-test("store: a setting missing from a stored app (added after it was saved) reads as its default; unknown stored names are ignored", () => {
+test("store: a setting missing from a stored app (added after it was saved) reads as its default; unknown stored names are ignored", async () => {
   const db = freshDb();
   migrate(db);
   db.query("INSERT INTO apps (id, name, cluster, settings, created_at, updated_at) VALUES ('old', 'Old', 'sa', ?, 'x', 'x')").run(
     JSON.stringify({ clientEvents: true, removedSetting: true, limits: { maxConnections: 5, removedLimit: 1 } }),
   );
-  const app = new SqliteAppStore(db).byId("old")!;
+  const app = (await new AppStore(new SqliteDb(db)).byId("old"))!;
   expect(app).toMatchObject({ ...DEFAULT_TOGGLES, clientEvents: true, limits: { ...DEFAULT_LIMITS, maxConnections: 5 } });
   expect("removedSetting" in app || "removedLimit" in app.limits).toBe(false);
 });
 
-test("migration 6 moves the old per-setting columns into the settings column without losing a value", () => {
+test("migration 6 moves the old per-setting columns into the settings column without losing a value", async () => {
   const db = freshDb();
   migrate(db, MIGRATIONS.slice(0, 5));
   const insert = db.query(
@@ -182,15 +183,15 @@ test("migration 6 moves the old per-setting columns into the settings column wit
   db.query("INSERT INTO app_keys (key, app_id, secret, created_at) VALUES ('key-a', 'a', 'secret-a', '2024-01-01T00:00:00.000Z')").run();
   expect(migrate(db).map((m) => m.name)).toEqual(["0006_app_settings_json.sql"]);
 
-  const store = new SqliteAppStore(db);
+  const store = new AppStore(new SqliteDb(db));
   // The toggles that had a column; a toggle declared later is not in these rows and reads its default.
   const COLUMNS = ["enabled", "clientEvents", "userAuth", "subscriptionCount", "watchlistEvents", "lenientEventNames"] as const;
   const pick = (app: App): Record<string, unknown> => ({ name: app.name, cluster: app.cluster, ...Object.fromEntries(COLUMNS.map((n) => [n, app[n]])), limits: app.limits });
   const on = Object.fromEntries(COLUMNS.map((n) => [n, true]));
   const off = Object.fromEntries(COLUMNS.map((n) => [n, false]));
-  expect(pick(store.byId("a")!)).toEqual({ name: "All on", cluster: "eu", ...on, limits: { ...DEFAULT_LIMITS, maxConnections: 500, maxMessageBytes: 2048 } });
-  expect(pick(store.byId("b")!)).toEqual({ name: "All off", cluster: "eu", ...off, limits: DEFAULT_LIMITS });
-  expect(pick(store.byId("c")!)).toEqual({
+  expect(pick((await store.byId("a"))!)).toEqual({ name: "All on", cluster: "eu", ...on, limits: { ...DEFAULT_LIMITS, maxConnections: 500, maxMessageBytes: 2048 } });
+  expect(pick((await store.byId("b"))!)).toEqual({ name: "All off", cluster: "eu", ...off, limits: DEFAULT_LIMITS });
+  expect(pick((await store.byId("c"))!)).toEqual({
     name: "Mixed",
     cluster: "eu",
     enabled: false,
@@ -201,7 +202,7 @@ test("migration 6 moves the old per-setting columns into the settings column wit
     lenientEventNames: true,
     limits: { ...DEFAULT_LIMITS, userAuthTimeout: 60 },
   });
-  expect(store.byId("a")!.keys).toEqual([{ key: "key-a", secret: "secret-a", createdAt: "2024-01-01T00:00:00.000Z" }]);
+  expect((await store.byId("a"))!.keys).toEqual([{ key: "key-a", secret: "secret-a", createdAt: "2024-01-01T00:00:00.000Z" }]);
   // The old columns are gone, so nothing can read a stale copy.
   const columns = (db.query("PRAGMA table_info(apps)").all() as { name: string }[]).map((c) => c.name).sort();
   expect(columns).toEqual(["account_id", "cluster", "created_at", "id", "name", "revision", "settings", "updated_at"]);

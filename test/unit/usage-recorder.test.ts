@@ -11,15 +11,16 @@ import { join } from "node:path";
 import { LifecycleBus } from "../../src/engine/bus";
 import { UsageRecorder } from "../../src/metrics/usage";
 import { openDatabase } from "../../src/store/database";
+import { SqliteDb } from "../../src/store/sqlite";
 import { signChannel } from "../../src/protocol/signatures";
 import { FakeClock, Harness, makeApp } from "./fakes";
 
 const T0 = Date.UTC(2024, 0, 15, 12, 30, 5); // 12:30:05 UTC
 const MIN0 = Math.floor(T0 / 60_000);
 
-const cleanup: Array<() => void> = [];
-afterEach(() => {
-  for (const fn of cleanup.splice(0)) fn();
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
 });
 
 function database(): Database {
@@ -38,7 +39,7 @@ function setup() {
   const bus = new LifecycleBus();
   const clock = new FakeClock(T0);
   const live = new Map<string, number>();
-  const usage = new UsageRecorder({ db, bus, clock, connections: () => live.entries() });
+  const usage = new UsageRecorder({ db: new SqliteDb(db), bus, clock, connections: () => live.entries() });
   usage.start();
   cleanup.unshift(() => usage.stop());
   const api = (appId: string, recipients: number, channel = "c") =>
@@ -62,83 +63,83 @@ const row = (appId: string, minute: number, over: Record<string, number> = {}) =
 });
 
 describe("recording and flushing", () => {
-  test("api messages add their recipients, client events one delivery each; nothing is written before flush", () => {
+  test("api messages add their recipients, client events one delivery each; nothing is written before flush", async () => {
     const { api, client, usage, rows } = setup();
     api("a", 5);
     api("a", 0);
     client("a");
     api("b", 2);
     expect(rows()).toEqual([]);
-    usage.flush();
+    await usage.flush();
     expect(rows()).toEqual([
       row("a", MIN0, { api_messages: 2, client_messages: 1, delivered: 6 }),
       row("b", MIN0, { api_messages: 1, delivered: 2 }),
     ]);
-    usage.flush(); // nothing pending: no change
+    await usage.flush(); // nothing pending: no change
     expect(rows()).toHaveLength(2);
   });
 
-  test("a client event counts its recipients (the channel's subscribers minus the sender)", () => {
+  test("a client event counts its recipients (the channel's subscribers minus the sender)", async () => {
     const { client, usage, rows } = setup();
     client("a", "private-c", 3);
     client("a", "private-empty", 0); // the sender was alone
-    usage.flush();
+    await usage.flush();
     expect(rows()).toEqual([row("a", MIN0, { client_messages: 2, delivered: 3 })]);
   });
 
-  test("flushes of one minute add to the row; the peak is the larger one", () => {
+  test("flushes of one minute add to the row; the peak is the larger one", async () => {
     const { api, usage, live, rows, db } = setup();
     live.set("a", 7);
     usage.sample();
     api("a", 3);
-    usage.flush();
+    await usage.flush();
     live.set("a", 4);
     usage.sample();
     api("a", 2);
-    usage.flush();
+    await usage.flush();
     expect(rows()).toEqual([row("a", MIN0, { connections_peak: 7, connections_sum: 11, samples: 2, api_messages: 2, delivered: 5 })]);
     // A row written by another process (or before a restart) is added to, not replaced.
     db.query("UPDATE usage_minutes SET api_messages = 100, connections_peak = 9").run();
     api("a", 1);
     live.set("a", 8);
     usage.sample();
-    usage.flush();
+    await usage.flush();
     expect(rows()).toEqual([row("a", MIN0, { connections_peak: 9, connections_sum: 19, samples: 3, api_messages: 101, delivered: 6 })]);
   });
 
-  test("counts land in the minute they happened", () => {
+  test("counts land in the minute they happened", async () => {
     const { api, usage, clock, rows } = setup();
     api("a", 1);
     clock.advance(60_000);
     api("a", 2);
-    usage.flush();
+    await usage.flush();
     expect(rows()).toEqual([row("a", MIN0, { api_messages: 1, delivered: 1 }), row("a", MIN0 + 1, { api_messages: 1, delivered: 2 })]);
   });
 
-  test("a failed flush keeps the counts for the next one", () => {
+  test("a failed flush keeps the counts for the next one", async () => {
     const { api, usage, rows, db } = setup();
     api("a", 3);
     db.exec("CREATE TEMP TRIGGER refuse BEFORE INSERT ON usage_minutes BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
-    expect(() => usage.flush()).toThrow("disk on fire");
+    await expect(usage.flush()).rejects.toThrow("disk on fire");
     api("a", 2);
     db.exec("DROP TRIGGER refuse");
-    usage.flush();
+    await usage.flush();
     expect(rows()).toEqual([row("a", MIN0, { api_messages: 2, delivered: 5 })]);
   });
 
-  test("stop() flushes and unsubscribes", () => {
+  test("stop() flushes and unsubscribes", async () => {
     const { api, usage, rows } = setup();
     api("a", 1);
-    usage.stop();
+    await usage.stop();
     expect(rows()).toEqual([row("a", MIN0, { api_messages: 1, delivered: 1 })]);
     api("a", 1);
-    usage.flush();
+    await usage.flush();
     expect(rows()).toEqual([row("a", MIN0, { api_messages: 1, delivered: 1 })]);
   });
 });
 
 describe("sampling", () => {
-  test("idle apps write nothing; the zeros after connections and within a sampled minute are kept", () => {
+  test("idle apps write nothing; the zeros after connections and within a sampled minute are kept", async () => {
     const { usage, live, clock, rows } = setup();
     live.set("idle", 0);
     live.set("a", 3);
@@ -156,19 +157,19 @@ describe("sampling", () => {
     clock.advance(10_000);
     live.delete("b"); // an app no longer listed counts as zero
     usage.sample(); // 12:31:15 b=0 after 2: kept
-    usage.flush();
+    await usage.flush();
     expect(rows()).toEqual([
       row("a", MIN0, { connections_peak: 3, connections_sum: 3, samples: 3 }),
       row("b", MIN0 + 1, { connections_peak: 2, connections_sum: 2, samples: 2 }),
     ]);
   });
 
-  test("connections come straight from a real engine's app states", () => {
+  test("connections come straight from a real engine's app states", async () => {
     const db = database();
     const h = new Harness([makeApp(), makeApp({ id: "4", key: "k4" })]);
     h.clock.ms = T0;
     const usage = new UsageRecorder({
-      db,
+      db: new SqliteDb(db),
       bus: h.engine.bus,
       clock: h.clock,
       connections: function* () {
@@ -181,7 +182,7 @@ describe("sampling", () => {
     h.open();
     h.open("k4");
     usage.sample();
-    usage.flush();
+    await usage.flush();
     expect(db.query("SELECT app_id, connections_peak FROM usage_minutes ORDER BY app_id").all()).toEqual([
       { app_id: "3", connections_peak: 2 },
       { app_id: "4", connections_peak: 1 },
@@ -189,66 +190,73 @@ describe("sampling", () => {
   });
 });
 
-test("once started, it samples and flushes every 10 s on its own, and prunes again a day later", () => {
+test("once started, it samples and flushes every 10 s on its own, and prunes again a day later", async () => {
   jest.useFakeTimers();
   cleanup.push(() => jest.useRealTimers());
   const { usage, live, clock, rows, db } = setup();
+  // The timers' writes are asynchronous: a read queues behind them, then the flush's callbacks settle.
+  const advance = async (ms: number) => {
+    jest.advanceTimersByTime(ms);
+    await usage.series("none", "hour");
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
   live.set("a", 2);
-  jest.advanceTimersByTime(9_999);
+  await advance(9_999);
   expect(rows()).toEqual([]);
-  jest.advanceTimersByTime(1);
+  await advance(1);
   expect(rows()).toEqual([row("a", MIN0, { connections_peak: 2, connections_sum: 2, samples: 1 })]);
-  jest.advanceTimersByTime(20_000);
+  await advance(10_000);
+  await advance(10_000);
   expect(rows()).toEqual([row("a", MIN0, { connections_peak: 2, connections_sum: 6, samples: 3 })]);
   db.query("INSERT INTO usage_minutes (app_id, minute) VALUES ('old', ?1)").run(MIN0 - 40 * 1440);
   clock.advance(24 * 3_600_000 - 30_000);
-  jest.advanceTimersByTime(10_000); // less than a day since start() pruned: kept
+  await advance(10_000); // less than a day since start() pruned: kept
   expect(db.query("SELECT COUNT(*) AS n FROM usage_minutes WHERE app_id = 'old'").get()).toEqual({ n: 1 });
   clock.advance(30_000);
-  jest.advanceTimersByTime(10_000);
+  await advance(10_000);
   expect(db.query("SELECT COUNT(*) AS n FROM usage_minutes WHERE app_id = 'old'").get()).toEqual({ n: 0 });
-  usage.stop();
+  await usage.stop();
 });
 
 describe("series", () => {
-  test("hour: 60 minute points, gaps as zeros, flushed and unflushed counts of one minute merged", () => {
+  test("hour: 60 minute points, gaps as zeros, flushed and unflushed counts of one minute merged", async () => {
     const { api, usage, live, clock } = setup();
     live.set("a", 10);
     usage.sample(); // 12:30:05 10
     api("a", 10);
-    usage.flush();
+    await usage.flush();
     clock.advance(10_000);
     live.set("a", 20);
     usage.sample(); // 12:30:15 20, not flushed
     api("a", 20);
     api("other", 99);
-    const s = usage.series("a", "hour");
+    const s = (await usage.series("a", "hour"));
     expect(s.period).toBe("hour");
     expect(s.bucketSeconds).toBe(60);
     expect(s.points).toHaveLength(60);
     expect(s.points.at(-1)).toEqual({ t: MIN0 * 60, connectionsPeak: 20, connectionsAvg: 15, apiMessages: 2, clientMessages: 0, delivered: 30, partial: true });
     for (const p of s.points.slice(0, -1)) expect(p).toMatchObject({ connectionsPeak: 0, apiMessages: 0, delivered: 0 });
-    usage.flush(); // the same numbers once everything is stored
-    expect(usage.series("a", "hour")).toEqual(s);
+    await usage.flush(); // the same numbers once everything is stored
+    expect((await usage.series("a", "hour"))).toEqual(s);
   });
 
-  test("unflushed counts in a minute that has no row yet", () => {
+  test("unflushed counts in a minute that has no row yet", async () => {
     const { api, usage } = setup();
     api("a", 4);
-    expect(usage.series("a", "hour").points.at(-1)).toMatchObject({ apiMessages: 1, delivered: 4 });
+    expect((await usage.series("a", "hour")).points.at(-1)).toMatchObject({ apiMessages: 1, delivered: 4 });
   });
 
-  test("day: hour buckets; the average spreads a busy minute over the hour", () => {
+  test("day: hour buckets; the average spreads a busy minute over the hour", async () => {
     const { api, usage, live, clock } = setup();
     clock.ms = Date.UTC(2024, 0, 15, 10, 15); // an hour earlier in the day
     live.set("a", 60);
     usage.sample();
     api("a", 60);
-    usage.flush();
+    await usage.flush();
     clock.ms = Date.UTC(2024, 0, 15, 10, 45);
     api("a", 1);
     clock.ms = T0;
-    const s = usage.series("a", "day");
+    const s = (await usage.series("a", "day"));
     expect(s.bucketSeconds).toBe(3600);
     expect(s.points).toHaveLength(24);
     expect(s.points.at(-3)).toEqual({
@@ -263,17 +271,17 @@ describe("series", () => {
     expect(s.points.at(-1)).toMatchObject({ t: Date.UTC(2024, 0, 15, 12) / 1000, apiMessages: 0 });
   });
 
-  test("month: 30 day buckets; days outside the window are left out", () => {
+  test("month: 30 day buckets; days outside the window are left out", async () => {
     const { api, usage, clock } = setup();
     clock.ms = Date.UTC(2023, 11, 16, 23, 59); // one day before the window
     api("a", 1000);
     clock.ms = Date.UTC(2023, 11, 17, 0, 0);
     api("a", 7);
-    usage.flush();
+    await usage.flush();
     clock.ms = Date.UTC(2024, 0, 14, 8);
     api("a", 3);
     clock.ms = T0;
-    const s = usage.series("a", "month");
+    const s = (await usage.series("a", "month"));
     expect(s.bucketSeconds).toBe(86_400);
     expect(s.points).toHaveLength(30);
     expect(s.points[0]).toMatchObject({ t: Date.UTC(2023, 11, 17) / 1000, delivered: 7 });
@@ -286,7 +294,7 @@ describe("exact peak", () => {
   const connect = (bus: LifecycleBus, appId: string, socketId: string) => bus.emit("connected", { appId, socketId });
   const disconnect = (bus: LifecycleBus, appId: string, socketId: string) => bus.emit("disconnected", { appId, socketId });
 
-  test("11 connections shorter than the sampling interval make a peak of 1, not 0", () => {
+  test("11 connections shorter than the sampling interval make a peak of 1, not 0", async () => {
     const { bus, usage, clock } = setup();
     for (let i = 0; i < 11; i++) {
       connect(bus, "a", `1.${i}`);
@@ -294,13 +302,13 @@ describe("exact peak", () => {
       disconnect(bus, "a", `1.${i}`);
     }
     usage.sample(); // nobody connected at sample time
-    expect(usage.today(["a"]).connectionsPeak).toBe(1);
-    expect(usage.series("a", "hour").points.at(-1)).toMatchObject({ connectionsPeak: 1, connectionsAvg: 0 });
-    usage.flush();
-    expect(usage.today(["a"]).connectionsPeak).toBe(1);
+    expect((await usage.today(["a"])).connectionsPeak).toBe(1);
+    expect((await usage.series("a", "hour")).points.at(-1)).toMatchObject({ connectionsPeak: 1, connectionsAvg: 0 });
+    await usage.flush();
+    expect((await usage.today(["a"])).connectionsPeak).toBe(1);
   });
 
-  test("overlapping connections between samples count at their highest; other apps apart", () => {
+  test("overlapping connections between samples count at their highest; other apps apart", async () => {
     const { bus, usage } = setup();
     connect(bus, "a", "1.1");
     connect(bus, "a", "1.2");
@@ -308,11 +316,11 @@ describe("exact peak", () => {
     connect(bus, "a", "1.3");
     for (const id of ["1.1", "1.2", "1.3"]) disconnect(bus, "a", id);
     connect(bus, "a", "1.4");
-    expect(usage.today(["a"]).connectionsPeak).toBe(3);
-    expect(usage.today(["a", "b"]).connectionsPeak).toBe(4);
+    expect((await usage.today(["a"])).connectionsPeak).toBe(3);
+    expect((await usage.today(["a", "b"])).connectionsPeak).toBe(4);
   });
 
-  test("a connection still open in a new minute counts there when it leaves before the next sample", () => {
+  test("a connection still open in a new minute counts there when it leaves before the next sample", async () => {
     const { bus, usage, live, clock } = setup();
     connect(bus, "a", "1.1");
     connect(bus, "a", "1.2");
@@ -320,11 +328,11 @@ describe("exact peak", () => {
     usage.sample(); // 12:30:05
     clock.ms = (MIN0 + 1) * 60_000 + 1_000; // 12:31:01, before the next sample
     disconnect(bus, "a", "1.1");
-    usage.flush();
-    expect(usage.series("a", "hour").points.slice(-2).map((p) => p.connectionsPeak)).toEqual([2, 2]);
+    await usage.flush();
+    expect((await usage.series("a", "hour")).points.slice(-2).map((p) => p.connectionsPeak)).toEqual([2, 2]);
   });
 
-  test("the count is re-synced with the engine at each sample, so a missed event cannot inflate it", () => {
+  test("the count is re-synced with the engine at each sample, so a missed event cannot inflate it", async () => {
     const { bus, usage, live, clock } = setup();
     connect(bus, "a", "1.1");
     connect(bus, "a", "1.2"); // pretend 1.2's disconnect was never seen
@@ -332,12 +340,12 @@ describe("exact peak", () => {
     usage.sample();
     clock.advance(60_000);
     connect(bus, "a", "1.3");
-    expect(usage.series("a", "hour").points.at(-1)!.connectionsPeak).toBe(2);
+    expect((await usage.series("a", "hour")).points.at(-1)!.connectionsPeak).toBe(2);
   });
 });
 
 describe("today", () => {
-  test("counts like Pusher: messages published plus delivered, of the apps since 00:00 UTC, stored and unflushed", () => {
+  test("counts like Pusher: messages published plus delivered, of the apps since 00:00 UTC, stored and unflushed", async () => {
     const { api, client, usage, clock } = setup();
     clock.ms = Date.UTC(2024, 0, 14, 23, 59, 59);
     api("a", 1000); // yesterday
@@ -345,57 +353,57 @@ describe("today", () => {
     api("a", 5);
     api("b", 7);
     api("c", 11); // not asked for
-    usage.flush();
+    await usage.flush();
     clock.ms = T0;
     client("b");
     // a: 1 published, 5 delivered; b: 1 API event (7 delivered) and 1 client event (1 delivered) published.
-    expect(usage.today(["a", "b"])).toEqual({ messages: 16, published: 3, delivered: 13, connectionsPeak: 0 });
-    expect(usage.today(["a", "a"])).toEqual({ messages: 6, published: 1, delivered: 5, connectionsPeak: 0 });
-    expect(usage.today([])).toEqual({ messages: 0, published: 0, delivered: 0, connectionsPeak: 0 });
+    expect((await usage.today(["a", "b"]))).toEqual({ messages: 16, published: 3, delivered: 13, connectionsPeak: 0 });
+    expect((await usage.today(["a", "a"]))).toEqual({ messages: 6, published: 1, delivered: 5, connectionsPeak: 0 });
+    expect((await usage.today([]))).toEqual({ messages: 0, published: 0, delivered: 0, connectionsPeak: 0 });
   });
 
-  test("the peak is the largest per-minute sum over the apps, unflushed samples included", () => {
+  test("the peak is the largest per-minute sum over the apps, unflushed samples included", async () => {
     const { usage, live, clock } = setup();
     live.set("a", 10);
     live.set("b", 5);
     usage.sample(); // 12:30: 15 together
-    usage.flush();
+    await usage.flush();
     clock.advance(60_000);
     live.set("a", 12);
     live.set("b", 0);
     usage.sample(); // 12:31: 12 together
-    usage.flush();
-    expect(usage.today(["a", "b"]).connectionsPeak).toBe(15);
-    expect(usage.today(["a"]).connectionsPeak).toBe(12);
+    await usage.flush();
+    expect((await usage.today(["a", "b"])).connectionsPeak).toBe(15);
+    expect((await usage.today(["a"])).connectionsPeak).toBe(12);
     clock.advance(10_000);
     live.set("b", 6);
     usage.sample(); // 12:31 again, not flushed: b now peaks at 6 beside a's 12
-    expect(usage.today(["a", "b"]).connectionsPeak).toBe(18);
-    usage.flush();
-    expect(usage.today(["a", "b"]).connectionsPeak).toBe(18);
+    expect((await usage.today(["a", "b"])).connectionsPeak).toBe(18);
+    await usage.flush();
+    expect((await usage.today(["a", "b"])).connectionsPeak).toBe(18);
   });
 });
 
-test("pruneOlderThan deletes minutes older than the given days, and start() prunes 35 days", () => {
+test("pruneOlderThan deletes minutes older than the given days, and start() prunes 35 days", async () => {
   const db = database();
   const insert = db.query("INSERT INTO usage_minutes (app_id, minute, api_messages) VALUES (?1, ?2, 1)");
   for (const days of [40, 36, 35, 34, 1]) insert.run("a", MIN0 - days * 1440);
   insert.run("a", MIN0 - 35 * 1440 - 1);
-  const usage = new UsageRecorder({ db, bus: new LifecycleBus(), clock: new FakeClock(T0), connections: () => [] });
+  const usage = new UsageRecorder({ db: new SqliteDb(db), bus: new LifecycleBus(), clock: new FakeClock(T0), connections: () => [] });
   usage.start();
-  usage.stop();
+  await usage.stop();
   const left = () => (db.query("SELECT minute FROM usage_minutes ORDER BY minute").all() as { minute: number }[]).map((r) => (MIN0 - r.minute) / 1440);
   expect(left()).toEqual([35, 34, 1]);
-  expect(usage.pruneOlderThan(2)).toBe(2);
+  expect(await usage.pruneOlderThan(2)).toBe(2);
   expect(left()).toEqual([1]);
 });
 
-test("client events through a real engine count the subscribers that received them", () => {
+test("client events through a real engine count the subscribers that received them", async () => {
   const db = database();
   const h = new Harness([makeApp({ clientEvents: true })]);
   h.clock.ms = T0;
   const usage = new UsageRecorder({
-    db,
+    db: new SqliteDb(db),
     bus: h.engine.bus,
     clock: h.clock,
     connections: () => [],
@@ -410,5 +418,5 @@ test("client events through a real engine count the subscribers that received th
   h.send(sockets[0]!.session, { event: "client-hi", channel: "private-room", data: {} });
   h.engine.publish(makeApp(), { channels: ["private-room"], event: "e", data: "{}" });
   expect(sockets[1]!.conn.events("client-hi")).toHaveLength(1);
-  expect(usage.series("3", "hour").points.at(-1)).toMatchObject({ apiMessages: 1, clientMessages: 1, delivered: 5 });
+  expect((await usage.series("3", "hour")).points.at(-1)).toMatchObject({ apiMessages: 1, clientMessages: 1, delivered: 5 });
 });

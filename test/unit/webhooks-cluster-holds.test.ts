@@ -8,7 +8,8 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteAppStore } from "../../src/apps/sqlite-store";
+import { SqliteAppPeek } from "../../src/apps/peek";
+import { AppStore } from "../../src/apps/store";
 import { LifecycleBus } from "../../src/engine/bus";
 import { openDatabase } from "../../src/store/database";
 import { SqliteDb } from "../../src/store/sqlite";
@@ -23,16 +24,16 @@ afterEach(async () => {
 async function twoNodes() {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-wh-cluster-"));
   const clock = new FakeClock();
-  const nodes: { db: SqliteDb; apps: SqliteAppStore; bus: LifecycleBus; webhooks: Webhooks }[] = [];
+  const nodes: { db: SqliteDb; bus: LifecycleBus; webhooks: Webhooks }[] = [];
   for (const _ of [0, 1]) {
     const db = new SqliteDb(openDatabase(dir));
-    const apps = new SqliteAppStore(db.raw);
+    const apps = new SqliteAppPeek(db.raw);
     const bus = new LifecycleBus();
     // Neither node delivers: the test looks at the shared outbox itself.
     const webhooks = await startWebhooks({ db, bus, apps, clock, delivering: () => false, config: { pollMs: 50, delayMs: 3000 } });
-    nodes.push({ db, apps, bus, webhooks });
+    nodes.push({ db, bus, webhooks });
   }
-  await nodes[0]!.apps.insert(makeApp());
+  await new AppStore(nodes[0]!.db).insert(makeApp());
   await nodes[0]!.webhooks.service.add("3", { url: "http://receiver.invalid/" });
   for (const node of nodes) await node.webhooks.service.onChange?.("");
   cleanup.push(async () => {

@@ -9,54 +9,54 @@ const ADMIN_ONLY = "Admins only: anyone else gets 404, as for a route that does 
 
 export const adminRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/accounts", ({ request, query }) => {
+    .get("/accounts", async ({ request, query }) => {
       admin(s, request);
       const page = pageOf(query);
-      return { ...s.accounts.list(page.limit, page.offset), ...page };
+      return { ...(await s.accounts.list(page.limit, page.offset)), ...page };
     }, operation({ tag: "Admin", summary: "List accounts", description: ADMIN_ONLY, access: "read", ok: [200, "AccountPage"], errors: [400, 404], query: PageQuery }))
     .post("/accounts", async ({ request, body, set }) => {
       admin(s, request);
       set.status = 201;
-      return s.accounts.create(body as NewAccount);
+      return await s.accounts.create(body as NewAccount);
     }, operation({ tag: "Admin", summary: "Create an account", description: ADMIN_ONLY, access: "change", body: "NewAccount", ok: [201, "Account"], errors: [400, 404, 409] }))
-    .get("/accounts/:id", ({ request, params }) => {
+    .get("/accounts/:id", async ({ request, params }) => {
       admin(s, request);
-      return s.accounts.get(params.id);
+      return await s.accounts.get(params.id);
     }, operation({ tag: "Admin", summary: "One account", description: ADMIN_ONLY, access: "read", ok: [200, "Account"], errors: [404] }))
     .patch("/accounts/:id", async ({ request, params, body }) => {
       admin(s, request);
-      return s.accounts.update(params.id, body as AccountPatch);
+      return await s.accounts.update(params.id, body as AccountPatch);
     }, operation({ tag: "Admin", summary: "Change an account's name, plan, admin flag or password", description: `A new password ends the account's sessions. ${ADMIN_ONLY}`, access: "change", body: "AccountPatch", ok: [200, "Account"], errors: [400, 404] }))
-    .delete("/accounts/:id", ({ request, params }) => {
+    .delete("/accounts/:id", async ({ request, params }) => {
       admin(s, request);
-      s.accounts.delete(params.id);
+      await s.accounts.delete(params.id);
       return {};
     }, operation({ tag: "Admin", summary: "Delete an account with its apps", description: `Its apps' connections are closed. ${ADMIN_ONLY}`, access: "change", ok: [200, "Empty"], errors: [400, 404] }))
-    .get("/plans", ({ request }) => {
+    .get("/plans", async ({ request }) => {
       callerOf(s, request);
-      return { items: s.accounts.plans() };
+      return { items: await s.accounts.plans() };
     }, operation({ tag: "Plans", summary: "Plans and their limits", access: "read", ok: [200, "PlanList"] }))
-    .post("/plans", ({ request, body, set }) => {
+    .post("/plans", async ({ request, body, set }) => {
       admin(s, request);
       set.status = 201;
-      return s.accounts.createPlan(body as PlanInput);
+      return await s.accounts.createPlan(body as PlanInput);
     }, operation({ tag: "Plans", summary: "Create a plan", description: ADMIN_ONLY, access: "change", body: "PlanInput", ok: [201, "Plan"], errors: [400, 404, 409] }))
-    .patch("/plans/:id", ({ request, params, body }) => {
+    .patch("/plans/:id", async ({ request, params, body }) => {
       admin(s, request);
-      return s.accounts.updatePlan(params.id, body as PlanPatch);
+      return await s.accounts.updatePlan(params.id, body as PlanPatch);
     }, operation({ tag: "Plans", summary: "Change a plan's limits", description: `Applies to live connections within a second. ${ADMIN_ONLY}`, access: "change", body: "PlanPatch", ok: [200, "Plan"], errors: [400, 404] }))
-    .delete("/plans/:id", ({ request, params }) => {
+    .delete("/plans/:id", async ({ request, params }) => {
       admin(s, request);
-      s.accounts.deletePlan(params.id);
+      await s.accounts.deletePlan(params.id);
       return {};
     }, operation({ tag: "Plans", summary: "Delete an unused plan", description: ADMIN_ONLY, access: "change", ok: [200, "Empty"], errors: [400, 404] }))
-    .get("/settings", ({ request }) => {
+    .get("/settings", async ({ request }) => {
       admin(s, request);
-      return { signupOpen: s.accounts.signupOpen() };
+      return { signupOpen: await s.accounts.signupOpen() };
     }, operation({ tag: "Admin", summary: "Operator settings", description: ADMIN_ONLY, access: "read", ok: [200, "Settings"], errors: [404] }))
-    .patch("/settings", ({ request, body }) => {
+    .patch("/settings", async ({ request, body }) => {
       admin(s, request);
       const patch = body as { signupOpen?: boolean };
-      if (patch.signupOpen !== undefined) s.accounts.setSignupOpen(patch.signupOpen);
-      return { signupOpen: s.accounts.signupOpen() };
+      if (patch.signupOpen !== undefined) await s.accounts.setSignupOpen(patch.signupOpen);
+      return { signupOpen: await s.accounts.signupOpen() };
     }, operation({ tag: "Admin", summary: "Open or close sign-up", description: ADMIN_ONLY, access: "change", body: "SettingsPatch", ok: [200, "Settings"], errors: [400, 404] }));

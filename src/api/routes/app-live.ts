@@ -26,12 +26,12 @@ export const appLiveRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       ok: [200, "Live"],
       errors: [400, 404],
     }))
-    .get("/apps/:id/usage", ({ request, params, query }) => {
+    .get("/apps/:id/usage", async ({ request, params, query }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
       const period = (query.period ?? "hour") as (typeof PERIODS)[number];
       if (!PERIODS.includes(period)) throw new ServiceError("invalid", "period must be hour, day or month");
       if (s.usage === undefined) throw new ServiceError("not_found", "Usage is not recorded on this server");
-      return { today: s.usage.today([target.id]), ...(s.usage.series(target.id, period) as object) };
+      return { today: await s.usage.today([target.id]), ...((await s.usage.series(target.id, period)) as object) };
     }, doc({
       summary: "Connections and messages over time",
       description: "Per minute for `hour`, per hour for `day`, per day for `month`, plus today's totals.",

@@ -9,8 +9,8 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
       "/me",
       async ({ request }) => {
         const { account, csrf } = callerOf(s, request);
-        const plan = s.accounts.plan(account.planId);
-        const appIds = s.apps.list(account.id).map((a) => a.id);
+        const plan = await s.accounts.plan(account.planId);
+        const appIds = (await s.apps.list(account.id)).map((a) => a.id);
         return {
           account,
           plan,
@@ -24,7 +24,7 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
       },
       operation({ tag: "Account", summary: "The caller's account with its plan and usage against it", access: "read", ok: [200, "Me"] }),
     )
-    .get("/tokens", ({ request }) => ({ items: s.auth.tokens(callerOf(s, request).account.id) }), operation({
+    .get("/tokens", async ({ request }) => ({ items: await s.auth.tokens(callerOf(s, request).account.id) }), operation({
       tag: "Account",
       summary: "Personal API tokens",
       description: "Names and dates only, never the token values. Revoked tokens stay listed with their revokedAt.",
@@ -33,8 +33,8 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
     }))
     .post(
       "/tokens",
-      ({ request, body, set }) => {
-        const created = s.auth.createToken(callerOf(s, request).account.id, (body as { name: string }).name);
+      async ({ request, body, set }) => {
+        const created = await s.auth.createToken(callerOf(s, request).account.id, (body as { name: string }).name);
         set.status = 201;
         return { ...created.info, token: created.token };
       },
@@ -50,8 +50,8 @@ export const meRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any, any
     )
     .delete(
       "/tokens/:id",
-      ({ request, params }) => {
-        s.auth.revokeToken(callerOf(s, request).account.id, params.id);
+      async ({ request, params }) => {
+        await s.auth.revokeToken(callerOf(s, request).account.id, params.id);
         return {};
       },
       operation({ tag: "Account", summary: "Revoke a personal API token", description: "Requests with it are refused (401) at once.", access: "change", ok: [200, "Empty"], errors: [404] }),

@@ -70,8 +70,8 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
     )
     .delete(
       "/session",
-      ({ request }) => {
-        s.auth.logout(callerOf(s, request));
+      async ({ request }) => {
+        await s.auth.logout(callerOf(s, request));
         return new Response(JSON.stringify({}), {
           headers: { "content-type": "application/json", "set-cookie": sessionCookie(request, "", 0) },
         });
@@ -82,11 +82,11 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       "/signup",
       async ({ body, request }) => {
         sameSiteJson(request);
-        if (!s.accounts.signupOpen()) throw new ServiceError("forbidden", "Sign-up is closed on this server; ask its operator for an account");
+        if (!(await s.accounts.signupOpen())) throw new ServiceError("forbidden", "Sign-up is closed on this server; ask its operator for an account");
         // Only these fields: the service also takes isAdmin and planId, which are not the caller's to choose.
         const { email, name, password } = body as Credentials;
         const account = await s.accounts.create({ email, name, password });
-        return signedIn(request, s.auth.openSession(s.accounts.store.account(account.id)!), 201);
+        return signedIn(request, await s.auth.openSession((await s.accounts.store.account(account.id))!), 201);
       },
       operation({
         tag: "Session",
@@ -105,7 +105,7 @@ export const sessionRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
         const { token, email, name, password } = body as Credentials & { token: string };
         const input = { email, name, password };
         const account = await s.accounts.completeSetup(token, input);
-        return signedIn(request, s.auth.openSession(s.accounts.store.account(account.id)!), 201);
+        return signedIn(request, await s.auth.openSession((await s.accounts.store.account(account.id))!), 201);
       },
       operation({
         tag: "Session",

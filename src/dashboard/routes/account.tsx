@@ -5,7 +5,7 @@
  * or a redirect, so it lands in no history or log); only its hash is stored (AuthService).
  */
 import type { Elysia } from "elysia";
-import type { ApiToken } from "../../accounts/schemas";
+import type { ApiToken, Plan } from "../../accounts/schemas";
 import type { DashboardDeps } from "../deps";
 import { checkCsrf, formOf, htmlResponse, redirect, requireViewer, route, text, userError } from "../http";
 import type { Viewer } from "../viewer";
@@ -44,11 +44,16 @@ function TokenRow(props: { viewer: Viewer; token: ApiToken }) {
   );
 }
 
-function AccountPage(props: PageProps) {
-  const { deps, viewer } = props;
+/** The page with what it shows read from the store first (components render synchronously). */
+async function accountPage(props: PageProps) {
+  const account = props.viewer.caller.account;
+  const [plan, tokens] = await Promise.all([props.deps.accounts.planOf(account.id), props.deps.auth.tokens(account.id)]);
+  return AccountPage({ ...props, plan, tokens: tokens.filter((t) => t.revokedAt === null) });
+}
+
+function AccountPage(props: PageProps & { plan: Plan | undefined; tokens: ApiToken[] }) {
+  const { viewer, plan, tokens } = props;
   const account = viewer.caller.account;
-  const plan = deps.accounts.planOf(account.id);
-  const tokens = deps.auth.tokens(account.id).filter((t) => t.revokedAt === null);
   return (
     <Layout title="Account" viewer={viewer} section="none">
       <h1>Account</h1>
@@ -105,27 +110,27 @@ function AccountPage(props: PageProps) {
 
 export const accountRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/account", route(deps, ({ request, query }) => {
+    .get("/account", route(deps, async ({ request, query }) => {
       const viewer = requireViewer(deps, request);
-      return htmlResponse(AccountPage({ deps, viewer, ok: DONE[query.done ?? ""] }));
+      return htmlResponse(await accountPage({ deps, viewer, ok: DONE[query.done ?? ""] }));
     }))
-    .post("/account/tokens", route(deps, ({ request, body }) => {
+    .post("/account/tokens", route(deps, async ({ request, body }) => {
       const viewer = requireViewer(deps, request);
       const form = formOf(body);
       checkCsrf(deps, viewer, request, form);
       try {
-        const created = deps.auth.createToken(viewer.caller.account.id, text(form, "name"));
-        return htmlResponse(AccountPage({ deps, viewer, created: { name: created.info.name, token: created.token } }));
+        const created = await deps.auth.createToken(viewer.caller.account.id, text(form, "name"));
+        return htmlResponse(await accountPage({ deps, viewer, created: { name: created.info.name, token: created.token } }));
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;
-        return htmlResponse(AccountPage({ deps, viewer, error: known.message, name: text(form, "name") }), known.status);
+        return htmlResponse(await accountPage({ deps, viewer, error: known.message, name: text(form, "name") }), known.status);
       }
     }))
-    .post("/account/tokens/revoke", route(deps, ({ request, body }) => {
+    .post("/account/tokens/revoke", route(deps, async ({ request, body }) => {
       const viewer = requireViewer(deps, request);
       const form = formOf(body);
       checkCsrf(deps, viewer, request, form);
-      deps.auth.revokeToken(viewer.caller.account.id, text(form, "id"));
+      await deps.auth.revokeToken(viewer.caller.account.id, text(form, "id"));
       return redirect("/dashboard/account?done=revoked");
     }));

@@ -5,7 +5,7 @@
  * remove the last admin.
  */
 import type { Elysia } from "elysia";
-import type { Account } from "../../accounts/schemas";
+import type { Account, Plan } from "../../accounts/schemas";
 import type { DashboardDeps } from "../deps";
 import { checkCsrf, checked, formOf, htmlResponse, redirect, requireAdmin, requireViewer, route, text, userError, type Ctx, type Viewer } from "../http";
 import { Layout } from "../views/layout";
@@ -19,27 +19,27 @@ const DONE: Record<string, string> = {
   signup: "Sign-up setting saved.",
 };
 
-function PlanSelect(props: { deps: DashboardDeps; id: string; selected: string }) {
+function PlanSelect(props: { plans: Plan[]; id: string; selected: string }) {
   return (
     <select name="planId" id={props.id}>
-      {props.deps.accounts.plans().map((p) => <option value={p.id} selected={p.id === props.selected}>{p.name} ({p.id})</option>)}
+      {props.plans.map((p) => <option value={p.id} selected={p.id === props.selected}>{p.name} ({p.id})</option>)}
     </select>
   );
 }
 
-function AccountRow(props: { deps: DashboardDeps; viewer: Viewer; account: Account }) {
+function AccountRow(props: { deps: DashboardDeps; viewer: Viewer; account: Account; plans: Plan[] }) {
   const { deps, viewer, account: a } = props;
   const at = `/dashboard/admin/accounts/${encodeURIComponent(a.id)}`;
   const formId = `acct-${a.id}`;
   return (
     <tr>
       <th scope="row">{a.email}{a.id === viewer.caller.account.id ? " (you)" : ""}<br /><span class="muted">{a.name}</span></th>
-      <td class="num" data-label="Apps">{deps.apps.list(a.id).length}</td>
+      <td class="num" data-label="Apps">{deps.appCache.countFor(a.id)}</td>
       <td data-label="Plan">
         <form method="post" action={at} id={formId} class="inline">
           <Csrf viewer={viewer} />
           <label for={`plan-${a.id}`} class="visually-hidden">Plan of {a.email}</label>
-          <PlanSelect deps={deps} id={`plan-${a.id}`} selected={a.planId} />
+          <PlanSelect plans={props.plans} id={`plan-${a.id}`} selected={a.planId} />
         </form>
       </td>
       <td data-label="Admin">
@@ -57,11 +57,18 @@ function AccountRow(props: { deps: DashboardDeps; viewer: Viewer; account: Accou
   );
 }
 
-function AccountsPage(props: { deps: DashboardDeps; viewer: Viewer; page: number; ok?: string; error?: string }) {
-  const { deps, viewer } = props;
-  const list = deps.accounts.list(PER_PAGE, (props.page - 1) * PER_PAGE);
+type PageProps = { deps: DashboardDeps; viewer: Viewer; page: number; ok?: string; error?: string };
+
+/** The page with what it shows read from the store first (components render synchronously). */
+async function accountsPage(props: PageProps) {
+  const { accounts } = props.deps;
+  const [list, open, plans] = await Promise.all([accounts.list(PER_PAGE, (props.page - 1) * PER_PAGE), accounts.signupOpen(), accounts.plans()]);
+  return AccountsPage({ ...props, list, open, plans });
+}
+
+function AccountsPage(props: PageProps & { list: { items: Account[]; total: number }; open: boolean; plans: Plan[] }) {
+  const { deps, viewer, list, open } = props;
   const pages = Math.max(1, Math.ceil(list.total / PER_PAGE));
-  const open = deps.accounts.signupOpen();
   return (
     <Layout title="Accounts" viewer={viewer} section="accounts">
       <h1>Accounts</h1>
@@ -85,7 +92,7 @@ function AccountsPage(props: { deps: DashboardDeps; viewer: Viewer; page: number
                 <th scope="col">Actions</th>
               </tr>
             </thead>
-            <tbody>{list.items.map((a) => <AccountRow deps={deps} viewer={viewer} account={a} />)}</tbody>
+            <tbody>{list.items.map((a) => <AccountRow deps={deps} viewer={viewer} account={a} plans={props.plans} />)}</tbody>
           </table>
         </div>
         {pages > 1 && (
@@ -105,7 +112,7 @@ function AccountsPage(props: { deps: DashboardDeps; viewer: Viewer; page: number
           <Field label="Password" name="password" type="password" required autocomplete="new-password" hint="At least 10 characters." id="new-password" />
           <div class="field">
             <label for="new-plan">Plan</label>
-            <PlanSelect deps={deps} id="new-plan" selected="free" />
+            <PlanSelect plans={props.plans} id="new-plan" selected="free" />
           </div>
           <div class="check">
             <input type="checkbox" name="isAdmin" id="new-admin" />
@@ -134,7 +141,7 @@ function adminAction(deps: DashboardDeps, run: Run) {
     } catch (err) {
       const known = userError(err);
       if (known === undefined) throw err;
-      return htmlResponse(AccountsPage({ deps, viewer, page: 1, error: known.message }), known.status);
+      return htmlResponse(await accountsPage({ deps, viewer, page: 1, error: known.message }), known.status);
     }
   });
 }
@@ -142,11 +149,11 @@ function adminAction(deps: DashboardDeps, run: Run) {
 export const adminAccountRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
     .get("/admin", route(deps, () => redirect("/dashboard/admin/accounts")))
-    .get("/admin/accounts", route(deps, ({ request, query }) => {
+    .get("/admin/accounts", route(deps, async ({ request, query }) => {
       const viewer = requireViewer(deps, request);
       requireAdmin(viewer);
       const page = Math.max(1, Math.floor(Number(query.page ?? 1)) || 1);
-      return htmlResponse(AccountsPage({ deps, viewer, page, ok: DONE[query.done ?? ""] }));
+      return htmlResponse(await accountsPage({ deps, viewer, page, ok: DONE[query.done ?? ""] }));
     }))
     .post("/admin/accounts", adminAction(deps, async (_ctx, form) => {
       await deps.accounts.create({
@@ -162,14 +169,14 @@ export const adminAccountRoutes = (deps: DashboardDeps) => (app: Elysia<any, any
       await deps.accounts.update(params.account!, { planId: text(form, "planId"), isAdmin: checked(form, "isAdmin") });
       return "saved";
     }))
-    .post("/admin/accounts/:account/delete", adminAction(deps, ({ params }) => {
+    .post("/admin/accounts/:account/delete", adminAction(deps, async ({ params }) => {
       // The store deletes the apps with the account; telling the app service closes their live sockets now.
-      const owned = deps.apps.list(params.account!).map((a) => a.id);
-      deps.accounts.delete(params.account!);
+      const owned = (await deps.apps.list(params.account!)).map((a) => a.id);
+      await deps.accounts.delete(params.account!);
       for (const id of owned) deps.apps.onChange(id);
       return "deleted";
     }))
-    .post("/admin/signup", adminAction(deps, (_ctx, form) => {
-      deps.accounts.setSignupOpen(text(form, "open") === "true");
+    .post("/admin/signup", adminAction(deps, async (_ctx, form) => {
+      await deps.accounts.setSignupOpen(text(form, "open") === "true");
       return "signup";
     }));

@@ -1,7 +1,7 @@
 /** @jsxImportSource ../jsx */
 /**
  * Admin only: plans and their limits (0 = unlimited), create and edit through AccountService. Quotas
- * pick up a change within a second (PlanQuotas caches plans that long).
+ * on this node pick up a change at once, on other nodes within a second (PlanQuotas reloads plans).
  */
 import type { Elysia } from "elysia";
 import type { Plan } from "../../accounts/schemas";
@@ -48,14 +48,21 @@ function PlanForm(props: { viewer: Viewer; plan?: Plan; deleteForm?: string }) {
   );
 }
 
-function PlansPage(props: { deps: DashboardDeps; viewer: Viewer; ok?: string; error?: string }) {
-  const { deps, viewer } = props;
+type PageProps = { deps: DashboardDeps; viewer: Viewer; ok?: string; error?: string };
+
+/** The page with the plans read from the store first (components render synchronously). */
+async function plansPage(props: PageProps) {
+  return PlansPage({ ...props, plans: await props.deps.accounts.plans() });
+}
+
+function PlansPage(props: PageProps & { plans: Plan[] }) {
+  const { viewer } = props;
   return (
     <Layout title="Plans" viewer={viewer} section="plans">
       <h1>Plans</h1>
       <Notice ok={props.ok} error={props.error} />
       <p class="hint">0 means unlimited. Changes apply to every account on the plan within a second.</p>
-      {deps.accounts.plans().map((p) => (
+      {props.plans.map((p) => (
         <section class="card" aria-labelledby={`plan-${p.id}`}>
           <h2 id={`plan-${p.id}`}>{p.name} <code class="muted">{p.id}</code></h2>
           <form method="post" action={`/dashboard/admin/plans/${encodeURIComponent(p.id)}/delete`} id={`delete-${p.id}`} data-confirm={`Delete the plan ${p.name}?`}>
@@ -72,38 +79,38 @@ function PlansPage(props: { deps: DashboardDeps; viewer: Viewer; ok?: string; er
   );
 }
 
-function planAction(deps: DashboardDeps, run: (params: Record<string, string>, form: Form) => string) {
-  return route(deps, ({ request, params, body }) => {
+function planAction(deps: DashboardDeps, run: (params: Record<string, string>, form: Form) => Promise<string>) {
+  return route(deps, async ({ request, params, body }) => {
     const viewer = requireViewer(deps, request);
     requireAdmin(viewer);
     const form = formOf(body);
     try {
       checkCsrf(deps, viewer, request, form);
-      return redirect(`/dashboard/admin/plans?done=${run(params, form)}`);
+      return redirect(`/dashboard/admin/plans?done=${await run(params, form)}`);
     } catch (err) {
       const known = userError(err);
       if (known === undefined) throw err;
-      return htmlResponse(PlansPage({ deps, viewer, error: known.message }), known.status);
+      return htmlResponse(await plansPage({ deps, viewer, error: known.message }), known.status);
     }
   });
 }
 
 export const adminPlanRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/admin/plans", route(deps, ({ request, query }) => {
+    .get("/admin/plans", route(deps, async ({ request, query }) => {
       const viewer = requireViewer(deps, request);
       requireAdmin(viewer);
-      return htmlResponse(PlansPage({ deps, viewer, ok: DONE[query.done ?? ""] }));
+      return htmlResponse(await plansPage({ deps, viewer, ok: DONE[query.done ?? ""] }));
     }))
-    .post("/admin/plans", planAction(deps, (_params, form) => {
-      deps.accounts.createPlan({ id: text(form, "id").trim(), name: text(form, "name").trim(), ...limitsFrom(form) });
+    .post("/admin/plans", planAction(deps, async (_params, form) => {
+      await deps.accounts.createPlan({ id: text(form, "id").trim(), name: text(form, "name").trim(), ...limitsFrom(form) });
       return "created";
     }))
-    .post("/admin/plans/:plan", planAction(deps, (params, form) => {
-      deps.accounts.updatePlan(params.plan!, { name: text(form, "name").trim(), ...limitsFrom(form) });
+    .post("/admin/plans/:plan", planAction(deps, async (params, form) => {
+      await deps.accounts.updatePlan(params.plan!, { name: text(form, "name").trim(), ...limitsFrom(form) });
       return "saved";
     }))
-    .post("/admin/plans/:plan/delete", planAction(deps, (params) => {
-      deps.accounts.deletePlan(params.plan!);
+    .post("/admin/plans/:plan/delete", planAction(deps, async (params) => {
+      await deps.accounts.deletePlan(params.plan!);
       return "deleted";
     }));

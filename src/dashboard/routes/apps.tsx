@@ -16,7 +16,7 @@ const DONE: Record<string, string> = {
   deleted: "The app was deleted and its connections closed.",
 };
 
-function visibleApps(deps: DashboardDeps, viewer: Viewer): App[] {
+function visibleApps(deps: DashboardDeps, viewer: Viewer): Promise<App[]> {
   const account = viewer.caller.account;
   return deps.apps.list(account.isAdmin ? undefined : account.id);
 }
@@ -25,22 +25,38 @@ function visibleApps(deps: DashboardDeps, viewer: Viewer): App[] {
 async function appsLive(deps: DashboardDeps, viewer: Viewer) {
   const id = viewer.caller.account.id;
   const apps: Record<string, number> = {};
-  for (const a of visibleApps(deps, viewer)) apps[a.id] = await deps.engine.live.connections(a.id);
+  for (const a of await visibleApps(deps, viewer)) apps[a.id] = await deps.engine.live.connections(a.id);
   return { apps, account: { connections: await deps.quotas.connections(id), messagesToday: await accountMessagesToday(deps, id) } };
 }
 type AppsLive = Awaited<ReturnType<typeof appsLive>>;
 
-function ownerLabel(deps: DashboardDeps, app: App, viewer: Viewer): string {
-  if (app.accountId === null) return "operator (CLI)";
-  if (app.accountId === viewer.caller.account.id) return "you";
-  return deps.accounts.store.account(app.accountId)?.email ?? app.accountId;
+/** The owners' emails an admin sees in the table, read before the page renders (the store answers asynchronously). */
+async function ownerEmails(deps: DashboardDeps, viewer: Viewer, apps: App[]): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  if (!viewer.caller.account.isAdmin) return owners;
+  for (const app of apps) {
+    if (app.accountId === null || owners.has(app.accountId)) continue;
+    const owner = await deps.accounts.store.account(app.accountId);
+    if (owner !== undefined) owners.set(app.accountId, owner.email);
+  }
+  return owners;
 }
 
-function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; ok?: string; error?: string; name?: string }) {
-  const { deps, viewer, live } = props;
+function ownerLabel(owners: Map<string, string>, app: App, viewer: Viewer): string {
+  if (app.accountId === null) return "operator (CLI)";
+  if (app.accountId === viewer.caller.account.id) return "you";
+  return owners.get(app.accountId) ?? app.accountId;
+}
+
+async function pageData(deps: DashboardDeps, viewer: Viewer) {
+  const apps = await visibleApps(deps, viewer);
+  return { apps, live: await appsLive(deps, viewer), owners: await ownerEmails(deps, viewer, apps) };
+}
+
+function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; apps: App[]; live: AppsLive; owners: Map<string, string>; ok?: string; error?: string; name?: string }) {
+  const { deps, viewer, apps, live } = props;
   const account = viewer.caller.account;
-  const plan = deps.accounts.planOf(account.id);
-  const apps = visibleApps(deps, viewer);
+  const plan = deps.quotas.planOf(account.id);
   const own = apps.filter((a) => a.accountId === account.id).length;
   return (
     <Layout title="Apps" viewer={viewer} section="apps">
@@ -76,7 +92,7 @@ function AppsPage(props: { deps: DashboardDeps; viewer: Viewer; live: AppsLive; 
                   <tr>
                     <th scope="row"><a href={`/dashboard/apps/${encodeURIComponent(a.id)}`}>{a.name}</a></th>
                     <td data-label="App id"><code>{a.id}</code></td>
-                    {account.isAdmin && <td data-label="Owner">{ownerLabel(deps, a, viewer)}</td>}
+                    {account.isAdmin && <td data-label="Owner">{ownerLabel(props.owners, a, viewer)}</td>}
                     <td class="num" data-label="Connections" data-live={`apps.${a.id}`}>{live.apps[a.id] ?? 0}</td>
                     <td data-label="Status">{a.enabled ? <span class="badge ok">enabled</span> : <span class="badge danger">disabled</span>}</td>
                   </tr>
@@ -103,7 +119,7 @@ export const appsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, a
   app
     .get("/apps", route(deps, async ({ request, query }) => {
       const viewer = requireViewer(deps, request);
-      return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), ok: DONE[query.done ?? ""] }));
+      return htmlResponse(AppsPage({ deps, viewer, ...(await pageData(deps, viewer)), ok: DONE[query.done ?? ""] }));
     }))
     .get("/apps/live.json", route(deps, async ({ request }) => jsonResponse(await appsLive(deps, requireViewer(deps, request)))))
     .post("/apps", route(deps, async ({ request, body }) => {
@@ -112,11 +128,11 @@ export const appsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, a
       const name = text(form, "name").trim();
       try {
         checkCsrf(deps, viewer, request, form);
-        const created = deps.apps.create({ name }, { accountId: viewer.caller.account.id });
+        const created = await deps.apps.create({ name }, { accountId: viewer.caller.account.id });
         return redirect(`/dashboard/apps/${encodeURIComponent(created.id)}/getting-started?done=created`);
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;
-        return htmlResponse(AppsPage({ deps, viewer, live: await appsLive(deps, viewer), error: known.message, name }), known.status);
+        return htmlResponse(AppsPage({ deps, viewer, ...(await pageData(deps, viewer)), error: known.message, name }), known.status);
       }
     }));

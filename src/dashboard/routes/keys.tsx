@@ -104,20 +104,20 @@ export const keyRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, an
       checkCsrf(deps, viewer, request, form);
       return htmlResponse(KeysPage({ deps, viewer, app: target, reveal: text(form, "key") }));
     }))
-    .post("/apps/:id/keys/add", route(deps, ({ request, params, body }) => {
+    .post("/apps/:id/keys/add", route(deps, async ({ request, params, body }) => {
       const viewer = requireViewer(deps, request);
       const target = appFor(deps, viewer, params.id!);
       checkCsrf(deps, viewer, request, formOf(body));
-      deps.apps.addKey(target.id);
+      await deps.apps.addKey(target.id);
       return redirect(`/dashboard/apps/${encodeURIComponent(target.id)}/keys?done=added`);
     }))
-    .post("/apps/:id/keys/revoke", route(deps, ({ request, params, body }) => {
+    .post("/apps/:id/keys/revoke", route(deps, async ({ request, params, body }) => {
       const viewer = requireViewer(deps, request);
       const target = appFor(deps, viewer, params.id!);
       const form = formOf(body);
       checkCsrf(deps, viewer, request, form);
       try {
-        deps.apps.revokeKey(target.id, text(form, "key"));
+        await deps.apps.revokeKey(target.id, text(form, "key"));
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;

@@ -19,7 +19,7 @@ const PERIODS: Array<[UsagePeriod, string]> = [
 ];
 
 async function liveNumbers(deps: DashboardDeps, app: App) {
-  const today = deps.usage?.today([app.id]);
+  const today = await deps.usage?.today([app.id]);
   const connections = await deps.engine.live.connections(app.id);
   return {
     connections,
@@ -68,9 +68,9 @@ export function UsageTable(props: { series: UsageSeries }) {
   );
 }
 
-function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; n: Awaited<ReturnType<typeof liveNumbers>> }) {
+function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; n: Awaited<ReturnType<typeof liveNumbers>>; hour: UsageSeries | undefined }) {
   const { deps, app, n } = props;
-  const plan = app.accountId === null ? undefined : deps.accounts.planOf(app.accountId);
+  const plan = app.accountId === null ? undefined : deps.quotas.planOf(app.accountId);
   const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
   return (
     <AppLayout title={app.name} viewer={props.viewer} app={app} tab="overview" scripts={deps.usage ? ["uplot.js", "charts.js"] : []} styles={deps.usage ? ["uplot.css"] : []}>
@@ -103,7 +103,7 @@ function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; n:
       </section>
       <section aria-labelledby="charts-h">
         <h2 id="charts-h">Usage</h2>
-        {deps.usage === undefined ? (
+        {props.hour === undefined ? (
           <Notice error="Usage charts are not available: this server does not record usage." />
         ) : (
           <div class="charts" data-usage-url={`${base}/usage.json`}>
@@ -124,7 +124,7 @@ function OverviewPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; n:
             <details>
               <summary>Numbers as a table</summary>
               <div class="table-wrap" id="usage-table-wrap">
-                <UsageTable series={deps.usage.series(app.id, "hour")} />
+                <UsageTable series={props.hour} />
               </div>
             </details>
           </div>
@@ -139,17 +139,18 @@ export const overviewRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, an
     .get("/apps/:id", route(deps, async ({ request, params }) => {
       const viewer = requireViewer(deps, request);
       const app = appFor(deps, viewer, params.id!);
-      return htmlResponse(OverviewPage({ deps, viewer, app, n: await liveNumbers(deps, app) }));
+      const hour = await deps.usage?.series(app.id, "hour");
+      return htmlResponse(OverviewPage({ deps, viewer, app, n: await liveNumbers(deps, app), hour }));
     }))
     .get("/apps/:id/live.json", route(deps, async ({ request, params }) => {
       const viewer = requireViewer(deps, request);
       return jsonResponse(await liveNumbers(deps, appFor(deps, viewer, params.id!)));
     }))
-    .get("/apps/:id/usage.json", route(deps, ({ request, params, query }) => {
+    .get("/apps/:id/usage.json", route(deps, async ({ request, params, query }) => {
       const viewer = requireViewer(deps, request);
       const target = appFor(deps, viewer, params.id!);
       const period = (query.period ?? "hour") as UsagePeriod;
       if (!PERIODS.some(([p]) => p === period)) return jsonResponse({ error: "period must be hour, day or month" }, 400);
       if (deps.usage === undefined) return jsonResponse({ error: "Usage is not recorded on this server" }, 404);
-      return jsonResponse(deps.usage.series(target.id, period));
+      return jsonResponse(await deps.usage.series(target.id, period));
     }));

@@ -72,9 +72,9 @@ function AccountForm(s: FormState) {
   );
 }
 
-function showForm(deps: DashboardDeps, request: Request, state: Omit<FormState, "token" | "signupOpen">, status = 200): Response {
+async function showForm(deps: DashboardDeps, request: Request, state: Omit<FormState, "token" | "signupOpen">, status = 200): Promise<Response> {
   const { token, cookie } = anonymousFormToken(request);
-  const page = AccountForm({ ...state, token, signupOpen: deps.accounts.signupOpen() });
+  const page = AccountForm({ ...state, token, signupOpen: await deps.accounts.signupOpen() });
   return htmlResponse(page, status, cookie === undefined ? {} : { "set-cookie": cookie });
 }
 
@@ -113,46 +113,46 @@ export const sessionRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any
         return showForm(deps, ctx.request, { kind: "login", email, error: known.message, next: text(form, "next") || undefined }, known.status === 400 ? 401 : known.status);
       }
     }))
-    .post("/logout", route(deps, ({ request, body }) => {
+    .post("/logout", route(deps, async ({ request, body }) => {
       const viewer = viewerOf(deps, request);
       if (viewer !== undefined) {
         checkCsrf(deps, viewer, request, formOf(body));
-        deps.auth.logout(viewer.caller);
+        await deps.auth.logout(viewer.caller);
       }
       return redirect("/dashboard/login", { "set-cookie": sessionCookie(request, "", 0) });
     }))
-    .get("/signup", route(deps, ({ request }) => {
-      if (!deps.accounts.signupOpen()) return htmlResponse(SignupClosed(), 404);
+    .get("/signup", route(deps, async ({ request }) => {
+      if (!(await deps.accounts.signupOpen())) return htmlResponse(SignupClosed(), 404);
       return showForm(deps, request, { kind: "signup" });
     }))
     .post("/signup", route(deps, async ({ request, body }) => {
-      if (!deps.accounts.signupOpen()) return htmlResponse(SignupClosed(), 404);
+      if (!(await deps.accounts.signupOpen())) return htmlResponse(SignupClosed(), 404);
       const form = formOf(body);
       const input = { email: text(form, "email"), name: text(form, "name").trim() || undefined, password: text(form, "password") };
       try {
         checkAnonymousForm(request, form);
         const account = await deps.accounts.create(input);
-        return signedInRedirect(request, deps.auth.openSession(deps.accounts.store.account(account.id)!), "/dashboard/apps");
+        return signedInRedirect(request, await deps.auth.openSession((await deps.accounts.store.account(account.id))!), "/dashboard/apps");
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;
         return showForm(deps, request, { kind: "signup", email: input.email, name: input.name, error: known.message }, known.status);
       }
     }))
-    .get("/setup", route(deps, ({ request, query }) => {
+    .get("/setup", route(deps, async ({ request, query }) => {
       const token = query.token ?? "";
-      if (!deps.accounts.setupTokenValid(token)) return htmlResponse(SetupDone(), 404);
+      if (!(await deps.accounts.setupTokenValid(token))) return htmlResponse(SetupDone(), 404);
       return showForm(deps, request, { kind: "setup", setupToken: token });
     }))
     .post("/setup", route(deps, async ({ request, body }) => {
       const form = formOf(body);
       const token = text(form, "token");
       const input = { email: text(form, "email"), name: text(form, "name").trim() || undefined, password: text(form, "password") };
-      if (!deps.accounts.setupTokenValid(token)) return htmlResponse(SetupDone(), 404);
+      if (!(await deps.accounts.setupTokenValid(token))) return htmlResponse(SetupDone(), 404);
       try {
         checkAnonymousForm(request, form);
         const account = await deps.accounts.completeSetup(token, input);
-        return signedInRedirect(request, deps.auth.openSession(deps.accounts.store.account(account.id)!), "/dashboard/apps?done=welcome");
+        return signedInRedirect(request, await deps.auth.openSession((await deps.accounts.store.account(account.id))!), "/dashboard/apps?done=welcome");
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;

@@ -82,7 +82,7 @@ export const settingsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, an
       const viewer = requireViewer(deps, request);
       return htmlResponse(SettingsPage({ viewer, app: appFor(deps, viewer, params.id!), ok: query.done === "saved" ? "Settings saved." : undefined }));
     }))
-    .post("/apps/:id/settings", route(deps, ({ request, params, body }) => {
+    .post("/apps/:id/settings", route(deps, async ({ request, params, body }) => {
       const viewer = requireViewer(deps, request);
       const target = appFor(deps, viewer, params.id!);
       const form = formOf(body);
@@ -99,7 +99,7 @@ export const settingsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, an
           );
           checkTenantInput({ ...patch, limits: changed });
         }
-        deps.apps.update(target.id, patch);
+        await deps.apps.update(target.id, patch);
       } catch (err) {
         const known = userError(err);
         if (known === undefined) throw err;
@@ -107,10 +107,10 @@ export const settingsRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, an
       }
       return redirect(`/dashboard/apps/${encodeURIComponent(target.id)}/settings?done=saved`);
     }))
-    .post("/apps/:id/delete", route(deps, ({ request, params, body }) => {
+    .post("/apps/:id/delete", route(deps, async ({ request, params, body }) => {
       const viewer = requireViewer(deps, request);
       const target = appFor(deps, viewer, params.id!);
       checkCsrf(deps, viewer, request, formOf(body));
-      deps.apps.delete(target.id);
+      await deps.apps.delete(target.id);
       return redirect("/dashboard/apps?done=deleted");
     }));

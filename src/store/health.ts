@@ -1,0 +1,50 @@
+/**
+ * Whether the shared store answers, for `/health` (degraded while PostgreSQL cannot be reached) and
+ * for one log line per outage and one when it ends. A cheap `SELECT 1` every interval; the
+ * SQLite store is a local file and is not watched (a failing disk shows in the requests' errors).
+ */
+import { StoreUnavailable, type Db } from "./db";
+
+export class StoreHealth {
+  private ok = true;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private checking = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly label: string,
+    private readonly log: (line: string) => void = (line) => console.error(line),
+  ) {}
+
+  healthy(): boolean {
+    return this.ok;
+  }
+
+  start(intervalMs = 2000): void {
+    this.timer = setInterval(() => void this.check(), intervalMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One probe; a probe still waiting (a silent server) is not doubled. */
+  async check(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.db.get("SELECT 1 AS ok");
+      if (!this.ok) this.log(`mawjly: the database ${this.label} answers again`);
+      this.ok = true;
+    } catch (err) {
+      if (this.ok) {
+        const reason = err instanceof StoreUnavailable ? err.message : `${this.label}: ${(err as Error).message}`;
+        this.log(`mawjly: ${reason}; connected clients keep working, writes answer 503 until it is back`);
+      }
+      this.ok = false;
+    } finally {
+      this.checking = false;
+    }
+  }
+}
