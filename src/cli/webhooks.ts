@@ -4,8 +4,8 @@
  * default, MAWJLY_WEBHOOK_POLL_MS).
  */
 import { AccountStore } from "../accounts/store";
-import { SqliteAppPeek } from "../apps/peek";
-import { SqliteDb } from "../store/sqlite";
+import { AppCache } from "../apps/cache";
+import { AppStore } from "../apps/store";
 import { loadWebhookConfig } from "../webhooks/config";
 import { EndpointStore } from "../webhooks/endpoint-store";
 import { DeliveryLogStore } from "../webhooks/log-store";
@@ -15,7 +15,7 @@ import { WebhookService } from "../webhooks/service";
 import { postWebhook } from "../webhooks/sender";
 import { guardTargets, privateRule } from "../webhooks/targets";
 import { integerFlag, parse, UsageError, type Options } from "./args";
-import { dataDirHint, dataDirOf, openExisting } from "./store";
+import { dataDirHint, withStore } from "./store";
 
 const OPTIONS: Options = {
   app: { type: "string" },
@@ -50,30 +50,27 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") return void console.log(WEBHOOKS_HELP);
   const { values, positionals } = parse(rest, OPTIONS, `webhooks ${sub}`);
   if (values.help) return void console.log(WEBHOOKS_HELP);
-  const choice = dataDirOf(values);
-  const db = openExisting(choice);
-  try {
-    // The apps as a synchronous directory over this command's SQLite file.
-    const apps = new SqliteAppPeek(db);
+  // The data directory's SQLite file, or PostgreSQL with --database-url / MAWJLY_DATABASE_URL.
+  await withStore(values, async (db, choice) => {
+    // Every app in memory, as the server keeps them: the service resolves ids and keys synchronously.
+    const apps = new AppCache(new AppStore(db));
+    await apps.load();
     const config = loadWebhookConfig();
-    // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
-    const sql = new SqliteDb(db);
     // The admins as the command starts: a command lives for a moment, so this list stays true.
-    const admins = new Set(await new AccountStore(sql).adminIds());
+    const admins = new Set(await new AccountStore(db).adminIds());
+    // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
     const rule = privateRule(config.allowPrivate, apps, (id) => admins.has(id));
     const service = new WebhookService({
-      store: new EndpointStore(sql),
-      log: new DeliveryLogStore(sql),
-      outbox: new OutboxStore(sql),
+      store: new EndpointStore(db),
+      log: new DeliveryLogStore(db),
+      outbox: new OutboxStore(db),
       apps,
       timeoutMs: config.timeoutMs,
       send: guardTargets(postWebhook, rule),
       privateRule: rule,
     });
     await run(service, sub, values, positionals, dataDirHint(choice));
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function run(service: WebhookService, sub: string, values: Record<string, unknown>, positionals: string[], hint: string): Promise<void> {
