@@ -325,9 +325,10 @@ export class Dispatcher {
   }
 }
 
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for `promise`, but at most `ms` (never rejects). */
+export async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
 }
 

@@ -17,7 +17,7 @@ import type { Clock } from "../engine/ports";
 import { Backlog } from "./backlog";
 import { guardTargets, privateRule } from "./targets";
 import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./config";
-import { Dispatcher } from "./dispatcher";
+import { Dispatcher, within } from "./dispatcher";
 import { EndpointDirectory } from "./endpoint-directory";
 import { EndpointStore } from "./endpoint-store";
 import { RemovalHolds } from "./holds";
@@ -193,12 +193,6 @@ export async function startWebhooks(deps: WebhooksDeps): Promise<Webhooks> {
       writer.discard();
     },
   };
-}
-
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 export { WebhookService } from "./service";
