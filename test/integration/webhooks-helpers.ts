@@ -19,6 +19,8 @@ export const FAST_ENV: Record<string, string> = {
   MAWJLY_WEBHOOK_BACKOFF_MAX_MS: "200",
   MAWJLY_WEBHOOK_RETRY_PERIOD_MS: "60000",
   MAWJLY_WEBHOOK_POLL_MS: "100",
+  // PostgreSQL: a killed node's claims lapse this soon, so its restart (a new node id) resumes quickly.
+  MAWJLY_WEBHOOK_CLAIM_MS: "2000",
 };
 
 export interface ReceivedWebhook {
