@@ -19,6 +19,11 @@ import { testDatabaseUrl } from "../support/store-mode";
 /** The database of each data dir made by newDataDir in PostgreSQL mode. */
 const databases = new Map<string, string>();
 
+/** Reads of `dataDir` (outboxRows, logOutcomes) go to this PostgreSQL database (a cluster's, made elsewhere). */
+export function attachDatabase(dataDir: string, databaseUrl: string | undefined): void {
+  if (databaseUrl !== undefined) databases.set(dataDir, databaseUrl);
+}
+
 /** The environment that points a server or command at the data dir's store (empty on SQLite). */
 export function storeEnv(dataDir: string): Record<string, string> {
   const url = databases.get(dataDir);
