@@ -5,6 +5,7 @@
  */
 import type { Server } from "bun";
 import { Elysia } from "elysia";
+import { randomUUID } from "node:crypto";
 import { LocalBroker } from "./adapters/broker/memory";
 import { MemoryChannelCache } from "./adapters/cache/memory";
 import { MemoryControlChannel } from "./adapters/control/memory";
@@ -35,7 +36,7 @@ import { connectionsPerApp, liveApps } from "./metrics/live";
 import { HttpObserver } from "./metrics/http";
 import { CONTENT_TYPE, Metrics } from "./metrics/prometheus";
 import { UsageRecorder } from "./metrics/usage";
-import { webhookBacklog } from "./metrics/webhook-backlog";
+import { WebhookBacklogGauge } from "./metrics/webhook-backlog";
 import { StoreHealth } from "./store/health";
 import { openStore } from "./store/open";
 import { tryUpgrade, websocketHandlers, type SocketData } from "./transport/bun-websocket";
@@ -115,10 +116,12 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     },
   });
   const usage = new UsageRecorder({ db: sql, bus: engine.bus, clock, connections: () => connectionsPerApp(engine) });
+  // Sampled by the webhooks' periodic pass: a scrape never waits for the database.
+  const webhookBacklog = new WebhookBacklogGauge();
   const metrics = new Metrics({
     bus: engine.bus,
     live: () => liveApps(engine),
-    webhookBacklog: () => webhookBacklog(db!, clock.now()),
+    webhookBacklog: () => webhookBacklog.read(clock.now()),
   });
   const httpMetrics = new HttpObserver(metrics, (id) => cache.byId(id) !== undefined);
   usage.start();
@@ -130,16 +133,21 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
 
   // Settings from MAWJLY_WEBHOOK_* (src/webhooks/config.ts); resumes deliveries left by the last run.
   // With MAWJLY_WEBHOOK_ALLOW_PRIVATE unset, only admins' apps may send webhooks to private addresses.
-  // Cluster nodes on one data directory share the outbox; one of them at a time delivers it.
+  // Cluster nodes on one data directory share the outbox; one of them at a time delivers it. On
+  // PostgreSQL every node delivers the shared outbox, claiming the rows it sends (src/webhooks/index.ts).
   const webhookConfig = loadWebhookConfig();
-  const webhooks = startWebhooks({
-    db: db!,
+  const webhookClaims = sql.dialect !== "sqlite";
+  const webhooks = await startWebhooks({
+    db: sql,
     bus: engine.bus,
     apps: cache,
     clock,
     config: webhookConfig,
     ownerIsAdmin: (id) => quotas.isAdmin(id),
-    delivering: cluster === undefined ? undefined : () => cluster.deliversWebhooks(webhookConfig.timeoutMs),
+    delivering: cluster === undefined || webhookClaims ? undefined : () => cluster.deliversWebhooks(webhookConfig.timeoutMs),
+    claims: webhookClaims,
+    nodeId: randomUUID(),
+    backlogGauge: webhookBacklog,
   });
 
   // Changes from this process apply at once; changes from another process (the CLI) within 250 ms.

@@ -5,7 +5,6 @@
  */
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
-import { SqliteOutbox } from "../../src/webhooks/outbox-store";
 import { nowMs } from "../lib/stats";
 import { startServerWith, type ReceiverProc, type WebhookMode } from "./procs";
 
@@ -21,13 +20,16 @@ function prefill(dataDir: string, appId: string, events: number): void {
   const db = new Database(join(dataDir, "mawjly.db"));
   try {
     const endpointId = (db.query("SELECT id FROM webhook_endpoints WHERE app_id = ?").get(appId) as { id: string }).id;
-    const outbox = new SqliteOutbox(db);
+    // The outbox store is asynchronous; a plain synchronous insert of the same columns fills it here.
+    const insert = db.query(
+      "INSERT INTO webhook_outbox (endpoint_id, app_id, channel, type, event, ready_ms, next_attempt_ms, hold_key) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+    );
     const now = Date.now();
     db.transaction(() => {
       for (let i = 0; i < events; i++) {
         const channel = `presence-bench-${i % 50}`;
         const event = JSON.stringify({ name: "member_added", channel, user_id: `u${i}` });
-        outbox.insert({ endpointId, appId, channel, type: "member_added", event, readyMs: now, holdKey: null });
+        insert.run(endpointId, appId, channel, "member_added", event, now, now);
       }
     }).immediate();
   } finally {

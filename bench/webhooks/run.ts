@@ -34,7 +34,11 @@ await receiver.start(BENCH_SECRET);
 // ---- 1. outbox write cost ------------------------------------------------------------------------
 console.log(`\n=== outbox write cost (in-process, 20,000 events per measurement, ${runs} runs) ===`);
 const costs: WriteCost[][] = [];
-for (let run = 0; run < runs; run++) costs.push([1, 10, 100, 1000].map((n) => measureWriteCost(n)));
+for (let run = 0; run < runs; run++) {
+  const perRun: WriteCost[] = [];
+  for (const n of [1, 10, 100, 1000]) perRun.push(await measureWriteCost(n));
+  costs.push(perRun);
+}
 const costRows: (string | number)[][] = [["events/tick", "record µs/ev", "commit µs/ev", "total µs/ev", "max events/s (1 core)"]];
 costs[0]!.forEach((c, i) => {
   const total = median(costs.map((r) => r[i]!.totalUs));

@@ -13,10 +13,11 @@ import { systemClock } from "../../src/engine/ports";
 import { openDatabase } from "../../src/store/database";
 import { Backlog } from "../../src/webhooks/backlog";
 import { EndpointDirectory } from "../../src/webhooks/endpoint-directory";
-import { SqliteEndpointStore } from "../../src/webhooks/endpoint-store";
+import { SqliteDb } from "../../src/store/sqlite";
+import { EndpointStore } from "../../src/webhooks/endpoint-store";
 import { RemovalHolds } from "../../src/webhooks/holds";
-import { SqliteDeliveryLog } from "../../src/webhooks/log-store";
-import { SqliteOutbox } from "../../src/webhooks/outbox-store";
+import { DeliveryLogStore } from "../../src/webhooks/log-store";
+import { OutboxStore } from "../../src/webhooks/outbox-store";
 import { Recorder } from "../../src/webhooks/recorder";
 import { WebhookService } from "../../src/webhooks/service";
 import { TickWriter } from "../../src/webhooks/tick-writer";
@@ -30,22 +31,25 @@ export interface WriteCost {
   totalUs: number;
 }
 
-export function measureWriteCost(perTick: number, events = 20_000): WriteCost {
+export async function measureWriteCost(perTick: number, events = 20_000): Promise<WriteCost> {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-bench-outbox-"));
   Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dir]); // apps create never creates a database
   const r = Bun.spawnSync([BUN, MAIN, "apps", "create", "--name", "bench", "--json", "--data-dir", dir]);
   const appId = JSON.parse(r.stdout.toString()).id as string;
   const db = openDatabase(dir);
   try {
-    const endpoints = new SqliteEndpointStore(db);
-    const outbox = new SqliteOutbox(db);
+    const sql = new SqliteDb(db);
+    const endpoints = new EndpointStore(sql);
+    const outbox = new OutboxStore(sql);
     const apps = new SqliteAppPeek(db);
-    new WebhookService({ store: endpoints, log: new SqliteDeliveryLog(db), outbox, apps, timeoutMs: 1000 }).add(appId, { url: "http://127.0.0.1:9/" });
+    await new WebhookService({ store: endpoints, log: new DeliveryLogStore(sql), outbox, apps, timeoutMs: 1000 }).add(appId, { url: "http://127.0.0.1:9/" });
     const bus = new LifecycleBus();
-    const writer = new TickWriter(db);
+    const writer = new TickWriter(sql);
+    const directory = new EndpointDirectory(endpoints);
+    await directory.reload();
     const recorder = new Recorder({
       bus,
-      directory: new EndpointDirectory(endpoints),
+      directory,
       outbox,
       writer,
       holds: new RemovalHolds(systemClock),
@@ -66,7 +70,7 @@ export function measureWriteCost(perTick: number, events = 20_000): WriteCost {
         bus.emit(n % 2 === 0 ? "member_added" : "member_removed", event);
       }
       const t1 = performance.now();
-      writer.flush();
+      await writer.flush();
       const t2 = performance.now();
       record += t1 - t0;
       commit += t2 - t1;

@@ -4,18 +4,18 @@
  * default, MAWJLY_WEBHOOK_POLL_MS).
  */
 import { AccountStore } from "../accounts/store";
-import { SqliteDb } from "../store/sqlite";
-import { SqliteAppPeek } from "../apps/peek";
+import { AppCache } from "../apps/cache";
+import { AppStore } from "../apps/store";
 import { loadWebhookConfig } from "../webhooks/config";
-import { SqliteEndpointStore } from "../webhooks/endpoint-store";
-import { SqliteDeliveryLog } from "../webhooks/log-store";
-import { SqliteOutbox } from "../webhooks/outbox-store";
+import { EndpointStore } from "../webhooks/endpoint-store";
+import { DeliveryLogStore } from "../webhooks/log-store";
+import { OutboxStore } from "../webhooks/outbox-store";
 import { EVENT_TYPES, type DeliveryLogEntry, type EndpointPatch, type WebhookEndpoint } from "../webhooks/schema";
 import { WebhookService } from "../webhooks/service";
 import { postWebhook } from "../webhooks/sender";
 import { guardTargets, privateRule } from "../webhooks/targets";
 import { integerFlag, parse, UsageError, type Options } from "./args";
-import { dataDirHint, dataDirOf, openExisting } from "./store";
+import { dataDirHint, withStore } from "./store";
 
 const OPTIONS: Options = {
   app: { type: "string" },
@@ -50,29 +50,27 @@ export async function webhooksCommand(argv: string[]): Promise<void> {
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") return void console.log(WEBHOOKS_HELP);
   const { values, positionals } = parse(rest, OPTIONS, `webhooks ${sub}`);
   if (values.help) return void console.log(WEBHOOKS_HELP);
-  const choice = dataDirOf(values);
-  const db = openExisting(choice);
-  try {
-    // The apps as a synchronous directory over this command's SQLite file.
-    const apps = new SqliteAppPeek(db);
+  // The data directory's SQLite file, or PostgreSQL with --database-url / MAWJLY_DATABASE_URL.
+  await withStore(values, async (db, choice) => {
+    // Every app in memory, as the server keeps them: the service resolves ids and keys synchronously.
+    const apps = new AppCache(new AppStore(db));
+    await apps.load();
     const config = loadWebhookConfig();
-    // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
     // The admins as the command starts: a command lives for a moment, so this list stays true.
-    const admins = new Set(await new AccountStore(new SqliteDb(db)).adminIds());
+    const admins = new Set(await new AccountStore(db).adminIds());
+    // The same private-target rule as the server (src/webhooks/targets.ts), for add, update and test.
     const rule = privateRule(config.allowPrivate, apps, (id) => admins.has(id));
     const service = new WebhookService({
-      store: new SqliteEndpointStore(db),
-      log: new SqliteDeliveryLog(db),
-      outbox: new SqliteOutbox(db),
+      store: new EndpointStore(db),
+      log: new DeliveryLogStore(db),
+      outbox: new OutboxStore(db),
       apps,
       timeoutMs: config.timeoutMs,
       send: guardTargets(postWebhook, rule),
       privateRule: rule,
     });
     await run(service, sub, values, positionals, dataDirHint(choice));
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function run(service: WebhookService, sub: string, values: Record<string, unknown>, positionals: string[], hint: string): Promise<void> {
@@ -93,27 +91,27 @@ async function run(service: WebhookService, sub: string, values: Record<string, 
       none();
       if (typeof values.url !== "string") throw new UsageError("webhooks add: --url is required");
       if (values["no-batch"] || values.enabled) throw new UsageError("webhooks add: use --batch or --disabled (the defaults are no batching, enabled)");
-      const endpoint = service.add(app(), { url: values.url, events: list(values.events), batch: values.batch === true, enabled: values.disabled !== true });
+      const endpoint = await service.add(app(), { url: values.url, events: list(values.events), batch: values.batch === true, enabled: values.disabled !== true });
       return printEndpoint(endpoint, json);
     }
     case "list": {
       none();
-      const endpoints = service.list(app());
+      const endpoints = await service.list(app());
       if (json) return void console.log(JSON.stringify(endpoints, null, 2));
       if (endpoints.length === 0) return void console.log(`No webhook endpoints yet. Add one: mawjly webhooks add --app ID --url URL${hint}`);
       for (const e of endpoints) console.log(`${e.id}\t${e.enabled ? "enabled " : "disabled"}\t${e.batch ? "batch" : "single"}\t${e.url}\t${e.events.join(",")}`);
       return;
     }
     case "update":
-      return printEndpoint(service.update(one("endpoint id"), patch(values)), json);
+      return printEndpoint(await service.update(one("endpoint id"), patch(values)), json);
     case "remove": {
-      const endpoint = service.remove(one("endpoint id"));
+      const endpoint = await service.remove(one("endpoint id"));
       return void console.log(`Removed webhook endpoint ${endpoint.id} (${endpoint.url})`);
     }
     case "log": {
       none();
       const limit = integerFlag("limit", values.limit);
-      const entries = service.log(app(), { limit, endpointId: values.endpoint as string | undefined });
+      const entries = await service.log(app(), { limit, endpointId: values.endpoint as string | undefined });
       if (json) return void console.log(JSON.stringify(entries, null, 2));
       if (entries.length === 0) return void console.log("No webhook deliveries logged yet.");
       for (const e of entries) console.log(logLine(e));
@@ -129,7 +127,7 @@ async function run(service: WebhookService, sub: string, values: Record<string, 
     case "redeliver": {
       const raw = one("delivery id");
       if (!/^\d+$/.test(raw)) throw new UsageError(`webhooks redeliver: '${raw}' is not a delivery id (see 'mawjly webhooks log --app ID${hint}')`);
-      const { endpointId, queued } = service.redeliver(Number(raw));
+      const { endpointId, queued } = await service.redeliver(Number(raw));
       return void console.log(`Queued ${queued} event(s) again for ${endpointId}`);
     }
     default:

@@ -22,6 +22,7 @@ export const WebhookConfig = Type.Object({
   logHours: ms(72, "Keep delivery-log entries this many hours (MAWJLY_WEBHOOK_LOG_HOURS)", 1),
   logMaxPerApp: ms(10_000, "Keep at most this many delivery-log entries per app (MAWJLY_WEBHOOK_LOG_MAX)", 1),
   pollMs: ms(1000, "How often to look for changes made by another process, e.g. the CLI (MAWJLY_WEBHOOK_POLL_MS)", 10),
+  claimMs: ms(15_000, "PostgreSQL: a node's claim on the outbox rows it sends lasts this long unless renewed; a dead node's rows are taken over after it (MAWJLY_WEBHOOK_CLAIM_MS)", 100),
   allowPrivate: Type.Optional(
     Type.Integer({
       minimum: 0,
@@ -46,6 +47,7 @@ const ENV: Record<keyof WebhookConfig, string> = {
   logHours: "MAWJLY_WEBHOOK_LOG_HOURS",
   logMaxPerApp: "MAWJLY_WEBHOOK_LOG_MAX",
   pollMs: "MAWJLY_WEBHOOK_POLL_MS",
+  claimMs: "MAWJLY_WEBHOOK_CLAIM_MS",
   allowPrivate: "MAWJLY_WEBHOOK_ALLOW_PRIVATE",
 };
 

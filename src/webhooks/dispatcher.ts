@@ -5,6 +5,14 @@
  * committed for it, when a request ends, when a retry or held removal falls due, and on the periodic
  * poll. Delivery is at-least-once: rows are deleted only after a 2xx (or when given up), so a crash
  * mid-request repeats that request after the restart.
+ *
+ * A look at the outbox waits for the store; a lane never runs two looks at once (a kick during a look
+ * asks for one more after it), and what a look reads is checked against requests that ended while it
+ * read (their completions may not be committed yet), so a row is never started twice.
+ *
+ * Claims (several nodes sharing one PostgreSQL outbox): instead of reading due rows, a look claims
+ * them for this node (outbox-store.ts `claim`); claims are renewed while the node lives and released
+ * at a graceful stop, and a dead node's rows are taken over once its claims lapse.
  */
 import type { AppDirectory } from "../engine/app";
 import type { LifecycleBus } from "../engine/bus";
@@ -12,8 +20,8 @@ import type { Clock } from "../engine/ports";
 import type { Backlog } from "./backlog";
 import type { WebhookConfig } from "./config";
 import type { EndpointDirectory } from "./endpoint-directory";
-import type { SqliteDeliveryLog } from "./log-store";
-import type { OutboxRow, SqliteOutbox } from "./outbox-store";
+import type { DeliveryLogStore } from "./log-store";
+import type { OutboxRow, OutboxStore } from "./outbox-store";
 import { webhookBody, webhookHeaders } from "./payloads";
 import { Outcomes } from "./outcomes";
 import { plan } from "./plan";
@@ -25,8 +33,8 @@ import type { TickWriter } from "./tick-writer";
 export interface DispatcherDeps {
   directory: EndpointDirectory;
   apps: AppDirectory;
-  outbox: SqliteOutbox;
-  log: SqliteDeliveryLog;
+  outbox: OutboxStore;
+  log: DeliveryLogStore;
   writer: TickWriter;
   backlog: Backlog;
   bus: LifecycleBus;
@@ -42,12 +50,19 @@ export interface DispatcherDeps {
    * (adapters/redis/lease.ts); the others only write rows, which the deliverer's poll picks up.
    */
   active?: () => boolean;
+  /** Claim rows before sending them, as this node (a shared outbox several nodes deliver). */
+  claims?: { node: string };
 }
 
 interface Lane {
   busy: Set<string>;
+  /** Channels whose request ended since the current look began: its rows may still look pending. */
+  ended: Set<string>;
   inFlight: Set<Promise<void>>;
   scheduled: boolean;
+  looking: boolean;
+  /** A kick came during a look: look again after it. */
+  again: boolean;
   /** Rows committed since the last look (batching: look early once a full batch may be there). */
   fresh: number;
   /** Batching: the oldest ready row's window ends then. */
@@ -65,29 +80,32 @@ const ABORT_SETTLE_MS = 100;
 
 export class Dispatcher {
   private readonly lanes = new Map<string, Lane>();
+  private readonly looks = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   /** Set when stop() begins: no new requests, but completions of those in flight are still recorded. */
   private closing = false;
   private stopped = false;
+  private readonly renewer: ReturnType<typeof setInterval> | undefined;
 
   private readonly outcomes: Outcomes;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.outcomes = new Outcomes({ ...deps, policy: deps.config });
+    // A third of the claim's length: two renewals may fail before another node could take over.
+    if (deps.claims !== undefined) this.renewer = setInterval(() => void this.renew(), Math.max(10, Math.floor(deps.config.claimMs / 3)));
   }
 
   /** Looks at an endpoint's outbox soon (coalesced: many kicks in one tick cost one look). */
   kick(endpointId: string): void {
     const lane = this.lane(endpointId);
-    if (lane.scheduled || this.closing || this.deps.active?.() === false) return;
+    if (this.closing || this.deps.active?.() === false) return;
+    if (lane.looking) {
+      lane.again = true;
+      return;
+    }
+    if (lane.scheduled) return;
     lane.scheduled = true;
-    setImmediate(() => {
-      try {
-        this.pump(endpointId);
-      } catch (err) {
-        this.deps.report("delivery", err); // the next kick or poll tries again
-      }
-    });
+    setImmediate(() => this.look(endpointId, lane));
   }
 
   /**
@@ -111,25 +129,45 @@ export class Dispatcher {
   }
 
   /**
-   * Lets requests in flight finish for up to `graceMs`, then aborts them; their rows stay pending and
-   * are sent again after the restart (at-least-once). An aborted request settles at once, but a
-   * moment is allowed for it before outcomes stop being recorded, so stop() takes at most
-   * `graceMs + ABORT_SETTLE_MS` even when an endpoint never answers.
+   * Lets looks and requests in flight finish for up to `graceMs`, then aborts the requests; their rows
+   * stay pending and are sent again after the restart (at-least-once). An aborted request settles at
+   * once, but a moment is allowed for it before outcomes stop being recorded, so stop() takes at most
+   * `graceMs + ABORT_SETTLE_MS` even when an endpoint never answers or the store is slow.
    */
   async stop(graceMs: number): Promise<void> {
     this.closing = true;
     for (const lane of this.lanes.values()) clearTimeout(lane.timer);
-    const settled = Promise.allSettled([...this.lanes.values()].flatMap((lane) => [...lane.inFlight]));
+    const settled = Promise.allSettled([...this.looks, ...[...this.lanes.values()].flatMap((lane) => [...lane.inFlight])]);
     await within(settled, graceMs);
     this.stopping.abort();
     await within(settled, ABORT_SETTLE_MS);
     this.stopped = true;
+    clearInterval(this.renewer);
+  }
+
+  /** Ends like a killed process: requests aborted, nothing more recorded, claims left to lapse. */
+  kill(): void {
+    this.closing = true;
+    this.stopped = true;
+    clearInterval(this.renewer);
+    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
+    this.stopping.abort();
+  }
+
+  private async renew(): Promise<void> {
+    const claims = this.deps.claims;
+    if (claims === undefined || this.stopped) return;
+    try {
+      await this.deps.outbox.renew(claims.node, this.deps.clock.now() + this.deps.config.claimMs);
+    } catch (err) {
+      this.deps.report("claim renewal", err);
+    }
   }
 
   private lane(endpointId: string): Lane {
     let lane = this.lanes.get(endpointId);
     if (lane === undefined) {
-      lane = { busy: new Set(), inFlight: new Set(), scheduled: false, fresh: 0, lastExpiry: 0 };
+      lane = { busy: new Set(), ended: new Set(), inFlight: new Set(), scheduled: false, looking: false, again: false, fresh: 0, lastExpiry: 0 };
       this.lanes.set(endpointId, lane);
     }
     return lane;
@@ -137,36 +175,74 @@ export class Dispatcher {
 
   private drop(endpointId: string): void {
     const lane = this.lanes.get(endpointId);
-    if (lane !== undefined && lane.inFlight.size === 0) {
+    if (lane !== undefined && lane.inFlight.size === 0 && !lane.looking) {
       clearTimeout(lane.timer);
       this.lanes.delete(endpointId);
       this.deps.backlog.forget(endpointId);
     }
   }
 
-  private pump(endpointId: string): void {
-    const lane = this.lane(endpointId);
+  private look(endpointId: string, lane: Lane): void {
     lane.scheduled = false;
     if (this.closing) return;
+    lane.looking = true;
+    const done: Promise<void> = this.pump(endpointId, lane)
+      .catch((err) => this.deps.report("delivery", err)) // the next kick or poll tries again
+      .finally(() => {
+        lane.looking = false;
+        this.looks.delete(done);
+        if (lane.again) {
+          lane.again = false;
+          this.kick(endpointId);
+        }
+      });
+    this.looks.add(done);
+  }
+
+  private async pump(endpointId: string, lane: Lane): Promise<void> {
     const endpoint = this.deps.directory.byId(endpointId);
-    if (endpoint === undefined) return this.drop(endpointId);
-    this.deps.writer.flush(); // see our own queued completions and cancellations before choosing rows
+    if (endpoint === undefined) {
+      lane.looking = false;
+      return this.drop(endpointId);
+    }
+    // Completions of requests that ended until now are queued: the flush commits them before we read.
+    lane.ended.clear();
+    await this.deps.writer.flush(); // see our own queued completions and cancellations before choosing rows
+    // Unreachable store: our writes are not in yet, so what we would read could be stale; the retry or poll looks again.
+    if (this.closing || this.deps.writer.buffering) return;
     const now = this.deps.clock.now();
     // Paused endpoints send nothing: their rows wait (until they expire); enabling one kicks its lane.
-    const wake = endpoint.enabled ? this.startDue(endpoint, lane, now) : undefined;
+    const wake = endpoint.enabled ? await this.startDue(endpoint, lane, now) : undefined;
     // Expiry only after the due requests started: a row whose last try is due now is in flight (its
     // channel busy) and is tried, even when this look comes late (a loaded machine, a long GC pause).
-    if (now - lane.lastExpiry >= 1000) this.expire(endpoint, lane, now);
+    if (now - lane.lastExpiry >= 1000 && !this.closing) await this.expire(endpoint, lane, now);
     this.wakeAt(endpointId, lane, wake);
   }
 
+  /**
+   * Rows in delivery order (claimed for this node when claims are on): those due by `now`, or with
+   * `before`, those that happened before it (expiry).
+   */
+  private due(endpointId: string, now: number, limit: number, options: { before?: number; except?: string[] } = {}): Promise<OutboxRow[]> {
+    const { outbox, claims, config } = this.deps;
+    const { before, except } = options;
+    if (claims === undefined) return before === undefined ? outbox.ready(endpointId, now, limit, except) : outbox.overdue(endpointId, before, limit);
+    const readyBy = before === undefined ? now : before - 1;
+    return outbox.claim(endpointId, { node: claims.node, until: now + config.claimMs, now, readyBy, limit, except });
+  }
+
+  /** Channels that may not go now: in flight, or just ended (their completion may not be read yet). */
+  private blocked(lane: Lane): Set<string> {
+    return new Set([...lane.busy, ...lane.ended]);
+  }
+
   /** Starts the requests that may go now; returns when to look again. */
-  private startDue(endpoint: WebhookEndpoint, lane: Lane, now: number): number | undefined {
+  private async startDue(endpoint: WebhookEndpoint, lane: Lane, now: number): Promise<number | undefined> {
     const endpointId = endpoint.id;
     const { outbox, config } = this.deps;
     const free = config.concurrency - lane.inFlight.size;
     const perRequest = endpoint.batch ? config.batchMax : 1;
-    let wake = outbox.nextReady(endpointId, now); // one index seek: the next held row's release
+    let wake = await outbox.nextReady(endpointId, now); // one index seek: the next held row's release
     const waitingForBatch = lane.batchAt !== undefined && now < lane.batchAt && lane.fresh < perRequest;
     if (waitingForBatch) wake = min(wake, lane.batchAt);
     if (free > 0 && !waitingForBatch) {
@@ -174,12 +250,12 @@ export class Dispatcher {
       lane.fresh = 0;
       // Enough rows to fill the free slots past the channels in flight; the second look below covers the rest.
       const limit = free * perRequest + lane.busy.size + 16;
-      let rows = outbox.ready(endpointId, now, limit);
-      let next = plan(rows, lane.busy, now, perRequest, free);
+      let rows = await this.due(endpointId, now, limit);
+      let next = plan(rows, this.blocked(lane), now, perRequest, free);
       if (next.requests.length === 0 && rows.length === limit && next.blocked.size > 0) {
         // The window was all blocked channels: look past them, so one channel in retry cannot stall the rest.
-        rows = outbox.ready(endpointId, now, limit, [...next.blocked]);
-        const more = plan(rows, lane.busy, now, perRequest, free);
+        rows = await this.due(endpointId, now, limit, { except: [...next.blocked] });
+        const more = plan(rows, this.blocked(lane), now, perRequest, free);
         next = { ...more, retryAt: min(next.retryAt, more.retryAt) };
       }
       wake = min(wake, next.retryAt);
@@ -189,15 +265,17 @@ export class Dispatcher {
       if (endpoint.batch && first !== undefined && first.length < perRequest && batchDue > now) {
         lane.batchAt = batchDue;
         wake = min(wake, batchDue);
-      } else {
-        for (const rows of next.requests) this.start(endpoint, lane, rows);
+      } else if (!this.closing) {
+        // Re-checked here: a request may have ended while we read, its channel's rows not yet settled.
+        const blocked = this.blocked(lane);
+        for (const rows of next.requests) if (!rows.some((r) => blocked.has(r.channel))) this.start(endpoint, lane, rows);
       }
     }
     return wake;
   }
 
   private wakeAt(endpointId: string, lane: Lane, at: number | undefined): void {
-    if (at === undefined) return;
+    if (at === undefined || this.closing) return;
     // On a 10 ms grid: a thousand removals released per second cost 100 wake-ups, not 1000.
     at = Math.ceil(at / WAKE_GRID_MS) * WAKE_GRID_MS;
     if (lane.timer !== undefined && lane.timerAt !== undefined && lane.timerAt <= at) return;
@@ -213,7 +291,10 @@ export class Dispatcher {
   private start(endpoint: WebhookEndpoint, lane: Lane, rows: OutboxRow[]): void {
     for (const row of rows) lane.busy.add(row.channel);
     const request = this.deliver(endpoint, rows).finally(() => {
-      for (const row of rows) lane.busy.delete(row.channel);
+      for (const row of rows) {
+        lane.busy.delete(row.channel);
+        lane.ended.add(row.channel);
+      }
       lane.inFlight.delete(request);
       this.kick(endpoint.id);
     });
@@ -234,18 +315,20 @@ export class Dispatcher {
   }
 
   /** Gives up rows whose retry period has passed without a try (e.g. a hanging endpoint's backlog). */
-  private expire(endpoint: WebhookEndpoint, lane: Lane, now: number): void {
+  private async expire(endpoint: WebhookEndpoint, lane: Lane, now: number): Promise<void> {
     lane.lastExpiry = now;
-    const { outbox, config } = this.deps;
-    const cutoff = now - config.retryPeriodMs - EXPIRY_GRACE_MS;
-    const rows = outbox.overdue(endpoint.id, cutoff, EXPIRY_BATCH).filter((r) => !lane.busy.has(r.channel));
-    if (rows.length > 0) this.outcomes.expired(endpoint, rows, now, config.retryPeriodMs);
+    const cutoff = now - this.deps.config.retryPeriodMs - EXPIRY_GRACE_MS;
+    const overdue = await this.due(endpoint.id, now, EXPIRY_BATCH, { before: cutoff });
+    const blocked = this.blocked(lane);
+    const rows = overdue.filter((r) => !blocked.has(r.channel));
+    if (rows.length > 0 && !this.stopped) this.outcomes.expired(endpoint, rows, now, this.deps.config.retryPeriodMs);
   }
 }
 
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for `promise`, but at most `ms` (never rejects). */
+export async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
 }
 

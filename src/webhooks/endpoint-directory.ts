@@ -2,23 +2,26 @@
  * The endpoints as the recorder and dispatcher see them: all of them by id, and the enabled ones by
  * app and event type, so routing an event on the WebSocket path is two map lookups. Reloaded whole
  * after any change (a handful of rows per app); the owner reloads on its own changes at once and on
- * another process's changes (the CLI) at the next poll.
+ * another process's changes (the CLI, another node) at the next poll. Reads are synchronous (the
+ * WebSocket path routes with them); only a reload waits for the store.
  */
-import type { SqliteEndpointStore } from "./endpoint-store";
+import type { EndpointStore } from "./endpoint-store";
 import type { WebhookEndpoint, WebhookEventType } from "./schema";
 
 export class EndpointDirectory {
   private byIdMap = new Map<string, WebhookEndpoint>();
   private routes = new Map<string, Map<WebhookEventType, WebhookEndpoint[]>>();
+  private started = 0;
+  private applied = 0;
 
-  constructor(private readonly store: SqliteEndpointStore) {
-    this.reload();
-  }
+  constructor(private readonly store: EndpointStore) {}
 
-  reload(): void {
+  /** Replaces the whole view once the store answered (a failed read keeps the previous one). */
+  async reload(): Promise<void> {
+    const generation = ++this.started;
     const byId = new Map<string, WebhookEndpoint>();
     const routes = new Map<string, Map<WebhookEventType, WebhookEndpoint[]>>();
-    for (const endpoint of this.store.all()) {
+    for (const endpoint of await this.store.all()) {
       byId.set(endpoint.id, endpoint);
       if (!endpoint.enabled) continue;
       let types = routes.get(endpoint.appId);
@@ -29,6 +32,8 @@ export class EndpointDirectory {
         types.set(type, list);
       }
     }
+    if (generation < this.applied) return; // a later reload answered first: it is newer
+    this.applied = generation;
     this.byIdMap = byId;
     this.routes = routes;
   }

@@ -1,5 +1,8 @@
-/** Webhook endpoints in SQLite (migrations/0004_webhooks.sql). Validation is the service's job. */
-import type { Database } from "bun:sqlite";
+/**
+ * Webhook endpoints (migrations/0004_webhooks.sql) on the store port, the same SQL for SQLite and
+ * PostgreSQL. Validation is the service's job. `on(tx)` answers the same store inside a transaction.
+ */
+import type { Db } from "../store/db";
 import type { WebhookEndpoint, WebhookEventType } from "./schema";
 
 interface EndpointRow {
@@ -19,67 +22,57 @@ function rowToEndpoint(row: EndpointRow): WebhookEndpoint {
     appId: row.app_id,
     url: row.url,
     events: JSON.parse(row.events) as WebhookEventType[],
-    enabled: row.enabled === 1,
-    batch: row.batch === 1,
+    enabled: Number(row.enabled) === 1,
+    batch: Number(row.batch) === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-function params(e: WebhookEndpoint) {
-  return {
-    id: e.id,
-    app_id: e.appId,
-    url: e.url,
-    events: JSON.stringify(e.events),
-    enabled: e.enabled ? 1 : 0,
-    batch: e.batch ? 1 : 0,
-    created_at: e.createdAt,
-    updated_at: e.updatedAt,
-  };
-}
+export class EndpointStore {
+  constructor(private readonly db: Db) {}
 
-export class SqliteEndpointStore {
-  constructor(private readonly db: Database) {}
-
-  byId(id: string): WebhookEndpoint | undefined {
-    const row = this.db.query("SELECT * FROM webhook_endpoints WHERE id = ?").get(id) as EndpointRow | null;
-    return row === null ? undefined : rowToEndpoint(row);
+  on(tx: Db): EndpointStore {
+    return new EndpointStore(tx);
   }
 
-  forApp(appId: string): WebhookEndpoint[] {
-    const rows = this.db.query("SELECT * FROM webhook_endpoints WHERE app_id = ? ORDER BY created_at, id").all(appId) as EndpointRow[];
+  async byId(id: string): Promise<WebhookEndpoint | undefined> {
+    const row = await this.db.get<EndpointRow>("SELECT * FROM webhook_endpoints WHERE id = ?", [id]);
+    return row === undefined ? undefined : rowToEndpoint(row);
+  }
+
+  async forApp(appId: string): Promise<WebhookEndpoint[]> {
+    const rows = await this.db.all<EndpointRow>("SELECT * FROM webhook_endpoints WHERE app_id = ? ORDER BY created_at, id", [appId]);
     return rows.map(rowToEndpoint);
   }
 
-  all(): WebhookEndpoint[] {
-    return (this.db.query("SELECT * FROM webhook_endpoints ORDER BY created_at, id").all() as EndpointRow[]).map(rowToEndpoint);
+  async all(): Promise<WebhookEndpoint[]> {
+    return (await this.db.all<EndpointRow>("SELECT * FROM webhook_endpoints ORDER BY created_at, id")).map(rowToEndpoint);
   }
 
-  insert(e: WebhookEndpoint): void {
-    this.db
-      .query(
-        `INSERT INTO webhook_endpoints (id, app_id, url, events, enabled, batch, created_at, updated_at)
-         VALUES ($id, $app_id, $url, $events, $enabled, $batch, $created_at, $updated_at)`,
-      )
-      .run(params(e));
+  async insert(e: WebhookEndpoint): Promise<void> {
+    await this.db.run(
+      `INSERT INTO webhook_endpoints (id, app_id, url, events, enabled, batch, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [e.id, e.appId, e.url, JSON.stringify(e.events), e.enabled ? 1 : 0, e.batch ? 1 : 0, e.createdAt, e.updatedAt],
+    );
   }
 
-  update(e: WebhookEndpoint): void {
-    this.db
-      .query(
-        `UPDATE webhook_endpoints SET url = $url, events = $events, enabled = $enabled, batch = $batch,
-           updated_at = $updated_at WHERE id = $id AND app_id = $app_id AND created_at = $created_at`,
-      )
-      .run(params(e));
+  async update(e: WebhookEndpoint): Promise<void> {
+    await this.db.run(
+      `UPDATE webhook_endpoints SET url = ?, events = ?, enabled = ?, batch = ?, updated_at = ?
+       WHERE id = ? AND app_id = ? AND created_at = ?`,
+      [e.url, JSON.stringify(e.events), e.enabled ? 1 : 0, e.batch ? 1 : 0, e.updatedAt, e.id, e.appId, e.createdAt],
+    );
   }
 
   /** Deletes the endpoint; its outbox rows go with it (ON DELETE CASCADE), its log entries stay. */
-  delete(id: string): boolean {
-    return this.db.query("DELETE FROM webhook_endpoints WHERE id = ?").run(id).changes > 0;
+  async delete(id: string): Promise<boolean> {
+    return (await this.db.run("DELETE FROM webhook_endpoints WHERE id = ?", [id])) > 0;
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /** Runs `fn` in one transaction; it must use only `tx` (on SQLite, a statement outside it would wait for it). */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
   }
 }

@@ -3,7 +3,7 @@
  * so that "redeliver" can queue them again. Bounded by age and by a count per app (pruned by the
  * owner of the store, see startWebhooks), so a busy app cannot fill the disk.
  */
-import type { Database, Statement } from "bun:sqlite";
+import type { Db } from "../store/db";
 import type { DeliveryLogEntry } from "./schema";
 
 export interface NewLogEntry {
@@ -42,82 +42,68 @@ interface LogRow {
 
 function rowToEntry(row: LogRow): DeliveryLogEntry {
   return {
-    id: row.id,
+    id: Number(row.id),
     appId: row.app_id,
     endpointId: row.endpoint_id,
     url: row.url,
-    time: new Date(row.at_ms).toISOString(),
+    time: new Date(Number(row.at_ms)).toISOString(),
     kind: row.kind,
     outcome: row.outcome,
     eventTypes: row.event_types === "" ? [] : row.event_types.split(","),
-    eventCount: row.event_count,
-    attempt: row.attempt,
-    status: row.status,
-    latencyMs: row.latency_ms,
+    eventCount: Number(row.event_count),
+    attempt: Number(row.attempt),
+    status: row.status === null ? null : Number(row.status),
+    latencyMs: row.latency_ms === null ? null : Number(row.latency_ms),
     error: row.error,
   };
 }
 
-export class SqliteDeliveryLog {
-  private readonly insertStmt: Statement;
+export class DeliveryLogStore {
+  constructor(private readonly db: Db) {}
 
-  constructor(private readonly db: Database) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO webhook_log (app_id, endpoint_id, url, at_ms, kind, outcome, event_types, event_count, attempt,
-         status, latency_ms, error, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+  on(tx: Db): DeliveryLogStore {
+    return new DeliveryLogStore(tx);
   }
 
-  insert(e: NewLogEntry): number {
-    const result = this.insertStmt.run(
-      e.appId,
-      e.endpointId,
-      e.url,
-      e.atMs,
-      e.kind,
-      e.outcome,
-      e.eventTypes.join(","),
-      e.eventCount,
-      e.attempt,
-      e.status,
-      e.latencyMs,
-      e.error,
-      e.events,
+  async insert(e: NewLogEntry): Promise<number> {
+    const row = await this.db.get<{ id: number }>(
+      `INSERT INTO webhook_log (app_id, endpoint_id, url, at_ms, kind, outcome, event_types, event_count, attempt,
+         status, latency_ms, error, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [e.appId, e.endpointId, e.url, e.atMs, e.kind, e.outcome, e.eventTypes.join(","), e.eventCount, e.attempt, e.status, e.latencyMs, e.error, e.events],
     );
-    return Number(result.lastInsertRowid);
+    return Number(row!.id);
   }
 
   /** Newest first. */
-  forApp(appId: string, options: { limit: number; endpointId?: string }): DeliveryLogEntry[] {
+  async forApp(appId: string, options: { limit: number; endpointId?: string }): Promise<DeliveryLogEntry[]> {
     const rows =
       options.endpointId === undefined
-        ? this.db.query("SELECT * FROM webhook_log WHERE app_id = ? ORDER BY id DESC LIMIT ?").all(appId, options.limit)
-        : this.db
-            .query("SELECT * FROM webhook_log WHERE app_id = ? AND endpoint_id = ? ORDER BY id DESC LIMIT ?")
-            .all(appId, options.endpointId, options.limit);
-    return (rows as LogRow[]).map(rowToEntry);
+        ? await this.db.all<LogRow>("SELECT * FROM webhook_log WHERE app_id = ? ORDER BY id DESC LIMIT ?", [appId, options.limit])
+        : await this.db.all<LogRow>("SELECT * FROM webhook_log WHERE app_id = ? AND endpoint_id = ? ORDER BY id DESC LIMIT ?", [
+            appId,
+            options.endpointId,
+            options.limit,
+          ]);
+    return rows.map(rowToEntry);
   }
 
   /** The entry and the events it carried. */
-  byId(id: number): { entry: DeliveryLogEntry; events: Record<string, unknown>[] } | undefined {
-    const row = this.db.query("SELECT * FROM webhook_log WHERE id = ?").get(id) as LogRow | null;
-    return row === null ? undefined : { entry: rowToEntry(row), events: JSON.parse(row.events) as Record<string, unknown>[] };
+  async byId(id: number): Promise<{ entry: DeliveryLogEntry; events: Record<string, unknown>[] } | undefined> {
+    const row = await this.db.get<LogRow>("SELECT * FROM webhook_log WHERE id = ?", [id]);
+    return row === undefined ? undefined : { entry: rowToEntry(row), events: JSON.parse(row.events) as Record<string, unknown>[] };
   }
 
   /** Drops entries older than `beforeMs`, beyond `maxPerApp` per app, and those of deleted apps. */
-  prune(beforeMs: number, maxPerApp: number): number {
-    let removed = this.db.query("DELETE FROM webhook_log WHERE at_ms < ?").run(beforeMs).changes;
-    removed += this.db.query("DELETE FROM webhook_log WHERE app_id NOT IN (SELECT id FROM apps)").run().changes;
-    const apps = this.db.query("SELECT app_id, COUNT(*) AS n FROM webhook_log GROUP BY app_id HAVING n > ?").all(maxPerApp) as {
-      app_id: string;
-    }[];
+  async prune(beforeMs: number, maxPerApp: number): Promise<number> {
+    let removed = await this.db.run("DELETE FROM webhook_log WHERE at_ms < ?", [beforeMs]);
+    removed += await this.db.run("DELETE FROM webhook_log WHERE app_id NOT IN (SELECT id FROM apps)");
+    const apps = await this.db.all<{ app_id: string }>("SELECT app_id FROM webhook_log GROUP BY app_id HAVING COUNT(*) > ?", [maxPerApp]);
     for (const { app_id } of apps) {
-      removed += this.db
-        .query(
-          `DELETE FROM webhook_log WHERE app_id = ?1 AND id <= (
-             SELECT id FROM webhook_log WHERE app_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)`,
-        )
-        .run(app_id, maxPerApp).changes;
+      removed += await this.db.run(
+        `DELETE FROM webhook_log WHERE app_id = ? AND id <= (
+           SELECT id FROM webhook_log WHERE app_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+        [app_id, app_id, maxPerApp],
+      );
     }
     return removed;
   }

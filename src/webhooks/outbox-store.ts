@@ -1,15 +1,19 @@
 /**
  * The durable outbox (ARCHITECTURE.md "Webhooks are durable"): one row per event per endpoint, written
- * before anything is sent and deleted only once delivered or given up. Guarantees:
+ * before anything is sent and deleted only once delivered or given up. The same SQL for SQLite and
+ * PostgreSQL (the store port, store/db.ts). Guarantees:
  * - Order: rows of one endpoint are handed out by (ready_ms, seq); the dispatcher keeps per-channel
  *   order on top of that.
  * - Idempotent completion: deletes and updates name both seq and endpoint, and seq is never reused
- *   (AUTOINCREMENT), so a late completion never touches another row.
+ *   (AUTOINCREMENT / an identity column), so a late completion never touches another row.
  * - No orphan rows: an insert for an endpoint removed meanwhile (by the CLI) is skipped, not an error
  *   that would roll back the other events of its tick.
- * Callers run the write methods inside one immediate transaction per tick (TickWriter).
+ * - Claims (several nodes on one PostgreSQL outbox): a node claims the rows it will send, for a while
+ *   it renews; a channel with a live claim of another node is skipped whole, so per-channel order holds
+ *   across nodes, and rows of a node that died are taken over once its claim lapses.
+ * Callers run the write methods inside one transaction per tick (TickWriter), through `on(tx)`.
  */
-import type { Database, Statement } from "bun:sqlite";
+import { inList, type Db } from "../store/db";
 import type { WebhookEventType } from "./schema";
 
 export interface OutboxRow {
@@ -35,98 +39,149 @@ export interface NewOutboxRow {
   holdKey: string | null;
 }
 
-export class SqliteOutbox {
-  private readonly insertStmt: Statement;
-  private readonly deleteStmt: Statement;
-  private readonly cancelStmt: Statement;
-  private readonly retryStmt: Statement;
-  private readonly readyStmt: Statement;
-  private readonly readyExceptStmt: Statement;
-  private readonly nextReadyStmt: Statement;
-  private readonly overdueStmt: Statement;
+export interface ClaimRequest {
+  node: string;
+  /** The claim lasts until then (ms since the epoch). */
+  until: number;
+  now: number;
+  /** Rows with ready_ms at or before this. */
+  readyBy: number;
+  limit: number;
+  /** Channels not to claim (known to be blocked here). */
+  except?: readonly string[];
+}
 
-  constructor(private readonly db: Database) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO webhook_outbox (endpoint_id, app_id, channel, type, event, ready_ms, next_attempt_ms, hold_key)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7 WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = ?1)`,
-    );
-    this.deleteStmt = db.prepare("DELETE FROM webhook_outbox WHERE seq = ? AND endpoint_id = ?");
-    this.cancelStmt = db.prepare("DELETE FROM webhook_outbox WHERE seq = ? AND hold_key = ?");
-    this.retryStmt = db.prepare(
-      "UPDATE webhook_outbox SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ? AND endpoint_id = ?",
-    );
-    this.readyStmt = db.prepare(
-      "SELECT * FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ? ORDER BY ready_ms, seq LIMIT ?",
-    );
-    this.readyExceptStmt = db.prepare(
-      `SELECT * FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ?
-         AND channel NOT IN (SELECT value FROM json_each(?)) ORDER BY ready_ms, seq LIMIT ?`,
-    );
-    // ORDER BY … LIMIT 1, not MIN(): a guaranteed index seek, not a scan of every held row.
-    this.nextReadyStmt = db.prepare(
-      "SELECT ready_ms AS t FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms > ? ORDER BY ready_ms LIMIT 1",
-    );
-    this.overdueStmt = db.prepare(
-      "SELECT * FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms < ? ORDER BY ready_ms, seq LIMIT ?",
-    );
+type Held = Pick<OutboxRow, "seq" | "endpoint_id" | "hold_key" | "ready_ms">;
+
+/** Numbers may come back as bigint-like strings from some drivers; the rows are used as numbers. */
+function numeric(row: OutboxRow): OutboxRow {
+  return { ...row, seq: Number(row.seq), ready_ms: Number(row.ready_ms), next_attempt_ms: Number(row.next_attempt_ms), attempts: Number(row.attempts) };
+}
+
+const byOrder = (a: OutboxRow, b: OutboxRow) => a.ready_ms - b.ready_ms || a.seq - b.seq;
+
+export class OutboxStore {
+  constructor(private readonly db: Db) {}
+
+  on(tx: Db): OutboxStore {
+    return new OutboxStore(tx);
   }
 
   /** Returns the new row's seq, or undefined when the endpoint no longer exists. */
-  insert(row: NewOutboxRow): number | undefined {
-    const result = this.insertStmt.run(row.endpointId, row.appId, row.channel, row.type, row.event, row.readyMs, row.holdKey);
-    return result.changes === 0 ? undefined : Number(result.lastInsertRowid);
+  async insert(row: NewOutboxRow): Promise<number | undefined> {
+    // INSERT … SELECT with typed parameters: PostgreSQL would otherwise take them for text.
+    const inserted = await this.db.get<{ seq: number }>(
+      `INSERT INTO webhook_outbox (endpoint_id, app_id, channel, type, event, ready_ms, next_attempt_ms, hold_key)
+       SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT)
+       WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = ?) RETURNING seq`,
+      [row.endpointId, row.appId, row.channel, row.type, row.event, row.readyMs, row.readyMs, row.holdKey, row.endpointId],
+    );
+    return inserted === undefined ? undefined : Number(inserted.seq);
   }
 
-  delete(seq: number, endpointId: string): boolean {
-    return this.deleteStmt.run(seq, endpointId).changes > 0;
+  async delete(seq: number, endpointId: string): Promise<boolean> {
+    return (await this.db.run("DELETE FROM webhook_outbox WHERE seq = ? AND endpoint_id = ?", [seq, endpointId])) > 0;
   }
 
   /** Deletes a held row whose hold was cancelled; false when it is gone already. */
-  cancel(seq: number, holdKey: string): boolean {
-    return this.cancelStmt.run(seq, holdKey).changes > 0;
+  async cancel(seq: number, holdKey: string): Promise<boolean> {
+    return (await this.db.run("DELETE FROM webhook_outbox WHERE seq = ? AND hold_key = ?", [seq, holdKey])) > 0;
   }
 
-  retry(seq: number, endpointId: string, attempts: number, nextAttemptMs: number, error: string): void {
-    this.retryStmt.run(attempts, nextAttemptMs, error, seq, endpointId);
+  /**
+   * Deletes one removal's held rows still inside their window (a comeback seen by another node than
+   * the one holding it) and answers their endpoints; empty when there were none.
+   */
+  async cancelHeld(key: string, now: number): Promise<string[]> {
+    const rows = await this.db.all<{ endpoint_id: string }>("DELETE FROM webhook_outbox WHERE hold_key = ? AND ready_ms > ? RETURNING endpoint_id", [key, now]);
+    return rows.map((r) => r.endpoint_id);
+  }
+
+  async retry(seq: number, endpointId: string, attempts: number, nextAttemptMs: number, error: string): Promise<void> {
+    await this.db.run("UPDATE webhook_outbox SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ? AND endpoint_id = ?", [
+      attempts,
+      nextAttemptMs,
+      error,
+      seq,
+      endpointId,
+    ]);
   }
 
   /**
    * Rows whose time has come, in delivery order; rows waiting for a retry are included (they block
    * their channel). `exceptChannels` skips channels known to be blocked, to look past them.
    */
-  ready(endpointId: string, now: number, limit: number, exceptChannels?: string[]): OutboxRow[] {
-    if (exceptChannels === undefined) return this.readyStmt.all(endpointId, now, limit) as OutboxRow[];
-    return this.readyExceptStmt.all(endpointId, now, JSON.stringify(exceptChannels), limit) as OutboxRow[];
+  async ready(endpointId: string, now: number, limit: number, exceptChannels?: readonly string[]): Promise<OutboxRow[]> {
+    const except = exceptChannels === undefined ? undefined : inList(exceptChannels);
+    const rows = await this.db.all<OutboxRow>(
+      `SELECT * FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ?${except === undefined ? "" : ` AND channel NOT IN ${except.sql}`}
+       ORDER BY ready_ms, seq LIMIT ?`,
+      [endpointId, now, ...(except?.params ?? []), limit],
+    );
+    return rows.map(numeric);
+  }
+
+  /**
+   * Claims due rows for `node` and answers them in delivery order: rows it holds already, and rows of
+   * channels no other node holds a live claim on (a channel whose earlier rows another node is sending
+   * is skipped whole). Claims of one endpoint are taken one node at a time (a row lock on the endpoint
+   * in PostgreSQL, the write lock in SQLite): two concurrent looks can never split a channel.
+   */
+  async claim(endpointId: string, c: ClaimRequest): Promise<OutboxRow[]> {
+    const except = c.except === undefined ? undefined : inList(c.except);
+    const sql = `UPDATE webhook_outbox SET claimed_by = ?, claim_until = ? WHERE seq IN (
+        SELECT seq FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ?
+          AND channel NOT IN (SELECT channel FROM webhook_outbox WHERE endpoint_id = ? AND claimed_by IS NOT NULL
+            AND claimed_by <> ? AND claim_until >= ?)${except === undefined ? "" : ` AND channel NOT IN ${except.sql}`}
+        ORDER BY ready_ms, seq LIMIT ?)
+      RETURNING *`;
+    const params = [c.node, c.until, endpointId, c.readyBy, endpointId, c.node, c.now, ...(except?.params ?? []), c.limit];
+    // SQLite: one statement is atomic under the database's write lock.
+    if (this.db.dialect === "sqlite") return (await this.db.all<OutboxRow>(sql, params)).map(numeric).sort(byOrder);
+    return this.db.transaction(async (tx) => {
+      // PostgreSQL: the statement's snapshot would not see a claim committed meanwhile; the endpoint's
+      // row lock makes the claimers of one endpoint take turns. NO KEY UPDATE: outbox inserts (whose
+      // foreign-key checks take KEY SHARE on the same row) are not blocked. SKIP LOCKED: while another
+      // node is claiming this endpoint's rows, this look claims nothing instead of holding a pooled
+      // connection waiting; the lane looks again at its next wake. (Skipping locked outbox rows
+      // instead could hand a channel's later row to one node while another sends an earlier one.)
+      const turn = await tx.get("SELECT id FROM webhook_endpoints WHERE id = ? FOR NO KEY UPDATE SKIP LOCKED", [endpointId]);
+      if (turn === undefined) return [];
+      return (await tx.all<OutboxRow>(sql, params)).map(numeric).sort(byOrder);
+    });
+  }
+
+  /** Extends every claim of `node` (while its requests are in flight); answers how many rows. */
+  renew(node: string, until: number): Promise<number> {
+    return this.db.run("UPDATE webhook_outbox SET claim_until = ? WHERE claimed_by = ?", [until, node]);
+  }
+
+  /** Gives up every claim of `node` (a graceful stop): other nodes may send those rows at once. */
+  release(node: string): Promise<number> {
+    return this.db.run("UPDATE webhook_outbox SET claimed_by = NULL, claim_until = NULL WHERE claimed_by = ?", [node]);
   }
 
   /** When the next held row of an endpoint becomes ready, if any. */
-  nextReady(endpointId: string, now: number): number | undefined {
-    const row = this.nextReadyStmt.get(endpointId, now) as { t: number } | null;
-    return row?.t;
+  async nextReady(endpointId: string, now: number): Promise<number | undefined> {
+    // ORDER BY … LIMIT 1, not MIN(): a guaranteed index seek, not a scan of every held row.
+    const row = await this.db.get<{ t: number }>("SELECT ready_ms AS t FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms > ? ORDER BY ready_ms LIMIT 1", [endpointId, now]);
+    return row === undefined ? undefined : Number(row.t);
   }
 
   /** Rows that happened before `cutoff` (past the retry period), oldest first. */
-  overdue(endpointId: string, cutoff: number, limit: number): OutboxRow[] {
-    return this.overdueStmt.all(endpointId, cutoff, limit) as OutboxRow[];
+  async overdue(endpointId: string, cutoff: number, limit: number): Promise<OutboxRow[]> {
+    const rows = await this.db.all<OutboxRow>("SELECT * FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms < ? ORDER BY ready_ms, seq LIMIT ?", [endpointId, cutoff, limit]);
+    return rows.map(numeric);
   }
 
   /** Held rows still inside their window: after a restart, a comeback may still cancel them. */
-  held(now: number): Pick<OutboxRow, "seq" | "endpoint_id" | "hold_key" | "ready_ms">[] {
-    return this.db
-      .query("SELECT seq, endpoint_id, hold_key, ready_ms FROM webhook_outbox WHERE hold_key IS NOT NULL AND ready_ms > ?")
-      .all(now) as Pick<OutboxRow, "seq" | "endpoint_id" | "hold_key" | "ready_ms">[];
+  async held(now: number): Promise<Held[]> {
+    const rows = await this.db.all<Held>("SELECT seq, endpoint_id, hold_key, ready_ms FROM webhook_outbox WHERE hold_key IS NOT NULL AND ready_ms > ? ORDER BY seq", [now]);
+    return rows.map((r) => ({ ...r, seq: Number(r.seq), ready_ms: Number(r.ready_ms) }));
   }
 
-  /** One removal's held rows still inside their window (a comeback seen by another cluster node). */
-  heldFor(key: string, now: number): Pick<OutboxRow, "seq" | "endpoint_id">[] {
-    return this.db.query("SELECT seq, endpoint_id FROM webhook_outbox WHERE hold_key = ? AND ready_ms > ?").all(key, now) as Pick<OutboxRow, "seq" | "endpoint_id">[];
-  }
-
-  pendingCounts(): Map<string, number> {
-    const rows = this.db.query("SELECT endpoint_id, COUNT(*) AS n FROM webhook_outbox GROUP BY endpoint_id").all() as {
-      endpoint_id: string;
-      n: number;
-    }[];
-    return new Map(rows.map((r) => [r.endpoint_id, r.n]));
+  async pendingCounts(): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ endpoint_id: string; n: number }>("SELECT endpoint_id, COUNT(*) AS n FROM webhook_outbox GROUP BY endpoint_id");
+    return new Map(rows.map((r) => [r.endpoint_id, Number(r.n)]));
   }
 }

@@ -6,15 +6,15 @@
 import type { LifecycleBus } from "../engine/bus";
 import { nextAttempt, type BackoffPolicy } from "./backoff";
 import type { Backlog } from "./backlog";
-import type { NewLogEntry, SqliteDeliveryLog } from "./log-store";
-import type { OutboxRow, SqliteOutbox } from "./outbox-store";
+import type { DeliveryLogStore, NewLogEntry } from "./log-store";
+import type { OutboxRow, OutboxStore } from "./outbox-store";
 import type { WebhookEndpoint } from "./schema";
 import type { SendResult } from "./sender";
 import type { TickWriter } from "./tick-writer";
 
 export interface OutcomeDeps {
-  outbox: SqliteOutbox;
-  log: SqliteDeliveryLog;
+  outbox: OutboxStore;
+  log: DeliveryLogStore;
   writer: TickWriter;
   backlog: Backlog;
   bus: LifecycleBus;
@@ -33,13 +33,16 @@ export class Outcomes {
     const retrying = retryAt.some((at) => at !== undefined);
     const entry = this.entry(endpoint, rows, now, { kind: "delivery", attempt, status: result.status, latencyMs: result.latencyMs, error: result.error });
     entry.outcome = result.ok ? "delivered" : retrying ? "retrying" : "failed";
-    writer.add(() => {
-      rows.forEach((row, i) => {
+    writer.add(async (tx) => {
+      const store = outbox.on(tx);
+      let gone = 0;
+      for (const [i, row] of rows.entries()) {
         const at = retryAt[i];
-        if (at !== undefined) outbox.retry(row.seq, endpoint.id, row.attempts + 1, at, result.error ?? "failed");
-        else if (outbox.delete(row.seq, endpoint.id)) backlog.settled(endpoint.id);
-      });
-      this.deps.log.insert(entry);
+        if (at !== undefined) await store.retry(row.seq, endpoint.id, row.attempts + 1, at, result.error ?? "failed");
+        else if (await store.delete(row.seq, endpoint.id)) gone++;
+      }
+      await this.deps.log.on(tx).insert(entry);
+      return () => backlog.settled(endpoint.id, gone);
     });
     const event = busEvent(entry);
     if (result.ok) bus.emit("webhook_sent", event);
@@ -51,11 +54,12 @@ export class Outcomes {
     const error = `not delivered within ${periodMs < 10_000 ? `${periodMs} ms` : `${Math.round(periodMs / 1000)} s`}`;
     const entry = this.entry(endpoint, rows, now, { kind: "expired", attempt: 0, status: null, latencyMs: null, error });
     const { outbox, writer, backlog, bus } = this.deps;
-    writer.add(() => {
+    writer.add(async (tx) => {
+      const store = outbox.on(tx);
       let gone = 0;
-      for (const row of rows) if (outbox.delete(row.seq, endpoint.id)) gone++;
-      backlog.settled(endpoint.id, gone);
-      this.deps.log.insert(entry);
+      for (const row of rows) if (await store.delete(row.seq, endpoint.id)) gone++;
+      await this.deps.log.on(tx).insert(entry);
+      return () => backlog.settled(endpoint.id, gone);
     });
     console.warn(`mawjly: webhook endpoint ${endpoint.id} (app ${endpoint.appId}): gave up ${rows.length} events ${error}`);
     bus.emit("webhook_failed", { ...busEvent(entry), error, willRetry: false });

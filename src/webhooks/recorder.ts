@@ -10,7 +10,7 @@ import type { Clock } from "../engine/ports";
 import type { Backlog } from "./backlog";
 import type { EndpointDirectory } from "./endpoint-directory";
 import { channelHoldKey, memberHoldKey, type HeldRow, type RemovalHolds } from "./holds";
-import type { SqliteOutbox } from "./outbox-store";
+import type { OutboxStore } from "./outbox-store";
 import { BUS_EVENTS, toWebhookEvent, type BusEventName, type WebhookEvent } from "./payloads";
 import type { WebhookEndpoint } from "./schema";
 import type { TickWriter } from "./tick-writer";
@@ -18,7 +18,7 @@ import type { TickWriter } from "./tick-writer";
 export interface RecorderDeps {
   bus: LifecycleBus;
   directory: EndpointDirectory;
-  outbox: SqliteOutbox;
+  outbox: OutboxStore;
   writer: TickWriter;
   holds: RemovalHolds;
   backlog: Backlog;
@@ -27,8 +27,9 @@ export interface RecorderDeps {
   /** Told when a row for an endpoint is written (in the tick's transaction), with when it is due. */
   queued: (endpointId: string, readyMs: number) => void;
   /**
-   * Cluster nodes share the outbox: a removal held by one node is cancelled by a comeback seen on
-   * another, so a twin without a local hold also looks for held rows in the outbox.
+   * Several nodes share the outbox: a removal held by one node is cancelled by a comeback seen on
+   * another, so a twin without a local hold also looks for held rows in the outbox (in the tick's
+   * transaction: the WebSocket path never waits for the database).
    */
   sharedOutbox?: boolean;
 }
@@ -65,43 +66,73 @@ export class Recorder {
     const { directory, holds, clock, delayMs } = this.deps;
     if (!directory.hasApp(event.appId)) return;
     const spec = HOLD_ROLE[name];
+    const webhook = () => toWebhookEvent(name, event as never);
     if (spec.role === "end") {
       const key = spec.key!(event);
-      const held = holds.take(key) ?? this.heldElsewhere(key);
+      const held = holds.take(key);
       if (held !== undefined) return this.cancel(held, key);
+      if (this.deps.sharedOutbox) return this.unlessHeldElsewhere(event.appId, webhook(), key);
     }
-    const webhook = toWebhookEvent(name, event as never);
-    const endpoints = directory.route(event.appId, webhook.type);
+    const made = webhook();
+    const endpoints = directory.route(event.appId, made.type);
     const now = clock.now();
     if (spec.role === "start" && delayMs > 0) {
       const key = spec.key!(event);
       const rows: HeldRow[] = [];
-      for (const endpoint of endpoints) this.enqueue(endpoint, webhook, now + delayMs, key, rows);
+      for (const endpoint of endpoints) this.enqueue(endpoint, made, now + delayMs, key, rows);
       // Even with no row to hold, the hold suppresses the twin for endpoints that only want the twin.
       holds.hold(key, now + delayMs, rows);
       return;
     }
-    for (const endpoint of endpoints) this.enqueue(endpoint, webhook, now, null);
+    for (const endpoint of endpoints) this.enqueue(endpoint, made, now, null);
+  }
+
+  private admit(endpoint: WebhookEndpoint): boolean {
+    return this.deps.backlog.admit(endpoint.id, `${endpoint.id} (app ${endpoint.appId}, ${endpoint.url})`);
   }
 
   private enqueue(endpoint: WebhookEndpoint, webhook: WebhookEvent, readyMs: number, holdKey: string | null, held?: HeldRow[]): void {
     const { outbox, writer, backlog, queued } = this.deps;
-    if (!backlog.admit(endpoint.id, `${endpoint.id} (app ${endpoint.appId}, ${endpoint.url})`)) return;
+    if (!this.admit(endpoint)) return;
     const ref: HeldRow = { endpointId: endpoint.id };
     held?.push(ref);
-    writer.add(() => {
-      const seq = ref.cancelled ? undefined : outbox.insert({ endpointId: endpoint.id, appId: endpoint.appId, channel: webhook.channel, type: webhook.type, event: webhook.json, readyMs, holdKey });
-      if (seq === undefined) return backlog.settled(endpoint.id);
-      ref.seq = seq;
-      queued(endpoint.id, readyMs);
-    });
+    const settle = () => backlog.settled(endpoint.id);
+    writer.add(async (tx) => {
+      const seq = ref.cancelled ? undefined : await outbox.on(tx).insert(row(endpoint, webhook, readyMs, holdKey));
+      if (seq === undefined) return settle;
+      return () => {
+        ref.seq = seq;
+        // Cancelled while its transaction was committing: nobody else will delete it.
+        if (ref.cancelled && holdKey !== null) this.cancel([{ endpointId: endpoint.id, seq }], holdKey);
+        queued(endpoint.id, readyMs);
+      };
+    }, settle);
   }
 
-  /** Rows another node holds for this removal (committed ones; its pending inserts are not visible yet). */
-  private heldElsewhere(key: string): HeldRow[] | undefined {
-    if (!this.deps.sharedOutbox) return undefined;
-    const rows = this.deps.outbox.heldFor(key, this.deps.clock.now());
-    return rows.length === 0 ? undefined : rows.map((r) => ({ endpointId: r.endpoint_id, seq: r.seq }));
+  /**
+   * A twin with no hold in this process: in the tick's transaction, delete the removal's held rows
+   * another node wrote; only if there were none is the twin recorded.
+   */
+  private unlessHeldElsewhere(appId: string, webhook: WebhookEvent, key: string): void {
+    const { directory, outbox, writer, backlog, queued, clock } = this.deps;
+    const now = clock.now();
+    const endpoints = directory.route(appId, webhook.type).filter((e) => this.admit(e));
+    const settleAll = () => endpoints.forEach((e) => backlog.settled(e.id));
+    writer.add(async (tx) => {
+      const store = outbox.on(tx);
+      const cancelled = await store.cancelHeld(key, now);
+      if (cancelled.length > 0) {
+        return () => {
+          settleAll();
+          for (const id of cancelled) backlog.settled(id);
+        };
+      }
+      const written: boolean[] = [];
+      for (const endpoint of endpoints) written.push((await store.insert(row(endpoint, webhook, now, null))) !== undefined);
+      return () => {
+        endpoints.forEach((e, i) => (written[i] ? queued(e.id, now) : backlog.settled(e.id)));
+      };
+    }, settleAll);
   }
 
   /** The twin came back inside the window: delete the held rows (or stop their inserts). */
@@ -111,9 +142,13 @@ export class Recorder {
       ref.cancelled = true;
       if (ref.seq === undefined) continue; // its insert is still queued and will see `cancelled`
       const seq = ref.seq;
-      writer.add(() => {
-        if (outbox.cancel(seq, key)) backlog.settled(ref.endpointId);
+      writer.add(async (tx) => {
+        if (await outbox.on(tx).cancel(seq, key)) return () => backlog.settled(ref.endpointId);
       });
     }
   }
+}
+
+function row(endpoint: WebhookEndpoint, webhook: WebhookEvent, readyMs: number, holdKey: string | null) {
+  return { endpointId: endpoint.id, appId: endpoint.appId, channel: webhook.channel, type: webhook.type, event: webhook.json, readyMs, holdKey };
 }

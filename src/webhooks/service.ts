@@ -1,16 +1,17 @@
 /**
  * Webhook endpoints, the delivery log, "send test" and "redeliver": the one place the CLI, the
  * management API and the dashboard go through (STYLE.md principle 6). Bad input is a ServiceError
- * with one clear line; nothing here knows about HTTP frameworks or the CLI.
+ * with one clear line; nothing here knows about HTTP frameworks or the CLI. Every method answers a
+ * promise (the store port is asynchronous); StoreUnavailable propagates to the edges.
  */
 import { randomBytes } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import type { AppDirectory } from "../engine/app";
 import type { LifecycleBus } from "../engine/bus";
 import { ServiceError } from "../errors";
-import type { SqliteEndpointStore } from "./endpoint-store";
-import type { SqliteDeliveryLog } from "./log-store";
-import type { SqliteOutbox } from "./outbox-store";
+import type { EndpointStore } from "./endpoint-store";
+import type { DeliveryLogStore } from "./log-store";
+import type { OutboxStore } from "./outbox-store";
 import { testEvent, webhookBody, webhookHeaders } from "./payloads";
 import {
   DEFAULT_EVENT_TYPES,
@@ -27,9 +28,9 @@ import { postWebhook } from "./sender";
 import { guardTargets, refusedUrl, type AppSender, type PrivateRule } from "./targets";
 
 export interface WebhookServiceDeps {
-  store: SqliteEndpointStore;
-  log: SqliteDeliveryLog;
-  outbox: SqliteOutbox;
+  store: EndpointStore;
+  log: DeliveryLogStore;
+  outbox: OutboxStore;
   apps: AppDirectory;
   timeoutMs: number;
   /** Test sends go through it; guarded by `privateRule` (targets.ts). Default: any target. */
@@ -48,24 +49,29 @@ const MAX_URL = 2048;
 const MAX_LOG = 1000;
 
 export class WebhookService {
-  /** Called after every committed change of an endpoint, with its id. */
-  onChange: (endpointId: string) => void = () => {};
+  /** Called after every committed change of an endpoint, with its id; awaited (the runtime reloads its routes). */
+  onChange: (endpointId: string) => void | Promise<void> = () => {};
   /** Called after redeliver queued rows for an endpoint. */
   onQueued: (endpointId: string, rows: number) => void = () => {};
 
   constructor(private readonly deps: WebhookServiceDeps) {}
 
-  list(appIdOrKey: string): WebhookEndpoint[] {
+  async list(appIdOrKey: string): Promise<WebhookEndpoint[]> {
     return this.deps.store.forApp(this.app(appIdOrKey));
   }
 
-  get(id: string): WebhookEndpoint {
-    const endpoint = this.deps.store.byId(id);
+  get(id: string): Promise<WebhookEndpoint> {
+    return this.endpoint(id, this.deps.store);
+  }
+
+  /** The endpoint, read through `store` (inside a transaction: the transaction's). */
+  private async endpoint(id: string, store: EndpointStore): Promise<WebhookEndpoint> {
+    const endpoint = await store.byId(id);
     if (endpoint === undefined) throw new ServiceError("not_found", `No webhook endpoint with id '${id}'`);
     return endpoint;
   }
 
-  add(appIdOrKey: string, input: EndpointInput): WebhookEndpoint {
+  async add(appIdOrKey: string, input: EndpointInput): Promise<WebhookEndpoint> {
     checkShape(EndpointInput, input);
     const appId = this.app(appIdOrKey);
     const stamp = new Date(this.now()).toISOString();
@@ -80,25 +86,27 @@ export class WebhookService {
       updatedAt: stamp,
     };
     this.checkTarget(appId, endpoint.url); // after the input is known valid: bad input gets its own message
-    this.deps.store.transaction(() => {
-      const existing = this.deps.store.forApp(appId);
+    await this.deps.store.transaction(async (tx) => {
+      const store = this.deps.store.on(tx);
+      const existing = await store.forApp(appId);
       if (existing.length >= MAX_ENDPOINTS_PER_APP) {
         throw new ServiceError("conflict", `App ${appId} already has ${MAX_ENDPOINTS_PER_APP} webhook endpoints, the most allowed`);
       }
       if (existing.some((e) => e.url === endpoint.url)) {
         throw new ServiceError("conflict", `App ${appId} already has a webhook endpoint for ${endpoint.url}; change its events instead`);
       }
-      this.deps.store.insert(endpoint);
+      await store.insert(endpoint);
     });
-    this.onChange(endpoint.id);
+    await this.onChange(endpoint.id);
     return endpoint;
   }
 
-  update(id: string, patch: EndpointPatch): WebhookEndpoint {
+  async update(id: string, patch: EndpointPatch): Promise<WebhookEndpoint> {
     checkShape(EndpointPatch, patch);
     if (Object.values(patch).every((v) => v === undefined)) throw invalid("Nothing to change: give url, events, enabled or batch");
-    const next = this.deps.store.transaction(() => {
-      const current = this.get(id);
+    const next = await this.deps.store.transaction(async (tx) => {
+      const store = this.deps.store.on(tx);
+      const current = await this.endpoint(id, store);
       const updated: WebhookEndpoint = {
         ...current,
         url: patch.url === undefined ? current.url : checkUrl(patch.url),
@@ -108,33 +116,34 @@ export class WebhookService {
         updatedAt: new Date(this.now()).toISOString(),
       };
       if (updated.url !== current.url) this.checkTarget(current.appId, updated.url);
-      if (updated.url !== current.url && this.deps.store.forApp(current.appId).some((e) => e.url === updated.url)) {
+      if (updated.url !== current.url && (await store.forApp(current.appId)).some((e) => e.url === updated.url)) {
         throw new ServiceError("conflict", `App ${current.appId} already has a webhook endpoint for ${updated.url}`);
       }
-      this.deps.store.update(updated);
+      await store.update(updated);
       return updated;
     });
-    this.onChange(id);
+    await this.onChange(id);
     return next;
   }
 
   /** Removes the endpoint and its undelivered events; its log entries stay until they age out. */
-  remove(id: string): WebhookEndpoint {
-    const endpoint = this.deps.store.transaction(() => {
-      const current = this.get(id);
-      this.deps.store.delete(id);
+  async remove(id: string): Promise<WebhookEndpoint> {
+    const endpoint = await this.deps.store.transaction(async (tx) => {
+      const store = this.deps.store.on(tx);
+      const current = await this.endpoint(id, store);
+      await store.delete(id);
       return current;
     });
-    this.onChange(id);
+    await this.onChange(id);
     return endpoint;
   }
 
   /** Newest first. */
-  log(appIdOrKey: string, options: { limit?: number; endpointId?: string } = {}): DeliveryLogEntry[] {
+  async log(appIdOrKey: string, options: { limit?: number; endpointId?: string } = {}): Promise<DeliveryLogEntry[]> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG) throw invalid(`Invalid log limit ${limit}: use 1–${MAX_LOG}`);
     const appId = this.app(appIdOrKey);
-    if (options.endpointId !== undefined && this.get(options.endpointId).appId !== appId) {
+    if (options.endpointId !== undefined && (await this.get(options.endpointId)).appId !== appId) {
       throw new ServiceError("not_found", `No webhook endpoint with id '${options.endpointId}' in app ${appId}`);
     }
     return this.deps.log.forApp(appId, { limit, endpointId: options.endpointId });
@@ -145,7 +154,7 @@ export class WebhookService {
    * outbox and without retries, even to a disabled endpoint; the result is logged and returned.
    */
   async sendTest(id: string, type?: string): Promise<DeliveryLogEntry> {
-    const endpoint = this.get(id);
+    const endpoint = await this.get(id);
     const chosen = type === undefined ? endpoint.events[0]! : eventTypes([type])[0]!;
     const app = this.deps.apps.byId(endpoint.appId);
     if (app === undefined) throw new ServiceError("not_found", `No app with id '${endpoint.appId}'`);
@@ -163,7 +172,7 @@ export class WebhookService {
       status: result.status,
       latencyMs: result.latencyMs,
     };
-    const logId = this.deps.log.insert({
+    const logId = await this.deps.log.insert({
       ...entry,
       atMs: this.now(),
       kind: "test",
@@ -173,12 +182,12 @@ export class WebhookService {
     });
     if (result.ok) this.deps.bus?.emit("webhook_sent", entry);
     else this.deps.bus?.emit("webhook_failed", { ...entry, error: result.error ?? "failed", willRetry: false });
-    return this.deps.log.byId(logId)!.entry;
+    return (await this.deps.log.byId(logId))!.entry;
   }
 
   /** Queues the events of a logged delivery again, as new events at the end of their endpoint's queue. */
-  redeliver(logId: number): { endpointId: string; queued: number } {
-    const found = Number.isInteger(logId) ? this.deps.log.byId(logId) : undefined;
+  async redeliver(logId: number): Promise<{ endpointId: string; queued: number }> {
+    const found = Number.isInteger(logId) ? await this.deps.log.byId(logId) : undefined;
     if (found === undefined) throw new ServiceError("not_found", `No webhook delivery with id '${logId}'`);
     if (found.entry.kind === "test") throw invalid(`Delivery ${logId} was a test send; use send test again instead`);
     const endpointId = found.entry.endpointId;
@@ -186,12 +195,13 @@ export class WebhookService {
       throw new ServiceError("forbidden", `Webhook endpoint '${endpointId}' has too many undelivered events; redeliver after they are delivered`);
     }
     const now = this.now();
-    this.deps.store.transaction(() => {
-      if (this.deps.store.byId(endpointId) === undefined) {
+    await this.deps.store.transaction(async (tx) => {
+      if ((await this.deps.store.on(tx).byId(endpointId)) === undefined) {
         throw new ServiceError("not_found", `Delivery ${logId} went to webhook endpoint '${endpointId}', which no longer exists`);
       }
+      const outbox = this.deps.outbox.on(tx);
       for (const event of found.events) {
-        this.deps.outbox.insert({
+        await outbox.insert({
           endpointId,
           appId: found.entry.appId,
           channel: String(event.channel),
@@ -207,17 +217,20 @@ export class WebhookService {
   }
 
   /** Undelivered events per endpoint (live counts when a dispatcher runs in this process). */
-  backlog(appIdOrKey?: string): EndpointBacklog[] {
-    const all = this.deps.backlog?.() ?? [...this.deps.outbox.pendingCounts()].map(([endpointId, pending]) => ({
-      endpointId,
-      appId: this.deps.store.byId(endpointId)?.appId ?? "",
-      pending,
-      inFlight: 0,
-      dropped: 0,
-    }));
+  async backlog(appIdOrKey?: string): Promise<EndpointBacklog[]> {
+    const all = this.deps.backlog?.() ?? (await this.storedBacklog());
     if (appIdOrKey === undefined) return all;
     const appId = this.app(appIdOrKey);
     return all.filter((b) => b.appId === appId);
+  }
+
+  /** Without a dispatcher in this process (the CLI): the outbox's counts. */
+  private async storedBacklog(): Promise<EndpointBacklog[]> {
+    const out: EndpointBacklog[] = [];
+    for (const [endpointId, pending] of await this.deps.outbox.pendingCounts()) {
+      out.push({ endpointId, appId: (await this.deps.store.byId(endpointId))?.appId ?? "", pending, inFlight: 0, dropped: 0 });
+    }
+    return out;
   }
 
   /** The private-target rule, at add and update (requests are checked again after resolving the name). */

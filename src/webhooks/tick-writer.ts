@@ -1,58 +1,191 @@
 /**
  * Groups the webhook writes of one event-loop tick (new outbox rows, cancelled holds, completions,
- * log entries) into one immediate transaction: one commit per tick instead of one per event is what
- * keeps the WebSocket path cheap at thousands of events per second (DEVELOPERS.md: `.immediate()`
- * because a deferred read-then-write transaction fails under a second writer).
+ * log entries) into one transaction: one commit per tick instead of one per event is what keeps the
+ * WebSocket path cheap at thousands of events per second. The WebSocket path only queues (`add`);
+ * the commit runs after the tick, asynchronously, one at a time.
+ *
+ * An op writes through the transaction it is given and may answer what to do in memory once the
+ * commit succeeded (count a row settled, wake a lane): a rolled-back op can then be run again without
+ * doing its memory effects twice.
+ *
+ * When the database cannot be reached (StoreUnavailable: PostgreSQL down), the queued writes are kept
+ * in memory and retried with back-off, up to `maxBuffered` of them; writes beyond that are dropped and
+ * said in one line (count, reason). Recovery is automatic: the next successful commit writes them all.
  */
-import type { Database } from "bun:sqlite";
+import { StoreUnavailable, type Db } from "../store/db";
 
-export type WriteOp = () => void;
+export type AfterCommit = () => void;
+export type WriteOp = (tx: Db) => Promise<AfterCommit | void>;
+
+interface Queued {
+  op: WriteOp;
+  /** Told when the write is given up (so counters that expected it can be corrected). */
+  dropped?: () => void;
+}
+
+export interface TickWriterOptions {
+  /** Writes kept in memory while the database is unreachable; more are dropped. */
+  maxBuffered?: number;
+  log?: (message: string) => void;
+  retryMs?: number;
+  retryMaxMs?: number;
+}
 
 export class TickWriter {
-  private ops: WriteOp[] = [];
+  private ops: Queued[] = [];
   private pending: ReturnType<typeof setImmediate> | undefined;
+  private running: Promise<void> = Promise.resolve();
+  /** Set while the database is unreachable: the next retry's delay and timer. */
+  private backoffMs = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private droppedUnsaid = 0;
+  private readonly maxBuffered: number;
+  private readonly log: (message: string) => void;
+  private readonly retryMs: number;
+  private readonly retryMaxMs: number;
 
   constructor(
-    private readonly db: Database,
-    private readonly log: (message: string) => void = (m) => console.error(m),
-  ) {}
+    private readonly db: Db,
+    options: TickWriterOptions = {},
+  ) {
+    this.maxBuffered = options.maxBuffered ?? 100_000;
+    this.log = options.log ?? ((m) => console.error(m));
+    this.retryMs = options.retryMs ?? 100;
+    this.retryMaxMs = options.retryMaxMs ?? 5000;
+  }
 
-  /** Queues a write for the end of this tick. */
-  add(op: WriteOp): void {
-    this.ops.push(op);
-    this.pending ??= setImmediate(() => this.flush());
+  /** Queues a write for the end of this tick (never waits). */
+  add(op: WriteOp, dropped?: () => void): void {
+    if (this.backoffMs > 0 && this.ops.length >= this.maxBuffered) {
+      this.droppedUnsaid++;
+      dropped?.();
+      return;
+    }
+    this.ops.push({ op, dropped });
+    // While the database is down the retry timer commits; a write per tick would only fail again.
+    if (this.backoffMs === 0) this.pending ??= setImmediate(() => void this.flush());
   }
 
   get size(): number {
     return this.ops.length;
   }
 
+  /** Whether writes are being kept in memory because the database is unreachable. */
+  get buffering(): boolean {
+    return this.backoffMs > 0;
+  }
+
   /**
-   * Commits everything queued, now. Readers call this first so they never see a state older than
-   * their own decisions (e.g. the dispatcher must not pick a row whose cancellation is still queued).
+   * Commits everything queued. Readers await this first so they never see a state older than their
+   * own decisions (e.g. the dispatcher must not pick a row whose cancellation is still queued).
+   * Never rejects: failures are kept (unreachable) or said (anything else).
    */
-  flush(): void {
+  flush(): Promise<void> {
     if (this.pending !== undefined) clearImmediate(this.pending);
     this.pending = undefined;
-    if (this.ops.length === 0) return;
-    const ops = this.ops;
-    this.ops = [];
-    try {
-      this.db.transaction(() => {
-        for (const op of ops) op();
-      }).immediate();
-    } catch (err) {
-      // One bad write must not take the others of its tick down with it: retry each alone and drop
-      // only those that fail again (a busy or full disk fails them all, and says so).
-      let failed = 0;
-      for (const op of ops) {
-        try {
-          this.db.transaction(op).immediate();
-        } catch {
-          failed++;
-        }
-      }
-      if (failed > 0) this.log(`mawjly: webhooks: ${failed} of ${ops.length} outbox writes failed: ${(err as Error).message}`);
+    this.running = this.running.then(() => this.commit());
+    return this.running;
+  }
+
+  /** Final flush at stop: what still cannot be written is said, then forgotten. */
+  async close(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.flush();
+    this.sayDropped();
+    if (this.ops.length > 0) {
+      this.log(`mawjly: webhooks: ${this.ops.length} outbox writes not committed at stop: the database is unreachable`);
+      this.ops = [];
     }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Forgets what is queued, uncommitted (a killed process loses its current tick; tests of takeover). */
+  discard(): void {
+    if (this.pending !== undefined) clearImmediate(this.pending);
+    clearTimeout(this.retryTimer);
+    this.pending = this.retryTimer = undefined;
+    this.ops = [];
+  }
+
+  private async commit(): Promise<void> {
+    if (this.ops.length === 0) return;
+    const batch = this.ops;
+    this.ops = [];
+    let after: AfterCommit[] = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        after = [];
+        for (const q of batch) {
+          const then = await q.op(tx);
+          if (then) after.push(then);
+        }
+      });
+    } catch (err) {
+      if (err instanceof StoreUnavailable) return this.unreachable(batch, err);
+      // One bad write must not take the others of its tick down with it: retry each alone and drop
+      // only those that fail again.
+      after = await this.oneByOne(batch, err as Error);
+    }
+    this.reachable(batch.length);
+    for (const then of after) then();
+  }
+
+  private async oneByOne(batch: Queued[], first: Error): Promise<AfterCommit[]> {
+    const after: AfterCommit[] = [];
+    let failed = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const q = batch[i]!;
+      try {
+        const then = await this.db.transaction((tx) => q.op(tx));
+        if (then) after.push(then);
+      } catch (err) {
+        if (err instanceof StoreUnavailable) {
+          this.unreachable(batch.slice(i), err);
+          break;
+        }
+        failed++;
+        q.dropped?.();
+      }
+    }
+    if (failed > 0) this.log(`mawjly: webhooks: ${failed} of ${batch.length} outbox writes failed: ${first.message}`);
+    return after;
+  }
+
+  private unreachable(batch: Queued[], err: Error): void {
+    if (this.backoffMs === 0) {
+      this.log(`mawjly: webhooks: the database is unreachable (${err.message}); keeping outbox writes in memory (at most ${this.maxBuffered}) and retrying`);
+    }
+    const kept = batch.concat(this.ops);
+    for (const q of kept.splice(this.maxBuffered)) {
+      this.droppedUnsaid++;
+      q.dropped?.();
+    }
+    this.ops = kept;
+    this.sayDropped();
+    this.backoffMs = Math.min(this.retryMaxMs, Math.max(this.retryMs, this.backoffMs * 2));
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush();
+    }, this.backoffMs);
+  }
+
+  private reachable(committed: number): void {
+    if (this.backoffMs === 0) return;
+    this.backoffMs = 0;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.sayDropped();
+    this.log(`mawjly: webhooks: the database is reachable again; committed ${committed} buffered outbox writes`);
+    if (this.ops.length > 0) this.pending ??= setImmediate(() => void this.flush());
+  }
+
+  /** One line per retry round at most: how many writes were dropped since the last line, and why. */
+  private sayDropped(): void {
+    if (this.droppedUnsaid === 0) return;
+    this.log(`mawjly: webhooks: dropped ${this.droppedUnsaid} outbox writes: the database is unreachable and ${this.maxBuffered} are buffered already`);
+    this.droppedUnsaid = 0;
   }
 }

@@ -10,12 +10,16 @@ import type { App } from "../../src/engine/app";
 import { useCluster } from "../support/cluster";
 import type { TestServer } from "../support/server";
 import { eventsFor, join, PREFIX, until, webhookAppIn } from "./cluster-helpers";
-import { FAST_ENV, outboxRows, Receiver } from "./webhooks-helpers";
+import { attachDatabase, FAST_ENV, outboxRows, Receiver } from "./webhooks-helpers";
 import { cleanup } from "./ws-helpers";
 
 const cluster = useCluster({ nodes: 3, startTimeoutMs: 60_000, env: { ...FAST_ENV, MAWJLY_WEBHOOK_ALLOW_PRIVATE: "1" } });
 const receiver = new Receiver();
-beforeAll(() => void receiver.start());
+beforeAll(() => {
+  receiver.start();
+  // PostgreSQL mode: the outbox is read from the cluster's database (when support/cluster.ts names it).
+  attachDatabase(cluster().dataDir, (cluster() as { databaseUrl?: string }).databaseUrl);
+});
 afterAll(() => receiver.stop());
 afterEach(cleanup);
 

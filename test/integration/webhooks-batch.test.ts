@@ -9,15 +9,15 @@ import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { useServer } from "../support/server";
-import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
+import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver, storeEnv } from "./webhooks-helpers";
 
 let app: App;
 let dataDir: string;
 const batched = new Receiver().start();
 const single = new Receiver().start();
 
-beforeAll(() => {
-  dataDir = newDataDir();
+beforeAll(async () => {
+  dataDir = await newDataDir();
   app = createApp(dataDir);
   batched.trust(app);
   single.trust(app);
@@ -25,7 +25,7 @@ beforeAll(() => {
   addEndpoint(dataDir, app, single.url, ["--events", "channel_occupied"]);
 });
 // The data dir with its apps and endpoints exists once the beforeAll above has run.
-const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_BATCH_MS: "100", MAWJLY_WEBHOOK_BATCH_MAX: "8" } }));
+const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_BATCH_MS: "100", MAWJLY_WEBHOOK_BATCH_MAX: "8", ...storeEnv(dataDir) } }));
 afterAll(() => {
   batched.stop();
   single.stop();

@@ -4,13 +4,19 @@
  * server picking up an endpoint and a redelivery made by the CLI process.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import type { DeliveryLogEntry, WebhookEndpoint } from "../../src/webhooks/schema";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { BUN, MAIN, useServer } from "../support/server";
-import { FAST_ENV, Receiver } from "./webhooks-helpers";
+import { FAST_ENV, newDataDir, Receiver, storeEnv } from "./webhooks-helpers";
 
-const server = useServer({ env: FAST_ENV });
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await newDataDir();
+});
+// Its own data dir (or PostgreSQL database), so that the commands run below can be pointed at it.
+const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, ...storeEnv(dataDir) } }));
 let app: App;
 const receiver = new Receiver().start();
 
@@ -20,13 +26,14 @@ beforeAll(async () => {
 });
 afterAll(() => {
   receiver.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const cli = (args: string[]) => server().cli(["webhooks", ...args]);
 
 /** For commands that talk to the receiver in this process: spawnSync would block its event loop. */
 async function cliAsync(args: string[]): Promise<{ code: number; stdout: string }> {
-  const proc = Bun.spawn([BUN, MAIN, "webhooks", ...args, "--data-dir", server().dataDir], { env: { ...process.env, ...FAST_ENV } });
+  const proc = Bun.spawn([BUN, MAIN, "webhooks", ...args, "--data-dir", server().dataDir], { env: { ...process.env, ...FAST_ENV, ...storeEnv(dataDir) } });
   const stdout = await new Response(proc.stdout).text();
   return { code: await proc.exited, stdout };
 }

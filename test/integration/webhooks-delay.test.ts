@@ -9,20 +9,20 @@ import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { useServer } from "../support/server";
-import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
+import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver, storeEnv } from "./webhooks-helpers";
 
 let app: App;
 let dataDir: string;
 const receiver = new Receiver().start();
 
-beforeAll(() => {
-  dataDir = newDataDir();
+beforeAll(async () => {
+  dataDir = await newDataDir();
   app = createApp(dataDir);
   receiver.trust(app);
   addEndpoint(dataDir, app, receiver.url);
 });
 // The data dir with its apps and endpoints exists once the beforeAll above has run.
-const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_DELAY_MS: "400" } }));
+const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_DELAY_MS: "400", ...storeEnv(dataDir) } }));
 afterAll(() => {
   receiver.stop();
   rmSync(dataDir, { recursive: true, force: true });

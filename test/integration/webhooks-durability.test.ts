@@ -9,9 +9,9 @@ import { rmSync } from "node:fs";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
 import { until } from "../support/wait";
-import { addEndpoint, createApp, FAST_ENV, newDataDir, outboxRows, Receiver } from "./webhooks-helpers";
+import { addEndpoint, createApp, FAST_ENV, newDataDir, outboxRows, Receiver, storeEnv } from "./webhooks-helpers";
 
-const dataDir = newDataDir();
+const dataDir = await newDataDir();
 const ENV = { ...FAST_ENV, MAWJLY_WEBHOOK_DELAY_MS: "3000" };
 const servers: TestServer[] = [];
 let receiver: Receiver | undefined;
@@ -32,7 +32,7 @@ test("SIGKILL with deliveries pending, then restart: every event is delivered", 
   const app = createApp(dataDir);
   addEndpoint(dataDir, app, `http://127.0.0.1:${port}/webhooks`);
 
-  const first = await startServer({ dataDir, env: ENV });
+  const first = await startServer({ dataDir, env: { ...ENV, ...storeEnv(dataDir) } });
   servers.push(first);
   const client = pusherClient(first, app);
   await connected(client);
@@ -53,7 +53,7 @@ test("SIGKILL with deliveries pending, then restart: every event is delivered", 
   client.disconnect();
 
   receiver = new Receiver(port).start().trust(app);
-  const second = await startServer({ dataDir, env: ENV });
+  const second = await startServer({ dataDir, env: { ...ENV, ...storeEnv(dataDir) } });
   servers.push(second);
   // Back inside the window: the held vacated of 'comeback' is cancelled, and this occupied suppressed.
   const again = pusherClient(second, app);
@@ -75,13 +75,13 @@ test("SIGKILL with deliveries pending, then restart: every event is delivered", 
 });
 
 test("a graceful stop (SIGTERM) records the removals of the sockets it closes; the restart delivers them", async () => {
-  const dir = newDataDir();
+  const dir = await newDataDir();
   const probe = new Receiver().start();
   const port = probe.boundPort;
   probe.stop();
   const app = createApp(dir);
   addEndpoint(dir, app, `http://127.0.0.1:${port}/webhooks`);
-  const first = await startServer({ dataDir: dir, env: FAST_ENV });
+  const first = await startServer({ dataDir: dir, env: { ...FAST_ENV, ...storeEnv(dir) } });
   const client = pusherClient(first, app);
   try {
     await connected(client);
@@ -96,7 +96,7 @@ test("a graceful stop (SIGTERM) records the removals of the sockets it closes; t
   expect(rows.filter((r) => r.type === "channel_vacated").map((r) => r.channel).sort()).toEqual(["g-1", "g-2", "g-3"]);
 
   const up = new Receiver(port).start().trust(app);
-  const second = await startServer({ dataDir: dir, env: FAST_ENV });
+  const second = await startServer({ dataDir: dir, env: { ...FAST_ENV, ...storeEnv(dir) } });
   try {
     await up.until(() => up.delivered().filter((e) => e.name === "channel_vacated").length === 3, 5000, "3 vacated");
     expect(up.delivered().filter((e) => e.name === "channel_occupied").length).toBe(3);
@@ -108,7 +108,7 @@ test("a graceful stop (SIGTERM) records the removals of the sockets it closes; t
 });
 
 test("SIGTERM while the endpoint never answers: the server exits within 1 s; the restart delivers the event", async () => {
-  const dir = newDataDir();
+  const dir = await newDataDir();
   const hang = new Receiver().start();
   hang.respond = () => new Promise<Response>(() => {});
   const port = hang.boundPort;
@@ -116,7 +116,7 @@ test("SIGTERM while the endpoint never answers: the server exits within 1 s; the
   addEndpoint(dir, app, `http://127.0.0.1:${port}/webhooks`, ["--events", "channel_occupied"]);
   // A long request timeout: the request is still hanging when the stop comes.
   const env = { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "30000" };
-  const first = await startServer({ dataDir: dir, env });
+  const first = await startServer({ dataDir: dir, env: { ...env, ...storeEnv(dir) } });
   const client = pusherClient(first, app);
   let up: Receiver | undefined;
   try {
@@ -130,7 +130,7 @@ test("SIGTERM while the endpoint never answers: the server exits within 1 s; the
 
     hang.stop();
     up = new Receiver(port).start().trust(app);
-    const second = await startServer({ dataDir: dir, env });
+    const second = await startServer({ dataDir: dir, env: { ...env, ...storeEnv(dir) } });
     try {
       expect(await up.event((e) => e.channel === "hanging")).toEqual({ name: "channel_occupied", channel: "hanging" });
       await up.until(() => outboxRows(dir).length === 0, 5000, "an empty outbox");

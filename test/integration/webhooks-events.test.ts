@@ -7,21 +7,21 @@ import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, serverSdk, waitFor } from "../support/clients";
 import { useServer } from "../support/server";
-import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
+import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver, storeEnv } from "./webhooks-helpers";
 
 const ALL = "channel_occupied,channel_vacated,member_added,member_removed,client_event,cache_miss,subscription_count";
 let app: App;
 let dataDir: string;
 const receiver = new Receiver().start();
 
-beforeAll(() => {
-  dataDir = newDataDir();
+beforeAll(async () => {
+  dataDir = await newDataDir();
   app = createApp(dataDir, ["--client-events", "--subscription-count"]);
   receiver.trust(app);
   addEndpoint(dataDir, app, receiver.url, ["--events", ALL]);
 });
 // The data dir with its apps and endpoints exists once the beforeAll above has run.
-const server = useServer(() => ({ dataDir, env: FAST_ENV }));
+const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, ...storeEnv(dataDir) } }));
 afterAll(() => {
   receiver.stop();
   rmSync(dataDir, { recursive: true, force: true });

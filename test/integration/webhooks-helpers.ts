@@ -2,6 +2,10 @@
  * Webhook test helpers: a receiver (Bun.serve on a free port) that checks every request with the
  * official `pusher` SDK's webhook().isValid(), and a data directory prepared through the real CLI
  * before the server starts, so endpoints are live from the first event.
+ *
+ * PostgreSQL mode (MAWJLY_TEST_STORE=postgres, support/store-mode.ts): `newDataDir()` also creates a
+ * database; the CLI helpers and `storeEnv(dir)` (for the server) point at it, and the direct reads
+ * (outbox rows, log outcomes) go through psql.
  */
 import { Database } from "bun:sqlite";
 import { mkdtempSync } from "node:fs";
@@ -10,6 +14,21 @@ import { join } from "node:path";
 import Pusher from "pusher";
 import type { App } from "../../src/engine/app";
 import { BUN, MAIN } from "../support/server";
+import { testDatabaseUrl } from "../support/store-mode";
+
+/** The database of each data dir made by newDataDir in PostgreSQL mode. */
+const databases = new Map<string, string>();
+
+/** Reads of `dataDir` (outboxRows, logOutcomes) go to this PostgreSQL database (a cluster's, made elsewhere). */
+export function attachDatabase(dataDir: string, databaseUrl: string | undefined): void {
+  if (databaseUrl !== undefined) databases.set(dataDir, databaseUrl);
+}
+
+/** The environment that points a server or command at the data dir's store (empty on SQLite). */
+export function storeEnv(dataDir: string): Record<string, string> {
+  const url = databases.get(dataDir);
+  return url === undefined ? {} : { MAWJLY_DATABASE_URL: url };
+}
 
 /** Short timings so the suite runs in seconds; see src/webhooks/config.ts for the meaning of each. */
 export const FAST_ENV: Record<string, string> = {
@@ -19,6 +38,8 @@ export const FAST_ENV: Record<string, string> = {
   MAWJLY_WEBHOOK_BACKOFF_MAX_MS: "200",
   MAWJLY_WEBHOOK_RETRY_PERIOD_MS: "60000",
   MAWJLY_WEBHOOK_POLL_MS: "100",
+  // PostgreSQL: a killed node's claims lapse this soon, so its restart (a new node id) resumes quickly.
+  MAWJLY_WEBHOOK_CLAIM_MS: "2000",
 };
 
 export interface ReceivedWebhook {
@@ -121,22 +142,49 @@ export class Receiver {
 }
 
 export function cliIn(dataDir: string, args: string[], env: Record<string, string> = {}) {
-  const r = Bun.spawnSync([BUN, MAIN, ...args, "--data-dir", dataDir], { env: { ...process.env, ...env } });
+  const r = Bun.spawnSync([BUN, MAIN, ...args, "--data-dir", dataDir], { env: { ...process.env, ...storeEnv(dataDir), ...env } });
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
 /** cliIn without blocking this process: use it when a receiver in this process must answer the command. */
 export async function cliAsync(dataDir: string, args: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawn([BUN, MAIN, ...args, "--data-dir", dataDir], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn([BUN, MAIN, ...args, "--data-dir", dataDir], { env: { ...process.env, ...storeEnv(dataDir), ...env }, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, stdout, stderr };
 }
 
-/** A temporary data dir with a database: the management commands (apps create) never create one. */
-export function newDataDir(): string {
+/** A temporary data dir with a database (or a PostgreSQL one): the management commands never create one. */
+export async function newDataDir(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-webhooks-"));
-  Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dir]);
+  const url = await testDatabaseUrl();
+  if (url !== undefined) databases.set(dir, url);
+  Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dir], { env: { ...process.env, ...storeEnv(dir) } });
   return dir;
+}
+
+/** Rows of a query, read synchronously (a helper polled inside sync conditions): SQLite file or psql. */
+function query<T>(dataDir: string, sql: string, params: string[] = []): T[] {
+  const url = databases.get(dataDir);
+  if (url === undefined) {
+    const db = new Database(join(dataDir, "mawjly.db"), { readonly: true });
+    try {
+      return db.query(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  }
+  // psql variables keep the parameters out of the SQL text (quoted as literals by psql).
+  const vars = params.flatMap((p, i) => ["-v", `p${i}=${p}`]);
+  const text = sql.replace(/\?/g, (() => {
+    let i = 0;
+    return () => `:'p${i++}'`;
+  })());
+  // From stdin: psql interpolates variables there, not in -c.
+  const r = Bun.spawnSync(["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", ...vars, "-f", "-"], {
+    stdin: Buffer.from(`SELECT COALESCE(json_agg(t), '[]') FROM (${text}) t;`),
+  });
+  if (r.exitCode !== 0) throw new Error(`psql failed: ${r.stderr.toString()}`);
+  return JSON.parse(r.stdout.toString()) as T[];
 }
 
 /** Creates an app through the CLI in a data dir (before or while a server uses it). */
@@ -154,12 +202,7 @@ export function addEndpoint(dataDir: string, app: App, url: string, flags: strin
 
 /** Rows still in the outbox (read through a second SQLite connection, as an operator could). */
 export function outboxRows(dataDir: string): { type: string; channel: string; attempts: number }[] {
-  const db = new Database(join(dataDir, "mawjly.db"), { readonly: true });
-  try {
-    return db.query("SELECT type, channel, attempts FROM webhook_outbox ORDER BY seq").all() as any[];
-  } finally {
-    db.close();
-  }
+  return query(dataDir, "SELECT type, channel, attempts FROM webhook_outbox ORDER BY seq");
 }
 
 /**
@@ -168,10 +211,5 @@ export function outboxRows(dataDir: string): { type: string; channel: string; at
  * would then miss the server's request timeout.
  */
 export function logOutcomes(dataDir: string, appId: string): string[] {
-  const db = new Database(join(dataDir, "mawjly.db"), { readonly: true });
-  try {
-    return (db.query("SELECT outcome FROM webhook_log WHERE app_id = ? ORDER BY id DESC").all(appId) as { outcome: string }[]).map((r) => r.outcome);
-  } finally {
-    db.close();
-  }
+  return query<{ outcome: string }>(dataDir, "SELECT outcome FROM webhook_log WHERE app_id = ? ORDER BY id DESC", [appId]).map((r) => r.outcome);
 }

@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import { connected, pusherClient, serverSdk, waitFor } from "../support/clients";
 import { useServer } from "../support/server";
-import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver } from "./webhooks-helpers";
+import { addEndpoint, createApp, FAST_ENV, newDataDir, Receiver, storeEnv } from "./webhooks-helpers";
 
 let dataDir: string;
 let slowApp: App;
@@ -17,8 +17,8 @@ const hanging = new Receiver().start();
 const healthySameApp = new Receiver().start();
 const otherAppReceiver = new Receiver().start();
 
-beforeAll(() => {
-  dataDir = newDataDir();
+beforeAll(async () => {
+  dataDir = await newDataDir();
   slowApp = createApp(dataDir);
   otherApp = createApp(dataDir);
   hanging.respond = () => new Promise<Response>(() => {});
@@ -27,7 +27,7 @@ beforeAll(() => {
   addEndpoint(dataDir, otherApp, otherAppReceiver.trust(otherApp).url);
 });
 // The data dir with its apps and endpoints exists once the beforeAll above has run.
-const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "2000" } }));
+const server = useServer(() => ({ dataDir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "2000", ...storeEnv(dataDir) } }));
 afterAll(() => {
   for (const r of [hanging, healthySameApp, otherAppReceiver]) r.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -1,23 +1,24 @@
 /**
  * Retries (PUSHER-PROTOCOL.md §6.4): non-2xx, timeouts and network errors are retried with back-off
  * until the retry period ends; order per channel holds across retries; every attempt is in the log.
- * Timings are shortened: 50–200 ms back-off, 300 ms timeout, 1.5 s retry period.
+ * Timings are shortened: 50–200 ms back-off, 300 ms timeout, 1.5 s retry period (the order test has
+ * its own server with the usual period).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import type { App } from "../../src/engine/app";
 import type { DeliveryLogEntry } from "../../src/webhooks/schema";
 import { connected, pusherClient, waitFor } from "../support/clients";
-import { useServer } from "../support/server";
-import { addEndpoint, cliIn, createApp, FAST_ENV, logOutcomes, newDataDir, outboxRows, Receiver } from "./webhooks-helpers";
+import { startServer, useServer } from "../support/server";
+import { addEndpoint, cliIn, createApp, FAST_ENV, logOutcomes, newDataDir, outboxRows, Receiver, storeEnv } from "./webhooks-helpers";
 
 const ENV = { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "300", MAWJLY_WEBHOOK_RETRY_PERIOD_MS: "1500" };
 let dataDir: string;
 const receivers = { flaky: new Receiver().start(), hang: new Receiver().start(), order: new Receiver().start(), dead: new Receiver().start() };
 const apps = {} as Record<keyof typeof receivers, App>;
 
-beforeAll(() => {
-  dataDir = newDataDir();
+beforeAll(async () => {
+  dataDir = await newDataDir();
   for (const name of Object.keys(receivers) as (keyof typeof receivers)[]) {
     apps[name] = createApp(dataDir, ["--client-events", "--client-events-per-second", "100"]);
     receivers[name].trust(apps[name]);
@@ -25,7 +26,7 @@ beforeAll(() => {
   }
 });
 // The data dir with its apps and endpoints exists once the beforeAll above has run.
-const server = useServer(() => ({ dataDir, env: ENV }));
+const server = useServer(() => ({ dataDir, env: { ...ENV, ...storeEnv(dataDir) } }));
 afterAll(() => {
   for (const r of Object.values(receivers)) r.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -77,21 +78,30 @@ test("a receiver that hangs is timed out and retried", async () => {
 });
 
 test("events of one channel arrive in order although every other request fails", async () => {
-  receivers.order.respond = (n) => (n % 2 === 1 ? new Response("no", { status: 500 }) : new Response("ok"));
-  const a = pusherClient(server(), apps.order);
-  const b = pusherClient(server(), apps.order);
+  // Its own server with the usual 60 s retry period: twenty events each failed once take longer than
+  // 1.5 s on a loaded machine, and an event given up would look like a gap in the order.
+  const dir = await newDataDir();
+  const app = createApp(dir, ["--client-events", "--client-events-per-second", "100"]);
+  const receiver = receivers.order.trust(app);
+  addEndpoint(dir, app, receiver.url, ["--events", "client_event"]);
+  const own = await startServer({ dataDir: dir, env: { ...FAST_ENV, MAWJLY_WEBHOOK_TIMEOUT_MS: "300", ...storeEnv(dir) } });
+  receiver.respond = (n) => (n % 2 === 1 ? new Response("no", { status: 500 }) : new Response("ok"));
+  const a = pusherClient(own, app);
+  const b = pusherClient(own, app);
   try {
     await Promise.all([connected(a), connected(b)]);
     const channel = a.subscribe("private-ordered");
     await Promise.all([subscribed(channel), subscribed(b.subscribe("private-ordered"))]);
     for (let i = 0; i < 20; i++) channel.trigger("client-step", { i });
-    await receivers.order.until(() => receivers.order.delivered().length >= 20, 10_000, "20 client events");
-    const steps = receivers.order.delivered().map((e) => JSON.parse(e.data).i);
+    await receiver.until(() => receiver.delivered().length >= 20, 10_000, "20 client events");
+    const steps = receiver.delivered().map((e) => JSON.parse(e.data).i);
     expect(steps).toEqual([...Array(20).keys()]);
-    expect(receivers.order.requests.every((r) => r.valid)).toBe(true);
+    expect(receiver.requests.every((r) => r.valid)).toBe(true);
   } finally {
     a.disconnect();
     b.disconnect();
+    await own.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -9,7 +9,7 @@ import { rmSync } from "node:fs";
 import { connected, pusherClient, waitFor } from "../support/clients";
 import { startServer, type TestServer } from "../support/server";
 import { expectError, newAccount, setupAdmin } from "./api-helpers";
-import { addEndpoint, cliAsync, cliIn, createApp, FAST_ENV, logOutcomes, newDataDir, Receiver } from "./webhooks-helpers";
+import { addEndpoint, cliAsync, cliIn, createApp, FAST_ENV, logOutcomes, newDataDir, Receiver, storeEnv } from "./webhooks-helpers";
 
 const receiver = new Receiver().start();
 const dirs: string[] = [];
@@ -24,7 +24,7 @@ const ZERO = { MAWJLY_WEBHOOK_ALLOW_PRIVATE: "0" };
 const mapped = () => `http://[::ffff:127.0.0.1]:${receiver.boundPort}/webhooks`;
 
 test("MAWJLY_WEBHOOK_ALLOW_PRIVATE=0: mapped loopback is refused at add, at every delivery and at send test", async () => {
-  const dir = newDataDir();
+  const dir = await newDataDir();
   dirs.push(dir);
   const app = createApp(dir);
   receiver.trust(app);
@@ -49,7 +49,7 @@ test("MAWJLY_WEBHOOK_ALLOW_PRIVATE=0: mapped loopback is refused at add, at ever
     error: "refused: [::ffff:7f00:1] is a private address (this server sets MAWJLY_WEBHOOK_ALLOW_PRIVATE=0)",
   });
 
-  const server = await startServer({ dataDir: dir, env: { ...FAST_ENV, ...ZERO } });
+  const server = await startServer({ dataDir: dir, env: { ...FAST_ENV, ...ZERO, ...storeEnv(dir) } });
   servers.push(server);
   const client = pusherClient(server, app);
   try {

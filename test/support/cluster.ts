@@ -33,6 +33,8 @@ export interface Cluster {
   readonly redis: RedisHandle;
   /** The data directory every node shares. */
   readonly dataDir: string;
+  /** PostgreSQL mode (support/store-mode.ts): the database every node shares. */
+  readonly databaseUrl?: string;
   /** The nodes, index = node number; restartNode(i) replaces entry i. */
   readonly nodes: TestServer[];
   /** Runs a CLI command against the shared data dir (needs no running node). */
@@ -90,6 +92,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   return {
     redis,
     dataDir,
+    databaseUrl,
     nodes,
     cli,
     createApp(flags = []) {

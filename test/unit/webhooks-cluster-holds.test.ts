@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteAppPeek } from "../../src/apps/peek";
 import { AppStore } from "../../src/apps/store";
-import { SqliteDb } from "../../src/store/sqlite";
 import { LifecycleBus } from "../../src/engine/bus";
 import { openDatabase } from "../../src/store/database";
+import { SqliteDb } from "../../src/store/sqlite";
 import { startWebhooks, type Webhooks } from "../../src/webhooks";
 import { FakeClock, makeApp } from "./fakes";
 
@@ -24,27 +24,28 @@ afterEach(async () => {
 async function twoNodes() {
   const dir = mkdtempSync(join(tmpdir(), "mawjly-wh-cluster-"));
   const clock = new FakeClock();
-  const nodes = [0, 1].map(() => {
-    const db = openDatabase(dir);
-    const apps = new SqliteAppPeek(db);
+  const nodes: { db: SqliteDb; bus: LifecycleBus; webhooks: Webhooks }[] = [];
+  for (const _ of [0, 1]) {
+    const db = new SqliteDb(openDatabase(dir));
+    const apps = new SqliteAppPeek(db.raw);
     const bus = new LifecycleBus();
     // Neither node delivers: the test looks at the shared outbox itself.
-    const webhooks: Webhooks = startWebhooks({ db, bus, apps, clock, delivering: () => false, config: { pollMs: 50, delayMs: 3000 } });
-    return { db, apps, bus, webhooks };
-  });
-  await new AppStore(new SqliteDb(nodes[0]!.db)).insert(makeApp());
-  nodes[0]!.webhooks.service.add("3", { url: "http://receiver.invalid/" });
-  for (const node of nodes) node.webhooks.service.onChange?.("");
+    const webhooks = await startWebhooks({ db, bus, apps, clock, delivering: () => false, config: { pollMs: 50, delayMs: 3000 } });
+    nodes.push({ db, bus, webhooks });
+  }
+  await new AppStore(nodes[0]!.db).insert(makeApp());
+  await nodes[0]!.webhooks.service.add("3", { url: "http://receiver.invalid/" });
+  for (const node of nodes) await node.webhooks.service.onChange?.("");
   cleanup.push(async () => {
     for (const node of nodes) {
       await node.webhooks.stop();
-      node.db.close();
+      await node.db.close();
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  const rows = () => nodes[0]!.db.query("SELECT type, channel FROM webhook_outbox ORDER BY seq").all();
+  const rows = () => nodes[0]!.db.all("SELECT type, channel FROM webhook_outbox ORDER BY seq");
   // The tick writer commits at the end of the tick.
-  const committed = () => new Promise((resolve) => setImmediate(resolve));
+  const committed = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
   return { nodes, clock, rows, committed };
 }
 
@@ -52,11 +53,11 @@ test("a removal held on node A is cancelled by the comeback node B sees inside t
   const { nodes, clock, rows, committed } = await twoNodes();
   nodes[0]!.bus.emit("vacated", { appId: "3", channel: "room" });
   await committed();
-  expect(rows()).toEqual([{ type: "channel_vacated", channel: "room" }]);
+  expect(await rows()).toEqual([{ type: "channel_vacated", channel: "room" }]);
   clock.advance(1000);
   nodes[1]!.bus.emit("occupied", { appId: "3", channel: "room" });
   await committed();
-  expect(rows()).toEqual([]);
+  expect(await rows()).toEqual([]);
 });
 
 test("after the window the comeback is a webhook of its own", async () => {
@@ -66,7 +67,7 @@ test("after the window the comeback is a webhook of its own", async () => {
   clock.advance(3000);
   nodes[1]!.bus.emit("occupied", { appId: "3", channel: "room" });
   await committed();
-  expect(rows()).toEqual([
+  expect(await rows()).toEqual([
     { type: "channel_vacated", channel: "room" },
     { type: "channel_occupied", channel: "room" },
   ]);

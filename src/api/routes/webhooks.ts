@@ -17,32 +17,33 @@ export const webhookRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
     return s.webhooks;
   };
   /** The endpoint, if it belongs to an app the caller may see; otherwise 404 like a missing one. */
-  const ownedEndpoint = (request: Request, appId: string, endpointId: string) => {
+  const ownedEndpoint = async (request: Request, appId: string, endpointId: string) => {
     const target = ownedApp(s, callerOf(s, request), appId);
-    const endpoint = service().list(target.id).find((e) => e.id === endpointId);
+    const endpoint = (await service().list(target.id)).find((e) => e.id === endpointId);
     if (endpoint === undefined) throw new ServiceError("not_found", `No webhook endpoint '${endpointId}' in app ${target.id}`);
     return endpoint;
   };
   return app
-    .get("/apps/:id/webhooks", ({ request, params }) => ({ items: service().list(ownedApp(s, callerOf(s, request), params.id).id) }), doc({ summary: "An app's webhook endpoints", access: "read", ok: [200, "WebhookList"], errors: [404] }))
-    .post("/apps/:id/webhooks", ({ request, params, body, set }) => {
+    .get("/apps/:id/webhooks", async ({ request, params }) => ({ items: await service().list(ownedApp(s, callerOf(s, request), params.id).id) }), doc({ summary: "An app's webhook endpoints", access: "read", ok: [200, "WebhookList"], errors: [404] }))
+    .post("/apps/:id/webhooks", async ({ request, params, body, set }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
+      const endpoint = await service().add(target.id, body as EndpointInput);
       set.status = 201;
-      return service().add(target.id, body as EndpointInput);
+      return endpoint;
     }, doc({ summary: "Add a webhook endpoint", description: "A URL, its event types (default: all but client_event) and batching.", access: "change", body: "NewWebhook", ok: [201, "WebhookEndpoint"], errors: [400, 404, 409] }))
-    .patch("/apps/:id/webhooks/:endpoint", ({ request, params, body }) => {
-      return service().update(ownedEndpoint(request, params.id, params.endpoint).id, body as EndpointPatch);
+    .patch("/apps/:id/webhooks/:endpoint", async ({ request, params, body }) => {
+      return service().update((await ownedEndpoint(request, params.id, params.endpoint)).id, body as EndpointPatch);
     }, doc({ summary: "Change a webhook endpoint", description: "Its URL, event types, enabled flag or batching.", access: "change", body: "WebhookPatch", ok: [200, "WebhookEndpoint"], errors: [400, 404, 409] }))
-    .delete("/apps/:id/webhooks/:endpoint", ({ request, params }) => {
-      service().remove(ownedEndpoint(request, params.id, params.endpoint).id);
+    .delete("/apps/:id/webhooks/:endpoint", async ({ request, params }) => {
+      await service().remove((await ownedEndpoint(request, params.id, params.endpoint)).id);
       return {};
     }, doc({ summary: "Remove a webhook endpoint", description: "Its pending deliveries are dropped.", access: "change", ok: [200, "Empty"], errors: [404] }))
     .post("/apps/:id/webhooks/:endpoint/test", async ({ request, params, body }) => {
-      return service().sendTest(ownedEndpoint(request, params.id, params.endpoint).id, (body as { type?: string } | undefined)?.type);
+      return service().sendTest((await ownedEndpoint(request, params.id, params.endpoint)).id, (body as { type?: string } | undefined)?.type);
     }, doc({ summary: "Send a signed test event now", description: "Answers the delivery log entry of the attempt.", access: "change", body: TestBody, ok: [200, "DeliveryLogEntry"], errors: [400, 404] }))
-    .get("/apps/:id/webhooks-log", ({ request, params, query }) => {
+    .get("/apps/:id/webhooks-log", async ({ request, params, query }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
-      const entries = service().log(target.id, { limit: 1000, endpointId: query.endpoint });
+      const entries = await service().log(target.id, { limit: 1000, endpointId: query.endpoint });
       return paginate(entries, pageOf(query));
     }, doc({
       summary: "The webhook delivery log",
@@ -52,10 +53,10 @@ export const webhookRoutes = (s: ApiServices) => (app: Elysia<any, any, any, any
       ok: [200, "DeliveryLogPage"],
       errors: [400, 404],
     }))
-    .post("/apps/:id/webhooks-log/:log/redeliver", ({ request, params }) => {
+    .post("/apps/:id/webhooks-log/:log/redeliver", async ({ request, params }) => {
       const target = ownedApp(s, callerOf(s, request), params.id);
       const id = Number(params.log);
-      if (!service().log(target.id, { limit: 1000 }).some((entry) => entry.id === id)) {
+      if (!(await service().log(target.id, { limit: 1000 })).some((entry) => entry.id === id)) {
         throw new ServiceError("not_found", `No webhook delivery '${params.log}' in app ${target.id}`);
       }
       return service().redeliver(id);

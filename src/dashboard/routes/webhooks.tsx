@@ -6,7 +6,7 @@
  */
 import type { Elysia } from "elysia";
 import type { App } from "../../engine/app";
-import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type WebhookEndpoint } from "../../webhooks/schema";
+import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type DeliveryLogEntry, type WebhookEndpoint } from "../../webhooks/schema";
 import type { DashboardDeps, WebhookSource } from "../deps";
 import { appFor, checkCsrf, checked, formOf, htmlResponse, PageNotFound, redirect, requireViewer, route, text, userError, values, type Ctx, type Viewer } from "../http";
 import { AppLayout } from "../views/layout";
@@ -63,8 +63,25 @@ function EndpointRow(props: { viewer: Viewer; base: string; endpoint: WebhookEnd
   );
 }
 
-function WebhooksPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; ok?: string; error?: string; url?: string }) {
-  const { deps, viewer, app } = props;
+interface PageProps {
+  deps: DashboardDeps;
+  viewer: Viewer;
+  app: App;
+  ok?: string;
+  error?: string;
+  url?: string;
+}
+
+/** Reads what the page shows (the store answers asynchronously), then renders it. */
+async function webhooksPage(props: PageProps) {
+  const hooks = props.deps.webhooks;
+  if (hooks === undefined) return WebhooksPage({ ...props, endpoints: [], pending: new Map(), log: [] });
+  const [endpoints, backlog, log] = await Promise.all([hooks.list(props.app.id), hooks.backlog(props.app.id), hooks.log(props.app.id, { limit: LOG_SHOWN })]);
+  return WebhooksPage({ ...props, endpoints, pending: new Map(backlog.map((b) => [b.endpointId, b.pending])), log });
+}
+
+function WebhooksPage(props: PageProps & { endpoints: WebhookEndpoint[]; pending: Map<string, number>; log: DeliveryLogEntry[] }) {
+  const { deps, viewer, app, endpoints, pending, log } = props;
   const base = `/dashboard/apps/${encodeURIComponent(app.id)}`;
   const hooks = deps.webhooks;
   if (hooks === undefined) {
@@ -74,9 +91,6 @@ function WebhooksPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; ok
       </AppLayout>
     );
   }
-  const endpoints = hooks.list(app.id);
-  const pending = new Map(hooks.backlog(app.id).map((b) => [b.endpointId, b.pending]));
-  const log = hooks.log(app.id, { limit: LOG_SHOWN });
   return (
     <AppLayout title={`Webhooks · ${app.name}`} viewer={viewer} app={app} tab="webhooks">
       <Notice ok={props.ok} error={props.error} />
@@ -142,8 +156,8 @@ function WebhooksPage(props: { deps: DashboardDeps; viewer: Viewer; app: App; ok
 }
 
 /** The endpoint if it belongs to the app in the URL; otherwise 404. */
-function endpointOf(hooks: WebhookSource, app: App, id: string): WebhookEndpoint {
-  const endpoint = hooks.get(id);
+async function endpointOf(hooks: WebhookSource, app: App, id: string): Promise<WebhookEndpoint> {
+  const endpoint = await hooks.get(id);
   if (endpoint.appId !== app.id) throw new PageNotFound();
   return endpoint;
 }
@@ -165,7 +179,7 @@ function action(deps: DashboardDeps, run: Action) {
       const known = userError(err);
       if (known === undefined || err instanceof PageNotFound) throw err;
       const url = ctx.params.endpoint === undefined ? text(form, "url") : undefined;
-      return htmlResponse(WebhooksPage({ deps, viewer, app, error: known.message, url }), known.status);
+      return htmlResponse(await webhooksPage({ deps, viewer, app, error: known.message, url }), known.status);
     }
   });
 }
@@ -176,31 +190,31 @@ function endpointInput(form: ReturnType<typeof formOf>) {
 
 export const webhookRoutes = (deps: DashboardDeps) => (app: Elysia<any, any, any, any, any, any, any>) =>
   app
-    .get("/apps/:id/webhooks", route(deps, ({ request, params, query }) => {
+    .get("/apps/:id/webhooks", route(deps, async ({ request, params, query }) => {
       const viewer = requireViewer(deps, request);
-      return htmlResponse(WebhooksPage({ deps, viewer, app: appFor(deps, viewer, params.id!), ok: DONE[query.done ?? ""], error: FAILED[query.done ?? ""] }));
+      return htmlResponse(await webhooksPage({ deps, viewer, app: appFor(deps, viewer, params.id!), ok: DONE[query.done ?? ""], error: FAILED[query.done ?? ""] }));
     }))
-    .post("/apps/:id/webhooks", action(deps, (hooks, app, { body }) => {
-      hooks.add(app.id, endpointInput(formOf(body)));
+    .post("/apps/:id/webhooks", action(deps, async (hooks, app, { body }) => {
+      await hooks.add(app.id, endpointInput(formOf(body)));
       return "added";
     }))
-    .post("/apps/:id/webhooks/:endpoint/update", action(deps, (hooks, app, { params, body }) => {
-      const endpoint = endpointOf(hooks, app, params.endpoint!);
-      hooks.update(endpoint.id, { ...endpointInput(formOf(body)), enabled: checked(formOf(body), "enabled") });
+    .post("/apps/:id/webhooks/:endpoint/update", action(deps, async (hooks, app, { params, body }) => {
+      const endpoint = await endpointOf(hooks, app, params.endpoint!);
+      await hooks.update(endpoint.id, { ...endpointInput(formOf(body)), enabled: checked(formOf(body), "enabled") });
       return "saved";
     }))
-    .post("/apps/:id/webhooks/:endpoint/remove", action(deps, (hooks, app, { params }) => {
-      hooks.remove(endpointOf(hooks, app, params.endpoint!).id);
+    .post("/apps/:id/webhooks/:endpoint/remove", action(deps, async (hooks, app, { params }) => {
+      await hooks.remove((await endpointOf(hooks, app, params.endpoint!)).id);
       return "removed";
     }))
     .post("/apps/:id/webhooks/:endpoint/test", action(deps, async (hooks, app, { params }) => {
-      const entry = await hooks.sendTest(endpointOf(hooks, app, params.endpoint!).id);
+      const entry = await hooks.sendTest((await endpointOf(hooks, app, params.endpoint!)).id);
       return entry.outcome === "delivered" ? "test-ok" : "test-failed";
     }))
-    .post("/apps/:id/webhooks/log/:log/redeliver", action(deps, (hooks, app, { params }) => {
+    .post("/apps/:id/webhooks/log/:log/redeliver", action(deps, async (hooks, app, { params }) => {
       const logId = Number(params.log);
       // The service looks entries up by id alone; only this app's recent entries may be redelivered.
-      if (!hooks.log(app.id, { limit: 1000 }).some((e) => e.id === logId)) throw new PageNotFound();
-      hooks.redeliver(logId);
+      if (!(await hooks.log(app.id, { limit: 1000 })).some((e) => e.id === logId)) throw new PageNotFound();
+      await hooks.redeliver(logId);
       return "redelivered";
     }));

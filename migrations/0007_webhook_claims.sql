@@ -1,0 +1,9 @@
+-- Webhook outbox claims (PostgreSQL: several nodes deliver one shared outbox). A node claims the rows
+-- it is about to send until claim_until (ms since the epoch) and renews the claim while its requests
+-- are in flight; rows of a node that died are taken over once their claim has lapsed. NULL: unclaimed.
+-- SQLite keeps both columns NULL unless claims are switched on (one deliverer per data directory).
+ALTER TABLE webhook_outbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE webhook_outbox ADD COLUMN claim_until INTEGER;
+-- A look skips channels with a live claim of another node; a node renews and releases its own claims.
+CREATE INDEX webhook_outbox_claims ON webhook_outbox (endpoint_id, claim_until) WHERE claimed_by IS NOT NULL;
+CREATE INDEX webhook_outbox_claimed_by ON webhook_outbox (claimed_by) WHERE claimed_by IS NOT NULL;

@@ -1,0 +1,140 @@
+/**
+ * TickWriter: one transaction per tick; a bad write does not take the others of its tick down; while
+ * the database is unreachable (StoreUnavailable) writes are kept in memory up to a bound, dropped
+ * beyond it with one line saying how many and why, and committed on their own once it is back.
+ */
+import { Database } from "bun:sqlite";
+import { afterEach, expect, test } from "bun:test";
+import { StoreUnavailable, type Db, type Param } from "../../src/store/db";
+import { SqliteDb } from "../../src/store/sqlite";
+import { TickWriter, type WriteOp } from "../../src/webhooks/tick-writer";
+import { until } from "../support/wait";
+
+/** A database that can be taken "down": every statement then fails as an unreachable PostgreSQL would. */
+class Flaky implements Db {
+  readonly dialect = "sqlite" as const;
+  down = false;
+  transactions = 0;
+  constructor(private readonly inner: SqliteDb) {}
+  private check(): void {
+    if (this.down) throw new StoreUnavailable("connect ECONNREFUSED 127.0.0.1:5432");
+  }
+  async all<T>(sql: string, params?: readonly Param[]) {
+    this.check();
+    return this.inner.all<T>(sql, params);
+  }
+  async get<T>(sql: string, params?: readonly Param[]) {
+    this.check();
+    return this.inner.get<T>(sql, params);
+  }
+  async run(sql: string, params?: readonly Param[]) {
+    this.check();
+    return this.inner.run(sql, params);
+  }
+  async exec(sql: string) {
+    this.check();
+    return this.inner.exec(sql);
+  }
+  async transaction<T>(fn: (tx: Db) => Promise<T>) {
+    this.check();
+    this.transactions++;
+    return this.inner.transaction(fn);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+const open: SqliteDb[] = [];
+afterEach(async () => {
+  for (const db of open.splice(0)) await db.close();
+});
+
+function setup(maxBuffered = 1000) {
+  const inner = new SqliteDb(new Database(":memory:"));
+  open.push(inner);
+  inner.raw.exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)");
+  const db = new Flaky(inner);
+  const lines: string[] = [];
+  const writer = new TickWriter(db, { maxBuffered, log: (l) => lines.push(l), retryMs: 5, retryMaxMs: 20 });
+  const settled: number[] = [];
+  const dropped: number[] = [];
+  const insert = (v: number): WriteOp => async (tx) => {
+    await tx.run("INSERT INTO t (v) VALUES (?)", [v]);
+    return () => settled.push(v);
+  };
+  const add = (v: number) => writer.add(insert(v), () => dropped.push(v));
+  const values = async () => (await inner.all<{ v: number }>("SELECT v FROM t ORDER BY v")).map((r) => r.v);
+  return { db, writer, lines, settled, dropped, add, values };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
+test("the writes of one tick commit in one transaction; what to do in memory runs after the commit", async () => {
+  const { db, add, values, settled } = setup();
+  for (let v = 1; v <= 5; v++) add(v);
+  expect(settled).toEqual([]);
+  await tick();
+  expect(db.transactions).toBe(1);
+  expect(await values()).toEqual([1, 2, 3, 4, 5]);
+  expect(settled).toEqual([1, 2, 3, 4, 5]);
+});
+
+test("a write that fails on its own is dropped and said; the others of its tick are committed", async () => {
+  const { writer, add, values, lines, dropped } = setup();
+  add(1);
+  await writer.flush();
+  add(2);
+  add(1); // violates UNIQUE
+  add(3);
+  await writer.flush();
+  expect(await values()).toEqual([1, 2, 3]);
+  expect(dropped).toEqual([1]);
+  expect(lines).toEqual([expect.stringMatching(/^mawjly: webhooks: 1 of 3 outbox writes failed: .*UNIQUE/)]);
+});
+
+test("while the database is unreachable, writes wait in memory and are committed once it is back", async () => {
+  const { db, writer, add, values, lines, settled, dropped } = setup();
+  db.down = true;
+  add(1);
+  add(2);
+  await writer.flush();
+  expect(writer.buffering).toBe(true);
+  add(3); // queued behind the others, not tried on its own
+  expect(writer.size).toBe(3);
+  await Bun.sleep(30); // a few retries, all failing
+  db.down = false;
+  await until(() => !writer.buffering && writer.size === 0, "the buffered writes to be committed");
+  expect(await values()).toEqual([1, 2, 3]);
+  expect(settled).toEqual([1, 2, 3]);
+  expect(dropped).toEqual([]);
+  expect(lines).toEqual([
+    "mawjly: webhooks: the database is unreachable (connect ECONNREFUSED 127.0.0.1:5432); keeping outbox writes in memory (at most 1000) and retrying",
+    "mawjly: webhooks: the database is reachable again; committed 3 buffered outbox writes",
+  ]);
+});
+
+test("beyond the bound, new writes are dropped and counted in one line; the kept ones still arrive", async () => {
+  const { db, writer, add, values, lines, dropped } = setup(3);
+  db.down = true;
+  for (let v = 1; v <= 3; v++) add(v);
+  await writer.flush();
+  for (let v = 4; v <= 10; v++) add(v);
+  expect(dropped).toEqual([4, 5, 6, 7, 8, 9, 10]);
+  db.down = false;
+  await until(() => !writer.buffering, "recovery");
+  expect(await values()).toEqual([1, 2, 3]);
+  expect(lines.filter((l) => l.includes("dropped"))).toEqual([
+    "mawjly: webhooks: dropped 7 outbox writes: the database is unreachable and 3 are buffered already",
+  ]);
+});
+
+test("close() says what could not be committed at stop", async () => {
+  const { db, writer, add, lines } = setup();
+  db.down = true;
+  add(1);
+  add(2);
+  await writer.close();
+  expect(lines.at(-1)).toBe("mawjly: webhooks: 2 outbox writes not committed at stop: the database is unreachable");
+  expect(writer.size).toBe(0);
+});
