@@ -158,11 +158,9 @@ export function cli(server: TestServer, args: string[]): string {
 
 /** `mawjly accounts create` with the password on standard input, as the CLI requires; returns the account. */
 export function cliCreateAccount(server: TestServer, email: string, flags: string[] = []): { id: string; planId: string; isAdmin: boolean } {
-  const r = Bun.spawnSync([BUN, MAIN, "accounts", "create", "--email", email, "--password-stdin", "--json", ...flags, "--data-dir", server.dataDir], {
-    stdin: Buffer.from(`${PASSWORD}\n`),
-  });
-  if (r.exitCode !== 0) throw new Error(`accounts create failed (${r.exitCode}): ${r.stderr.toString()}`);
-  return JSON.parse(r.stdout.toString());
+  const r = server.cli(["accounts", "create", "--email", email, "--password-stdin", "--json", ...flags], `${PASSWORD}\n`);
+  if (r.code !== 0) throw new Error(`accounts create failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 /** Polls `probe` until `done` accepts its value (changes made by the CLI apply within 1 s). */

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { App } from "../../src/engine/app";
 import { BUN, MAIN, startServer } from "../support/server";
 
+// The data directory's lock is SQLite's: these servers use the data directory in both test modes.
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -59,7 +60,7 @@ describe.concurrent("a second server", () => {
 
   test("on the same data directory: refused with the dir and the holder's pid; CLI commands still work", async () => {
     const dir = tempDir();
-    const first = await startServer({ dataDir: dir });
+    const first = await startServer({ dataDir: dir, store: "sqlite" });
     try {
       const r = await secondServe(["--port", "0", "--data-dir", dir]);
       expect(r).toEqual({
@@ -73,16 +74,16 @@ describe.concurrent("a second server", () => {
       expect(await first.stop()).toBe(0);
     }
     // A graceful stop released it too.
-    const next = await startServer({ dataDir: dir });
+    const next = await startServer({ dataDir: dir, store: "sqlite" });
     expect(await next.stop()).toBe(0);
   });
 
   test("after the first is SIGKILLed, a new server starts on the same directory and keeps the data", async () => {
     const dir = tempDir();
-    const first = await startServer({ dataDir: dir });
+    const first = await startServer({ dataDir: dir, store: "sqlite" });
     first.createApp(["--id", "survivor"]);
     expect(await first.stop("SIGKILL")).toBe(137);
-    const second = await startServer({ dataDir: dir });
+    const second = await startServer({ dataDir: dir, store: "sqlite" });
     try {
       expect(JSON.parse(second.cli(["apps", "list", "--json"]).stdout).map((a: App) => a.id)).toEqual(["survivor"]);
       const third = await secondServe(["--port", "0", "--data-dir", dir]);

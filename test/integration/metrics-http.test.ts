@@ -8,7 +8,9 @@ import { expect, test } from "bun:test";
 import { serverSdk } from "../support/clients";
 import { useServer } from "../support/server";
 
-const server = useServer();
+// SQLite in both test modes: the figures here do not depend on the store, and in PostgreSQL mode
+// createApp's probe requests (support/server.ts waitUntilKnown) would add to the exact counts.
+const server = useServer({ store: "sqlite" });
 
 
 const scrape = async () => (await (await fetch(`${server().url}/metrics`)).text()).split("\n");

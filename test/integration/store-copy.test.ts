@@ -5,6 +5,7 @@
  * row for row, identities continued, the retired-key triggers silent during the copy and working
  * after it; a non-empty target refused unless --force; every bad input one line on stderr.
  */
+import { POSTGRES_MIGRATIONS } from "../../src/store/migrations";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -304,7 +305,7 @@ describe("store backup", () => {
 describe("migrate --database-url", () => {
   test("creates the tables, then reports the database up to date", async () => {
     const url = await pg().freshDatabase();
-    expect(mawjly(["migrate", "--database-url", url])).toEqual({ code: 0, stdout: `mawjly: migrated ${url} (0001_init.sql)\n`, stderr: "" });
+    expect(mawjly(["migrate", "--database-url", url])).toEqual({ code: 0, stdout: `mawjly: migrated ${url} (${POSTGRES_MIGRATIONS.map((m) => m.name).join(", ")})\n`, stderr: "" });
     expect(mawjly(["migrate"], { env: { MAWJLY_DATABASE_URL: url } })).toEqual({ code: 0, stdout: `mawjly: database ${url} is up to date\n`, stderr: "" });
   });
 

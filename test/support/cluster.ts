@@ -57,7 +57,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   // The env variable too, so a CLI command that tells the cluster about changes can reach it.
   const env: Record<string, string> = { MAWJLY_REDIS_URL: redis.url, ...options.env };
   // PostgreSQL mode (support/store-mode.ts): one database for every node, as on several hosts.
-  const databaseUrl = await testDatabaseUrl();
+  const databaseUrl = await testDatabaseUrl(dataDir);
   if (databaseUrl !== undefined) env.MAWJLY_DATABASE_URL ??= databaseUrl;
   const nodes: TestServer[] = [];
   const startNode = (port?: number) =>
