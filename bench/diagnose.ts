@@ -23,7 +23,10 @@ const { MemoryCounters } = await src("adapters/counters/memory.ts");
 const { MemoryControlChannel } = await src("adapters/control/memory.ts");
 const { pusherHttpApi } = await src("http-api/index.ts");
 const { fastRoute } = await src("http-api/fast-path.ts").catch(() => ({ fastRoute: undefined }));
-const { verifySignedRequest } = await src("protocol/http-signature.ts");
+const { verifySignedRequest, parseRawQuery, requestStringToSign } = await src("protocol/http-signature.ts");
+const { hmacHex, md5Hex, safeEqual } = await src("protocol/signatures.ts");
+const { Metrics } = await src("metrics/prometheus.ts");
+const { HttpObserver } = await src("metrics/http.ts");
 
 // A real app record, made by the real CLI, so the engine sees every field it expects.
 const dir = (await import("node:fs")).mkdtempSync("/tmp/mawjly-diagnose-");
@@ -79,12 +82,34 @@ if (fastRoute !== undefined) {
     return route.handle(deps, req, route.appId, url);
   });
 }
+if (fastRoute !== undefined) {
+  // As above, with the server's HTTP metrics around it and the Prometheus listeners on the engine's bus.
+  const metered = newEngine();
+  const metrics = new Metrics({ bus: metered.bus, live: () => [] });
+  metrics.start();
+  const observer = new HttpObserver(metrics, () => true);
+  const mDeps = { ...deps, engine: metered };
+  await time("mawjly: fast path + HTTP metrics + bus listeners", () => {
+    const req = post(mUrl);
+    const url = new URL(req.url);
+    const route = fastRoute(req.method, url.pathname);
+    return observer.observeRoute(req, route.route, route.appId, () => route.handle(mDeps, req, route.appId, url));
+  });
+}
 await time("baseline: handleTrigger(POST /trigger)", () => handleTrigger(post(bUrl), new URL(bUrl), () => {}));
 const mQuery = new URL(mUrl).search;
 const secretFor = (k: string) => (k === app.key ? app.secret : undefined);
 await time("  mawjly verifySignedRequest", () =>
   verifySignedRequest({ method: "POST", path: mPath, rawQuery: mQuery, rawBody: body }, secretFor, Math.floor(Date.now() / 1000)),
 );
+const mParams = parseRawQuery(mQuery);
+const mSigned = requestStringToSign("POST", mPath, mParams);
+const mSignature = mParams.get("auth_signature");
+await time("    parseRawQuery", () => parseRawQuery(mQuery));
+await time("    requestStringToSign", () => requestStringToSign("POST", mPath, mParams));
+await time("    md5Hex(body)", () => md5Hex(body));
+await time("    hmacHex(secret, string to sign)", () => hmacHex(app.secret, mSigned));
+await time("    safeEqual(signature)", () => safeEqual(mSignature, mSignature.slice(0)));
 await time("  baseline verify (same checks)", () => verify("/trigger", new URL(bUrl).search.slice(1), body));
 const bare = new Elysia().post("/apps/:appId/events", () => ({}), { parse: "none" });
 await time("  Elysia routing + empty handler", () => bare.handle(post(mUrl)));

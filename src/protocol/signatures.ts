@@ -3,11 +3,26 @@
  * Signatures are lowercase hex HMAC-SHA256 with the app secret; comparisons are constant-time.
  * Strings are signed exactly as received: JSON is never re-serialised (§3).
  */
-import { createHmac, hash, timingSafeEqual } from "node:crypto";
+import { hash } from "node:crypto";
 import { quoted } from "./errors";
 
+/**
+ * One keyed hasher per secret, copied per message: the HMAC key schedule (two hashed key pads) is
+ * done once per secret instead of per request, and Bun's native hasher skips node:crypto's wrapper
+ * objects (2.7 → 0.6 µs per signature, bench/README.md). Bounded: cleared when it outgrows what a
+ * node's live key pairs need, so secrets that were rotated away cannot accumulate.
+ */
+const keyed = new Map<string, Bun.CryptoHasher>();
+const MAX_KEYED = 1024;
+
 export function hmacHex(secret: string, message: string): string {
-  return createHmac("sha256", secret).update(message).digest("hex");
+  let base = keyed.get(secret);
+  if (base === undefined) {
+    if (keyed.size >= MAX_KEYED) keyed.clear();
+    base = new Bun.CryptoHasher("sha256", secret);
+    keyed.set(secret, base);
+  }
+  return base.copy().update(message).digest("hex");
 }
 
 export function md5Hex(body: string | Uint8Array): string {
@@ -15,15 +30,17 @@ export function md5Hex(body: string | Uint8Array): string {
   return hash("md5", body, "hex");
 }
 
-/** Constant-time string equality; unequal lengths fail without leaking where they differ. */
+/**
+ * Constant-time string equality: every code unit is compared whatever the earlier ones were, so the
+ * time does not tell where two strings differ; unequal lengths fail (a length is no secret: every
+ * signature and digest has a fixed one). Over the UTF-16 code units, without encoding both strings
+ * into Buffers first (two allocations per comparison, twice per signed request).
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  if (left.length !== right.length) {
-    timingSafeEqual(left, left);
-    return false;
-  }
-  return timingSafeEqual(left, right);
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Looks up the secret of one of an app's active keys (apps may have several pairs). */
