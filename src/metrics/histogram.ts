@@ -9,6 +9,9 @@ import { formatValue, type Family, type Sample } from "./exposition";
 /** The client libraries' default buckets, in seconds: 5 ms to 10 s, fit for request durations. */
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** One label set's observations; opaque to callers (see seriesOf). */
+export type HistogramSeries = Series;
+
 interface Series {
   labels: Record<string, string>;
   /** Observations per bucket, not cumulative; the last slot holds those above every bound. */
@@ -29,9 +32,19 @@ export class Histogram {
 
   /** Records one observation; NaN is dropped (it would poison `_sum` for good). */
   observe(labels: Readonly<Record<string, string | undefined>>, value: number): void {
-    if (Number.isNaN(value)) return;
-    const series = this.seriesOf(labels);
-    if (series === undefined) return;
+    this.record(this.seriesOf(labels), value);
+  }
+
+  /**
+   * The series of `labels`, created empty when new; undefined once the family is full. A caller that
+   * observes the same labels on a hot path keeps it and passes it to `record`.
+   */
+  seriesOf(labels: Readonly<Record<string, string | undefined>>): HistogramSeries | undefined {
+    return this.find(labels);
+  }
+
+  record(series: HistogramSeries | undefined, value: number): void {
+    if (series === undefined || Number.isNaN(value)) return;
     let slot = 0;
     while (slot < this.buckets.length && !(value <= this.buckets[slot]!)) slot++;
     series.counts[slot]! += 1;
@@ -56,7 +69,7 @@ export class Histogram {
     }
   }
 
-  private seriesOf(labels: Readonly<Record<string, string | undefined>>): Series | undefined {
+  private find(labels: Readonly<Record<string, string | undefined>>): Series | undefined {
     const key = seriesKey(this.labelNames, labels);
     const found = this.series.get(key);
     if (found !== undefined) return found;

@@ -12,7 +12,7 @@
 import type { LifecycleBus } from "../engine/bus";
 import { Counter } from "./counter";
 import { renderFamilies, type Family, type Sample } from "./exposition";
-import { Histogram } from "./histogram";
+import { Histogram, type HistogramSeries } from "./histogram";
 import type { WebhookBacklog } from "./webhook-backlog";
 
 export { CONTENT_TYPE } from "./exposition";
@@ -83,6 +83,7 @@ export class Metrics {
     ["method", "route", "status"],
   );
   /** Per app and kind, the mawjly_messages_total series: one map lookup per published message. */
+  private readonly httpSeries = new Map<string, { count: Sample | undefined; duration: HistogramSeries | undefined }>();
   private readonly messageSeries = { api: new Map<string, Sample>(), client: new Map<string, Sample>(), delivered: new Map<string, Sample>() };
   private readonly openedSeries = new Map<string, Sample>();
   private readonly processInfo: () => ProcessInfo;
@@ -137,9 +138,19 @@ export class Metrics {
 
   /** One HTTP response. */
   recordHttp({ method, route, status, appId, seconds }: HttpObservation): void {
-    const labels = { app: appId, method, route, status: String(status) };
-    this.http.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    // Every signed trigger passes here: the two series of a (method, route, status, app) are found once
+    // and kept, so a request costs one string key and one lookup, not a label object and two keys.
+    // Route templates and methods have no spaces; the app id comes last, so it cannot forge another key.
+    const key = `${status} ${method} ${route} ${appId === undefined ? "-" : `:${appId}`}`;
+    let entry = this.httpSeries.get(key);
+    if (entry === undefined) {
+      const labels = { app: appId, method, route, status: String(status) };
+      entry = { count: this.http.sample(labels), duration: this.httpDuration.seriesOf(labels) };
+      // Not kept once a family is full (both are capped): those requests go uncounted, as before.
+      if (entry.count !== undefined && entry.duration !== undefined) this.httpSeries.set(key, entry);
+    }
+    if (entry.count !== undefined) entry.count.value += 1;
+    this.httpDuration.record(entry.duration, seconds);
   }
 
   /** The whole exposition; serve it with CONTENT_TYPE. */
