@@ -164,7 +164,9 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     engine.appChanged(id);
     await watcher.sync();
   };
-  accounts.onAppsRemoved = (ids) => ids.forEach(apps.onChange);
+  accounts.onAppsRemoved = async (ids) => {
+    await Promise.all(ids.map((id) => apps.onChange(id)));
+  };
   await watcher.start(250);
 
   // The dashboard, the management API and the CLI call the same services (STYLE.md principle 6).

@@ -37,8 +37,11 @@ export class AccountService {
    * which this node's quotas take at once, before their next reload.
    */
   onAccountRead: (account: Account) => void = () => {};
-  /** Called with the ids of apps removed together with an account (their live sockets must close). */
-  onAppsRemoved: (appIds: string[]) => void = () => {};
+  /**
+   * Called with the ids of apps removed together with an account (their live sockets must close, the
+   * app cache forgets them); awaited, so the next request no longer finds them.
+   */
+  onAppsRemoved: (appIds: string[]) => void | Promise<void> = () => {};
 
   constructor(
     readonly store: AccountStore,
@@ -133,7 +136,7 @@ export class AccountService {
       return owned;
     });
     await this.onPlanChange(id);
-    this.onAppsRemoved(appIds);
+    await this.onAppsRemoved(appIds);
   }
 
   count(): Promise<number> {
