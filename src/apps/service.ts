@@ -105,6 +105,7 @@ export class AppService {
     const stamp = this.now().toISOString();
     const max = owner.accountId === null ? 0 : await this.hooks.maxAppsFor(owner.accountId);
     const app = await this.store.transaction(async (store) => {
+      await store.lockForWrite();
       if (owner.accountId !== null && max > 0 && (await store.countFor(owner.accountId)) >= max) {
         throw new ServiceError("forbidden", `Your plan allows ${max} ${max === 1 ? "app" : "apps"}; delete an app or upgrade your plan to create another`);
       }
@@ -140,6 +141,7 @@ export class AppService {
   async update(idOrKey: string, patch: AppSettingsInput): Promise<App> {
     checkShape(patch.limits);
     const app = await this.store.transaction(async (store) => {
+      await store.lockForWrite();
       const current = await find(store, idOrKey);
       const next = this.apply({ ...current, updatedAt: this.now().toISOString() }, patch);
       await store.update(next);
@@ -188,6 +190,7 @@ export class AppService {
   /** Revokes a pair; sockets that connected with it are closed (4009) by the engine's reload. */
   async revokeKey(appId: string, key: string): Promise<void> {
     await this.store.transaction(async (store) => {
+      await store.lockForWrite(); // two revokes at once must not leave an app without a key
       const app = await find(store, appId);
       if (!app.keys.some((k) => k.key === key)) throw new ServiceError("not_found", `App ${appId} has no active key '${key}'`);
       if (app.keys.length === 1) throw invalid("Cannot revoke the only active key: add another key pair first");

@@ -229,6 +229,15 @@ export class AppStore {
     return this.db.transaction((tx) => fn(new AppStore(tx)));
   }
 
+  /**
+   * Inside a transaction, before checks that a write depends on (an account's app count, a free id
+   * or key): app writers then take turns on PostgreSQL too, so parallel creates cannot all pass a
+   * plan's cap or all take one id. SQLite's writers take turns already.
+   */
+  lockForWrite(): Promise<void> {
+    return serializeRevisions(this.db);
+  }
+
   /** A key change and the app's revision bump, together; answers the rows the key statement changed. */
   private changeKeys(appId: string, sql: string, params: (string | null)[]): Promise<number> {
     return this.db.transaction(async (tx) => {

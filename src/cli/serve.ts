@@ -115,6 +115,11 @@ export async function serve(argv: string[]): Promise<void> {
   http://${host}:${running.port}/dashboard/setup?token=${token}
   or from a shell: mawjly accounts create --email you@example.com --admin --password-stdin${dataDirHint(data)}`);
   }
+  if (config.databaseUrl !== undefined && config.redisUrl === undefined) {
+    // Nothing stops a second node on the same database (no data-directory lock there), but without a
+    // shared Redis it would keep its own clients, channels and quota counts: say how to run several.
+    console.log("mawjly: PostgreSQL without --redis-url: this node shares stored data but not live state; give every node the same --redis-url to run several");
+  }
   console.log(`mawjly: listening on ${running.url.replace(/^(https?):\/\/[^:]+/, `$1://${config.host}`)}`);
 
 }

@@ -87,10 +87,10 @@ export function loadConfig(flags: Partial<Record<keyof ServerConfig, string | bo
     throw new ConfigError(`Invalid value for ${source[name] ?? kebab(name)}: ${first.message}`);
   }
   if (config.redisUrl !== undefined && !isRedisUrl(config.redisUrl)) {
-    throw new ConfigError(`Invalid value for ${source.redisUrl}: '${config.redisUrl.replace(/\/\/[^@/]*@/, "//…@")}' is not redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://)`);
+    throw new ConfigError(`Invalid value for ${source.redisUrl}: '${hidePassword(config.redisUrl)}' is not redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://)`);
   }
   if (config.databaseUrl !== undefined && !isPostgresUrl(config.databaseUrl)) {
-    throw new ConfigError(`Invalid value for ${source.databaseUrl}: '${hidePassword(config.databaseUrl)}' is not postgres://USER:PASS@HOST:PORT/DB (or postgresql://)`);
+    throw new ConfigError(`Invalid value for ${source.databaseUrl}: '${hidePassword(config.databaseUrl)}' is not postgres://USER:PASS@HOST:PORT/DB (or postgresql://; percent-encode special characters in the password)`);
   }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError("TLS needs both --tls-cert and --tls-key");
@@ -107,9 +107,18 @@ function isPostgresUrl(text: string): boolean {
   }
 }
 
-/** A URL as it may appear in messages and logs: the password replaced. */
+/**
+ * A URL as it may appear in messages and logs: the password replaced. Everything between `//` and
+ * the last `@` is the user info, whatever it holds (a base64 password has `/` and `+` in it).
+ */
 export function hidePassword(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:…@");
+  const start = url.indexOf("//");
+  const at = url.lastIndexOf("@");
+  if (start < 0 || at < start) return url;
+  const info = url.slice(start + 2, at);
+  const colon = info.indexOf(":");
+  // No colon: the whole user info may be a password (redis://PASSWORD@HOST).
+  return `${url.slice(0, start + 2)}${colon < 0 ? "…" : `${info.slice(0, colon)}:…`}${url.slice(at)}`;
 }
 
 function isRedisUrl(text: string): boolean {

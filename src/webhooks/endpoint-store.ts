@@ -71,6 +71,15 @@ export class EndpointStore {
     return (await this.db.run("DELETE FROM webhook_endpoints WHERE id = ?", [id])) > 0;
   }
 
+  /**
+   * Inside a transaction, before the checks an add or change depends on (how many endpoints the app
+   * has, a URL already used): on PostgreSQL writers of one app's endpoints then take turns, so parallel
+   * adds cannot all pass the cap. SQLite's writers take turns already.
+   */
+  async lockApp(appId: string): Promise<void> {
+    if (this.db.dialect === "postgres") await this.db.get("SELECT id FROM apps WHERE id = ? FOR NO KEY UPDATE", [appId]);
+  }
+
   /** Runs `fn` in one transaction; it must use only `tx` (on SQLite, a statement outside it would wait for it). */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);

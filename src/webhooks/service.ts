@@ -88,6 +88,7 @@ export class WebhookService {
     this.checkTarget(appId, endpoint.url); // after the input is known valid: bad input gets its own message
     await this.deps.store.transaction(async (tx) => {
       const store = this.deps.store.on(tx);
+      await store.lockApp(appId);
       const existing = await store.forApp(appId);
       if (existing.length >= MAX_ENDPOINTS_PER_APP) {
         throw new ServiceError("conflict", `App ${appId} already has ${MAX_ENDPOINTS_PER_APP} webhook endpoints, the most allowed`);
@@ -107,6 +108,7 @@ export class WebhookService {
     const next = await this.deps.store.transaction(async (tx) => {
       const store = this.deps.store.on(tx);
       const current = await this.endpoint(id, store);
+      await store.lockApp(current.appId);
       const updated: WebhookEndpoint = {
         ...current,
         url: patch.url === undefined ? current.url : checkUrl(patch.url),
