@@ -29,12 +29,20 @@ export class StoreHealth {
     clearInterval(this.timer);
   }
 
-  /** One probe; a probe still waiting (a silent server) is not doubled. */
-  async check(): Promise<void> {
+  /**
+   * One probe; a probe still waiting (a silent server) is not doubled, and one that has not answered
+   * within `timeoutMs` counts as a failure (the store's own deadline for statements is longer).
+   */
+  async check(timeoutMs = 3000): Promise<void> {
     if (this.checking) return;
     this.checking = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const probe = this.db.get("SELECT 1 AS ok");
     try {
-      await this.db.get("SELECT 1 AS ok");
+      await Promise.race([
+        probe,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new StoreUnavailable(`the database ${this.label} did not answer within ${timeoutMs / 1000} s`)), timeoutMs))),
+      ]);
       if (!this.ok) this.log(`mawjly: the database ${this.label} answers again`);
       this.ok = true;
     } catch (err) {
@@ -44,7 +52,9 @@ export class StoreHealth {
       }
       this.ok = false;
     } finally {
-      this.checking = false;
+      clearTimeout(timer);
+      // A probe that timed out still holds its connection: the next one waits until it settles.
+      void probe.catch(() => {}).finally(() => (this.checking = false));
     }
   }
 }

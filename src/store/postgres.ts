@@ -23,6 +23,12 @@ export interface PostgresOptions {
   max?: number;
   /** Seconds to establish a connection before the store answers unavailable; default 5. */
   connectionTimeout?: number;
+  /**
+   * Milliseconds a statement (or a whole transaction, twice as long) may take before the store answers
+   * unavailable; default 10,000. A server that goes silent (host lost, network cut) otherwise leaves
+   * a query waiting until the kernel gives up on the connection, a quarter of an hour.
+   */
+  queryTimeoutMs?: number;
 }
 
 /** What Bun's unsafe() takes and answers, for the pool, a transaction and a reserved connection alike. */
@@ -62,8 +68,11 @@ export class PostgresDb implements Db {
       connectionTimeout: options.connectionTimeout ?? 5,
       idleTimeout: 60,
     });
-    this.session = new Session(this.sql, (fn) => this.sql.begin(fn), this.label);
+    this.timeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.session = new Session(this.sql, (fn) => this.sql.begin(fn), this.label, this.timeoutMs);
   }
+
+  private readonly timeoutMs: number;
 
   all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
     return this.session.all<T>(sql, params);
@@ -93,7 +102,7 @@ export class PostgresDb implements Db {
       throw unavailable(err, this.label);
     }
     try {
-      return await fn(new Session(conn, (f) => conn.begin(f), this.label));
+      return await fn(new Session(conn, (f) => conn.begin(f), this.label, this.timeoutMs));
     } finally {
       conn.release();
     }
@@ -112,6 +121,7 @@ class Session implements Db {
     private readonly handle: Handle,
     private readonly begin: Begin | undefined,
     private readonly label: string,
+    private readonly timeoutMs: number,
   ) {}
 
   async all<T>(sql: string, params: readonly Param[] = []): Promise<T[]> {
@@ -128,7 +138,8 @@ class Session implements Db {
 
   async exec(sql: string): Promise<void> {
     try {
-      await this.handle.unsafe(sql).simple();
+      const query = this.handle.unsafe(sql).simple();
+      await within(query, this.timeoutMs, () => query.cancel(), this.label);
     } catch (err) {
       throw unavailable(err, this.label);
     }
@@ -137,7 +148,8 @@ class Session implements Db {
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.begin === undefined) return fn(this);
     try {
-      return await this.begin((tx) => fn(new Session(tx, undefined, this.label)));
+      // Each statement has its own deadline; the whole has one too, for a ROLLBACK that never returns.
+      return await within(this.begin((tx) => fn(new Session(tx, undefined, this.label, this.timeoutMs))), 2 * this.timeoutMs, () => {}, this.label);
     } catch (err) {
       throw unavailable(err, this.label);
     }
@@ -149,11 +161,28 @@ class Session implements Db {
 
   private async query(sql: string, params: readonly Param[]): Promise<Result> {
     try {
-      return (await this.handle.unsafe(numbered(sql), params.map(bindable))) as Result;
+      const query = this.handle.unsafe(numbered(sql), params.map(bindable));
+      return (await within(query, this.timeoutMs, () => query.cancel(), this.label)) as Result;
     } catch (err) {
       throw unavailable(err, this.label);
     }
   }
+}
+
+/** `work`, or StoreUnavailable once `ms` have passed (then `cancel` is asked to stop it). */
+function within<T>(work: PromiseLike<T>, ms: number, cancel: () => void, label: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      try {
+        cancel();
+      } catch {
+        // already finished or not cancellable: the answer is the same
+      }
+      reject(new StoreUnavailable(`PostgreSQL at ${label} is unavailable: no answer within ${ms / 1000} s`));
+    }, ms);
+  });
+  return Promise.race([Promise.resolve(work), late]).finally(() => clearTimeout(timer));
 }
 
 const bindable = (p: Param): Param => (typeof p === "boolean" ? (p ? 1 : 0) : p);
