@@ -69,7 +69,8 @@ test("a lone event waits for the batch window, not for a full batch", async () =
     expect(batched.requests.length).toBe(before + 1);
     expect(request.body.events).toEqual([{ name: "channel_occupied", channel: "batch-alone" }]);
     expect(request.at - started).toBeGreaterThanOrEqual(90);
-    expect(request.at - started).toBeLessThan(1000);
+    // A full batch never comes; the bound leaves room for a loaded machine and PostgreSQL round trips.
+    expect(request.at - started).toBeLessThan(2500);
   } finally {
     client.disconnect();
   }
