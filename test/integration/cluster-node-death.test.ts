@@ -36,6 +36,9 @@ test("SIGKILL of a node: its sockets, members and lone channels leave every coun
   await subscribeRaw(watcher, app, "shared");
   await join(n1!, app, ch, "both");
   for (const c of ["presence-p", "only-victim", "shared"]) await receiver.event((e) => e.name === "channel_occupied" && e.channel === c, 10_000);
+  // Every webhook of the joins has arrived before the kill: one still in flight on the victim would be
+  // sent again by a survivor (delivery is at least once), and "once" below is about the departure.
+  for (const u of ["victim", "both", "watcher"]) await receiver.event((e) => e.name === "member_added" && e.user_id === u, 10_000);
   expect((await api(n0!).get(`/apps/${app.id}/live`)).body.connections).toBe(4);
 
   await n2!.kill();
