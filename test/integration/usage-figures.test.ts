@@ -66,23 +66,31 @@ test("after a restart the daily quota continues from today's deliveries, not fro
   const dataDir = mkdtempSync(join(tmpdir(), "mawjly-usage-restart-"));
   try {
     const first = await startServer({ dataDir });
-    await setupAdmin(first);
-    cli(first, ["plans", "create", "--id", "tiny", "--name", "Tiny", "--max-apps", "5", "--max-connections", "5", "--max-messages-per-day", "100"]);
-    expect(cliCreateAccount(first, "tina@example.com", ["--plan", "tiny"]).planId).toBe("tiny");
-    const tina = await signIn(first, "tina@example.com");
-    const app = await tina.createApp();
-    await subscribedSocket(first, app, "room");
-    await subscribedSocket(first, app, "room");
-    expect((await tina.post(`/apps/${app.id}/events`, { name: "tick", data: "1", channel: "room" })).status).toBe(200);
-    expect((await tina.get("/me")).body.usage.messagesToday).toBe(2);
-    closeSockets();
-    expect(await first.stop()).toBe(0);
+    // Stopped even when an assertion below fails (a failed run left a server behind).
+    const stopFirst = () => (first.running() ? first.stop() : Promise.resolve(0));
+    let appId = "";
+    try {
+      await setupAdmin(first);
+      cli(first, ["plans", "create", "--id", "tiny", "--name", "Tiny", "--max-apps", "5", "--max-connections", "5", "--max-messages-per-day", "100"]);
+      expect(cliCreateAccount(first, "tina@example.com", ["--plan", "tiny"]).planId).toBe("tiny");
+      const tina = await signIn(first, "tina@example.com");
+      const app = await tina.createApp();
+      appId = app.id;
+      await subscribedSocket(first, app, "room");
+      await subscribedSocket(first, app, "room");
+      expect((await tina.post(`/apps/${app.id}/events`, { name: "tick", data: "1", channel: "room" })).status).toBe(200);
+      expect((await tina.get("/me")).body.usage.messagesToday).toBe(2);
+      closeSockets();
+      expect(await first.stop()).toBe(0);
+    } finally {
+      await stopFirst();
+    }
 
     const second = await startServer({ dataDir });
     try {
       const again = await signIn(second, "tina@example.com");
       expect((await again.get("/me")).body.usage.messagesToday).toBe(2);
-      expect((await again.get(`/apps/${app.id}/usage`)).body.today).toMatchObject({ messages: 3, published: 1, delivered: 2 });
+      expect((await again.get(`/apps/${appId}/usage`)).body.today).toMatchObject({ messages: 3, published: 1, delivered: 2 });
     } finally {
       await second.stop();
     }
