@@ -97,7 +97,7 @@ async function writeCost(pg: PostgresHandle, runs: number, events: number): Prom
     for (const dialect of DIALECTS) costs[dialect].push(perRun[dialect]);
   }
   const med = (d: Dialect, i: number, f: (c: WriteCost) => number) => median(costs[d].map((r) => f(r[i]!)));
-  const rows: (string | number)[][] = [["events/tick", "store", "record µs/ev", "commit µs/ev", "total µs/ev", "max events/s (1 core)"]];
+  const rows: (string | number)[][] = [["events/tick", "store", "record µs/ev", "commit µs/ev", "total µs/ev", "events/s (one writer)"]];
   const verdicts: string[] = [];
   PER_TICK.forEach((n, i) => {
     for (const d of DIALECTS) rows.push([String(n), d, med(d, i, (c) => c.recordUs), med(d, i, (c) => c.commitUs), med(d, i, (c) => c.totalUs), 1e6 / med(d, i, (c) => c.totalUs)]);
