@@ -18,7 +18,7 @@ import { cpuMs } from "../lib/servers";
 import { fmt, median, printTable, ratio } from "../lib/stats";
 import { startSubscribers } from "../lib/workers";
 import { measureDrain, type DrainResult } from "../webhooks/drain";
-import { BENCH_SECRET, ReceiverProc, startServerWith } from "../webhooks/procs";
+import { BENCH_SECRET, ReceiverProc, startServerWith, stopWebhookServers } from "../webhooks/procs";
 import { measureFreshWriteCost, type WriteCost } from "../webhooks/write-cost";
 import { listOption, measureFanout, numberOption, type FanoutResult } from "./common";
 
@@ -65,6 +65,13 @@ export async function store(args: string[]): Promise<void> {
   const parts = listOption(args, "parts", [1, 2, 3]);
   const pg = await startPostgres();
   const receiver = new ReceiverProc();
+  // Interrupted (Ctrl-C, kill): servers, receiver and PostgreSQL are stopped before exiting.
+  const interrupted = (signal: NodeJS.Signals) => {
+    console.error(`\nstore: ${signal}, stopping servers and PostgreSQL`);
+    void Promise.allSettled([stopWebhookServers(), receiver.stop(), pg.stop()]).then(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     console.log(`store: SQLite (data directory) vs PostgreSQL (--database-url, local throw-away cluster, fsync off), ${runs} runs, interleaved`);
     if (parts.includes(1)) await writeCost(pg, runs, events);
@@ -74,6 +81,9 @@ export async function store(args: string[]): Promise<void> {
     }
     if (parts.includes(3)) await fanout(pg, runs, subscribers, rate, durationMs);
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+    await stopWebhookServers();
     await receiver.stop();
     await pg.stop();
   }

@@ -22,6 +22,13 @@ export function cli(dataDir: string, args: string[], databaseUrl?: string): stri
   return r.stdout.toString();
 }
 
+/** Servers still running, so that an interrupted benchmark can stop them (stopWebhookServers). */
+const live = new Set<BenchServer>();
+
+export async function stopWebhookServers(): Promise<void> {
+  await Promise.all([...live].map((s) => s.stop()));
+}
+
 /** Every bench app signs with this secret, so one receiver process can check all of them. */
 export const BENCH_SECRET = "bench-webhooks-secret-127.0.0.1-only";
 
@@ -67,7 +74,7 @@ export async function startServerWith(
       throw new Error(`server did not start:\n${out}`);
     } else await Bun.sleep(20);
   }
-  return {
+  const server: BenchServer = {
     kind: "mawjly",
     pid: proc.pid,
     port,
@@ -77,6 +84,7 @@ export async function startServerWith(
     app: { id: app.id, key: app.key, secret: app.secret },
     output: () => out,
     async stop() {
+      live.delete(server);
       if (proc.exitCode === null) proc.kill("SIGTERM");
       const timer = setTimeout(() => proc.exitCode === null && proc.kill("SIGKILL"), 10_000);
       await proc.exited;
@@ -84,6 +92,8 @@ export async function startServerWith(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  live.add(server);
+  return server;
 }
 
 export interface ReceiverReport {
