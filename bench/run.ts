@@ -1,7 +1,8 @@
 /**
- * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|connect|channels|soak|cluster|all] [--runs N] [scenario options]`.
+ * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|connect|channels|soak|cluster|store|all] [--runs N] [scenario options]`.
  * Each scenario starts its own servers and load processes, prints a table of medians, and ends with
- * one line giving the Mawjly/baseline ratio. Everything talks to 127.0.0.1 only.
+ * one line giving the Mawjly/baseline ratio (store: PostgreSQL/SQLite). Everything talks to 127.0.0.1
+ * only. `all` leaves out store, which needs PostgreSQL installed (it starts a throw-away cluster).
  */
 import { MAIN, setBaselineAuth, stopAllServers } from "./lib/servers";
 import { channels } from "./scenarios/channels";
@@ -11,14 +12,16 @@ import { cpu } from "./scenarios/cpu";
 import { fanout } from "./scenarios/fanout";
 import { memory } from "./scenarios/memory";
 import { soak } from "./scenarios/soak";
+import { store } from "./scenarios/store";
 import { triggers } from "./scenarios/triggers";
 
-const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect, channels, soak, cluster };
+const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect, channels, soak, cluster, store };
+const IN_ALL = Object.keys(SCENARIOS).filter((s) => s !== "store");
 
 const [name = "all", ...options] = process.argv.slice(2);
 setBaselineAuth(options.includes("--baseline-auth"));
 const rest = options.filter((o) => o !== "--baseline-auth");
-const chosen = name === "all" ? Object.keys(SCENARIOS) : [name];
+const chosen = name === "all" ? IN_ALL : [name];
 for (const s of chosen) {
   if (!(s in SCENARIOS)) {
     console.error(`unknown scenario '${s}': use one of ${Object.keys(SCENARIOS).join(", ")} or all`);

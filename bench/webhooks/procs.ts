@@ -1,7 +1,8 @@
 /**
  * Processes of the webhook benchmark: the server (webhooks off, or one endpoint per app — single or
  * batching — pointing at the receiver), the receiver, and the churn worker. The app and its endpoint
- * are created through the real CLI before the server starts, as an operator would.
+ * are created through the real CLI before the server starts, as an operator would: in the data
+ * directory's SQLite file, or with a database URL in that PostgreSQL database (bench/scenarios/store.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,23 +14,47 @@ export type WebhookMode = "off" | "single" | "batch";
 
 const HERE = import.meta.dir;
 
-function cli(dataDir: string, args: string[]): string {
-  const r = Bun.spawnSync([BUN, MAIN, ...args, "--data-dir", dataDir]);
+/** Runs the CLI on the data directory, or on the PostgreSQL database of `databaseUrl` when given. */
+export function cli(dataDir: string, args: string[], databaseUrl?: string): string {
+  const where = databaseUrl === undefined ? ["--data-dir", dataDir] : ["--database-url", databaseUrl];
+  const r = Bun.spawnSync([BUN, MAIN, ...args, ...where]);
   if (r.exitCode !== 0) throw new Error(`mawjly ${args.join(" ")} failed: ${r.stderr.toString()}`);
   return r.stdout.toString();
+}
+
+/** Servers still running, so that an interrupted benchmark can stop them (stopWebhookServers). */
+const live = new Set<BenchServer>();
+
+export async function stopWebhookServers(): Promise<void> {
+  await Promise.all([...live].map((s) => s.stop()));
 }
 
 /** Every bench app signs with this secret, so one receiver process can check all of them. */
 export const BENCH_SECRET = "bench-webhooks-secret-127.0.0.1-only";
 
-/** `prepare` runs on the data dir after the app and endpoint exist and before the server starts. */
-export async function startServerWith(mode: WebhookMode, receiverUrl: string, prepare?: (dataDir: string, appId: string) => void): Promise<BenchServer> {
+/**
+ * `prepare` runs after the app and endpoint exist and before the server starts. With `databaseUrl`
+ * (an empty database) everything is stored there and the server runs with `--database-url`.
+ */
+export async function startServerWith(
+  mode: WebhookMode,
+  receiverUrl: string,
+  prepare?: (dataDir: string, appId: string) => void | Promise<void>,
+  databaseUrl?: string,
+): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `mawjly-bench-webhooks-${mode}-`));
-  cli(dataDir, ["migrate"]); // apps create never creates a database
-  const app = JSON.parse(cli(dataDir, ["apps", "create", "--name", "bench", "--json", "--secret", BENCH_SECRET, "--max-presence-members", "1000"]));
-  if (mode !== "off") cli(dataDir, ["webhooks", "add", "--app", app.id, "--url", receiverUrl, ...(mode === "batch" ? ["--batch"] : [])]);
-  prepare?.(dataDir, app.id);
-  const argv = withFdLimit([BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--no-demo"], 20_000);
+  let app: { id: string; key: string; secret: string };
+  try {
+    cli(dataDir, ["migrate"], databaseUrl); // apps create never creates a database
+    app = JSON.parse(cli(dataDir, ["apps", "create", "--name", "bench", "--json", "--secret", BENCH_SECRET, "--max-presence-members", "1000"], databaseUrl));
+    if (mode !== "off") cli(dataDir, ["webhooks", "add", "--app", app.id, "--url", receiverUrl, ...(mode === "batch" ? ["--batch"] : [])], databaseUrl);
+    await prepare?.(dataDir, app.id);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const store = databaseUrl === undefined ? [] : ["--database-url", databaseUrl];
+  const argv = withFdLimit([BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, ...store, "--no-demo"], 20_000);
   const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe", cwd: ROOT });
   let out = "";
   const pump = async (stream: ReadableStream<Uint8Array>) => {
@@ -42,10 +67,14 @@ export async function startServerWith(mode: WebhookMode, receiverUrl: string, pr
   while (port === 0) {
     const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
     if (m) port = Number(m[1]);
-    else if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    else await Bun.sleep(20);
+    else if (proc.exitCode !== null || Date.now() > deadline) {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      await proc.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`server did not start:\n${out}`);
+    } else await Bun.sleep(20);
   }
-  return {
+  const server: BenchServer = {
     kind: "mawjly",
     pid: proc.pid,
     port,
@@ -55,6 +84,7 @@ export async function startServerWith(mode: WebhookMode, receiverUrl: string, pr
     app: { id: app.id, key: app.key, secret: app.secret },
     output: () => out,
     async stop() {
+      live.delete(server);
       if (proc.exitCode === null) proc.kill("SIGTERM");
       const timer = setTimeout(() => proc.exitCode === null && proc.kill("SIGKILL"), 10_000);
       await proc.exited;
@@ -62,6 +92,8 @@ export async function startServerWith(mode: WebhookMode, receiverUrl: string, pr
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  live.add(server);
+  return server;
 }
 
 export interface ReceiverReport {

@@ -17,7 +17,7 @@ import { fmt, median, nowMs, printTable, ratio } from "../lib/stats";
 import { collect, runTriggers, startSubscribers } from "../lib/workers";
 import { BENCH_SECRET, ReceiverProc, runChurn, startServerWith, type WebhookMode } from "./procs";
 import { measureDrain, type DrainResult } from "./drain";
-import { measureWriteCost, type WriteCost } from "./write-cost";
+import { measureFreshWriteCost, type WriteCost } from "./write-cost";
 
 const args = process.argv.slice(2);
 const runs = numberOption(args, "runs", 3);
@@ -36,7 +36,7 @@ console.log(`\n=== outbox write cost (in-process, 20,000 events per measurement,
 const costs: WriteCost[][] = [];
 for (let run = 0; run < runs; run++) {
   const perRun: WriteCost[] = [];
-  for (const n of [1, 10, 100, 1000]) perRun.push(await measureWriteCost(n));
+  for (const n of [1, 10, 100, 1000]) perRun.push(await measureFreshWriteCost(n));
   costs.push(perRun);
 }
 const costRows: (string | number)[][] = [["events/tick", "record µs/ev", "commit µs/ev", "total µs/ev", "max events/s (1 core)"]];
