@@ -147,9 +147,29 @@ class Session implements Db {
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.begin === undefined) return fn(this);
+    // Deadlines: `fn`'s statements have their own; getting a connection and BEGIN, and COMMIT or
+    // ROLLBACK, have one each. Not the whole: a long transaction (store copy, a migration) may take
+    // as long as its statements do.
+    let abandoned = false;
+    let started!: () => void;
+    let ended!: () => void;
+    const start = new Promise<void>((resolve) => (started = resolve));
+    const end = new Promise<void>((resolve) => (ended = resolve));
+    const run = this.begin(async (tx) => {
+      // Given up while waiting for a connection: the caller was told nothing happened, so nothing may.
+      if (abandoned) throw new StoreUnavailable(`PostgreSQL at ${this.label} is unavailable: no connection in time`);
+      started();
+      try {
+        return await fn(new Session(tx, undefined, this.label, this.timeoutMs));
+      } finally {
+        ended();
+      }
+    });
+    run.catch(() => {}); // answered below, or abandoned
     try {
-      // Each statement has its own deadline; the whole has one too, for a ROLLBACK that never returns.
-      return await within(this.begin((tx) => fn(new Session(tx, undefined, this.label, this.timeoutMs))), 2 * this.timeoutMs, () => {}, this.label);
+      await Promise.race([run, within(start, this.timeoutMs, () => (abandoned = true), this.label)]);
+      await Promise.race([run, end]);
+      return await within(run, this.timeoutMs, () => {}, this.label);
     } catch (err) {
       throw unavailable(err, this.label);
     }

@@ -68,3 +68,30 @@ test("a silent server: a statement answers StoreUnavailable at its deadline, the
     await Promise.race([db.close(), Bun.sleep(2000)]);
   }
 });
+
+test("a silent server: a transaction whose COMMIT never returns answers StoreUnavailable; a long one is not cut short", async () => {
+  const direct = await pg().freshDatabase();
+  const db = new PostgresDb(direct.replace(`:${pg().port}/`, `:${proxy.port}/`), { queryTimeoutMs: 800 });
+  try {
+    // Longer than the deadline in all, every statement within it: not cut short.
+    const long = await db.transaction(async (tx) => {
+      for (let i = 0; i < 3; i++) await tx.get("SELECT pg_sleep(0.4) AS slept");
+      return "done";
+    });
+    expect(long).toBe("done");
+
+    const started = Date.now();
+    const failed = await db
+      .transaction(async (tx) => {
+        await tx.get("SELECT 1 AS one");
+        silent = true; // the COMMIT that follows gets no answer
+      })
+      .catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(StoreUnavailable);
+    expect((failed as Error).message).toBe(`PostgreSQL at ${db.label} is unavailable: no answer within 0.8 s`);
+    expect(Date.now() - started).toBeLessThan(5000);
+  } finally {
+    silent = false;
+    await Promise.race([db.close(), Bun.sleep(2000)]);
+  }
+});
