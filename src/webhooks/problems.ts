@@ -1,27 +1,9 @@
-/**
- * One line per problem in the background webhook work, never a stack, and the same line at most
- * once a minute: a corrupted database page fails every poll, and an operator needs the message once,
- * not a wall of traces every second.
- */
-const REPEAT_EVERY_MS = 60_000;
+/** Problems of the background webhook work (maintenance, delivery looks): src/problems.ts. */
+import { reporter, type Report } from "../problems";
 
-export type Report = (what: string, err: unknown) => void;
+export type { Report };
 
 /** `report("maintenance", err)` logs `mawjly: webhooks maintenance failed: <message>`. */
-export function problemReporter(now: () => number, log: (line: string) => void = (l) => console.error(l)): Report {
-  const lastSaid = new Map<string, number>();
-  return (what, err) => {
-    const line = `mawjly: webhooks ${what} failed: ${oneLine(err)}`;
-    const t = now();
-    const last = lastSaid.get(line);
-    if (last !== undefined && t - last < REPEAT_EVERY_MS) return;
-    if (lastSaid.size > 100) lastSaid.clear(); // distinct messages are few; never grow without bound
-    lastSaid.set(line, t);
-    log(line);
-  };
-}
-
-function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/\s*\n\s*/g, " ").trim() || "unknown error";
+export function problemReporter(now: () => number, log?: (line: string) => void): Report {
+  return reporter("webhooks", now, log);
 }
