@@ -22,8 +22,8 @@ const { MemoryChannelCache } = await src("adapters/cache/memory.ts");
 const { MemoryCounters } = await src("adapters/counters/memory.ts");
 const { MemoryControlChannel } = await src("adapters/control/memory.ts");
 const { pusherHttpApi } = await src("http-api/index.ts");
-const { fastRoute } = await src("http-api/fast-path.ts").catch(() => ({ fastRoute: undefined }));
-const { verifySignedRequest, parseRawQuery, requestStringToSign } = await src("protocol/http-signature.ts");
+const { plainFastRoute, serveFast } = await src("http-api/fast-path.ts");
+const { verifySignedRequest, verifyParsed, parseRawQuery, requestStringToSign } = await src("protocol/http-signature.ts");
 const { hmacHex, md5Hex, safeEqual } = await src("protocol/signatures.ts");
 const { Metrics } = await src("metrics/prometheus.ts");
 const { HttpObserver } = await src("metrics/http.ts");
@@ -73,17 +73,14 @@ const http = new Elysia().use(pusherHttpApi(deps));
 const check = await http.handle(post(mUrl));
 if (check.status !== 200) throw new Error(`mawjly answered ${check.status}: ${await check.text()}`);
 await time("mawjly: Elysia app.handle(POST /apps/{id}/events)", () => http.handle(post(mUrl)));
-if (fastRoute !== undefined) {
-  // What src/server.ts does for the trigger routes: one URL parse, no Elysia pipeline.
-  await time("mawjly: fast path (POST /apps/{id}/events)", () => {
-    const req = post(mUrl);
-    const url = new URL(req.url);
-    const route = fastRoute(req.method, url.pathname);
-    return route.handle(deps, req, route.appId, url);
-  });
-}
-if (fastRoute !== undefined) {
-  // As above, with the server's HTTP metrics around it and the Prometheus listeners on the engine's bus.
+// What src/server.ts does for the trigger routes: the route read from the URL text, no Elysia pipeline.
+const unobserved = { recordRoute() {} };
+await time("mawjly: fast path (POST /apps/{id}/events)", () => {
+  const req = post(mUrl);
+  return serveFast(deps, req, plainFastRoute(req.method, req.url), unobserved);
+});
+{
+  // As above, with the server's HTTP metrics and the Prometheus listeners on the engine's bus.
   const metered = newEngine();
   const metrics = new Metrics({ bus: metered.bus, live: () => [] });
   metrics.start();
@@ -91,9 +88,7 @@ if (fastRoute !== undefined) {
   const mDeps = { ...deps, engine: metered };
   await time("mawjly: fast path + HTTP metrics + bus listeners", () => {
     const req = post(mUrl);
-    const url = new URL(req.url);
-    const route = fastRoute(req.method, url.pathname);
-    return observer.observeRoute(req, route.route, route.appId, () => route.handle(mDeps, req, route.appId, url));
+    return serveFast(mDeps, req, plainFastRoute(req.method, req.url), observer);
   });
 }
 await time("baseline: handleTrigger(POST /trigger)", () => handleTrigger(post(bUrl), new URL(bUrl), () => {}));
@@ -101,6 +96,9 @@ const mQuery = new URL(mUrl).search;
 const secretFor = (k: string) => (k === app.key ? app.secret : undefined);
 await time("  mawjly verifySignedRequest", () =>
   verifySignedRequest({ method: "POST", path: mPath, rawQuery: mQuery, rawBody: body }, secretFor, Math.floor(Date.now() / 1000)),
+);
+await time("    the general way (map, sort), as for an unsorted query", () =>
+  verifyParsed({ method: "POST", path: mPath, rawQuery: mQuery, rawBody: body }, secretFor, Math.floor(Date.now() / 1000)),
 );
 const mParams = parseRawQuery(mQuery);
 const mSigned = requestStringToSign("POST", mPath, mParams);

@@ -31,7 +31,7 @@ import { dashboard } from "./dashboard";
 import { docs } from "./docs/openapi";
 import { safeEqual } from "./protocol/signatures";
 import { pusherHttpApi } from "./http-api";
-import { fastRoute } from "./http-api/fast-path";
+import { fastRoute, plainFastRoute, serveFast } from "./http-api/fast-path";
 import { connectionsPerApp, liveApps } from "./metrics/live";
 import { HttpObserver } from "./metrics/http";
 import { CONTENT_TYPE, Metrics } from "./metrics/prometheus";
@@ -203,6 +203,11 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     maxRequestBodySize: 1024 * 1024,
     tls: config.tlsCert && config.tlsKey ? { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } : undefined,
     fetch(request, srv) {
+      // Signed triggers skip Elysia's pipeline (src/http-api/fast-path.ts); same handlers, same answers.
+      // Only POSTs match, which are never WebSocket upgrades, so they need no upgrade check either.
+      // A plain URL (nearly every SDK's) is read as it is; any other goes through the URL parser first.
+      const plain = plainFastRoute(request.method, request.url);
+      if (plain !== undefined) return serveFast(pusherDeps, request, plain, httpMetrics);
       let url: URL;
       try {
         url = new URL(request.url);
@@ -210,12 +215,8 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
         // HTTP/1.0 without a Host header leaves no absolute URL to route on.
         return Response.json({ error: "Bad request: the Host header is missing" }, { status: 400 });
       }
-      // Signed triggers skip Elysia's pipeline (src/http-api/fast-path.ts); same handlers, same answers.
-      // Only POSTs match, which are never WebSocket upgrades, so they need no upgrade check either.
-      const fast = fastRoute(request.method, url.pathname);
-      if (fast !== undefined) {
-        return httpMetrics.observeRoute(request, fast.route, fast.appId, () => fast.handle(pusherDeps, request, fast.appId, url));
-      }
+      const fast = fastRoute(request.method, url.pathname, url.search);
+      if (fast !== undefined) return serveFast(pusherDeps, request, fast, httpMetrics);
       const upgraded = tryUpgrade(request, url, srv);
       if (upgraded !== false) return upgraded;
       return httpMetrics.observe(request, () => http.fetch(request));

@@ -6,7 +6,7 @@
 import { appSecret, type App, type AppDirectory } from "../engine/app";
 import type { Engine } from "../engine/engine";
 import { HttpError } from "../protocol/errors";
-import { parseRawQuery, verifySignedRequest } from "../protocol/http-signature";
+import { parseRawQuery, verifySignedRequest, type QueryParams } from "../protocol/http-signature";
 
 export interface ApiDeps {
   apps: AppDirectory;
@@ -15,20 +15,26 @@ export interface ApiDeps {
   nowSeconds: () => number;
 }
 
+/** The parts of a request's URL the signature covers, as the URL parser gives them (a URL is one). */
+export interface RequestTarget {
+  pathname: string;
+  search: string;
+}
+
 export interface ApiRequest {
   app: App;
-  query: Map<string, string>;
+  query: QueryParams;
   rawBody: string;
 }
 
 /** `url`: the request's URL when the caller already parsed it (the server's fetch does), so it is parsed once. */
-export async function authenticate(deps: ApiDeps, request: Request, appId: string, url?: URL): Promise<ApiRequest> {
+export async function authenticate(deps: ApiDeps, request: Request, appId: string, url?: RequestTarget): Promise<ApiRequest> {
   // The body first: the app could be deleted while it arrives, and its state must not be revived.
   return authenticateBody(deps, request, appId, await bodyOf(request), url);
 }
 
 /** The checks once the body has arrived: synchronous unless the rate counter is remote. */
-export function authenticateBody(deps: ApiDeps, request: Request, appId: string, rawBody: string, url?: URL): ApiRequest | Promise<ApiRequest> {
+export function authenticateBody(deps: ApiDeps, request: Request, appId: string, rawBody: string, url?: RequestTarget): ApiRequest | Promise<ApiRequest> {
   const app = deps.apps.byId(appId);
   if (app === undefined) throw new HttpError(404, `App not found: '${appId}'`);
   return verify(deps, request, rawBody, app, url);
@@ -57,7 +63,7 @@ function bodyOf(request: Request): Promise<string> {
 }
 
 /** Synchronous unless the rate counter is remote: the single-node path adds no promise here. */
-function verify(deps: ApiDeps, request: Request, rawBody: string, app: App, url = new URL(request.url)): ApiRequest | Promise<ApiRequest> {
+function verify(deps: ApiDeps, request: Request, rawBody: string, app: App, url: RequestTarget = new URL(request.url)): ApiRequest | Promise<ApiRequest> {
   const query = verifySignedRequest(
     { method: request.method, path: url.pathname, rawQuery: url.search, rawBody },
     (key) => appSecret(app, key),

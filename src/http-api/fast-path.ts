@@ -7,38 +7,126 @@
  * answer is the same whichever way a request came.
  */
 import { then } from "../engine/maybe";
-import { authenticateBody, type ApiDeps } from "./auth";
+import { authenticateBody, type ApiDeps, type RequestTarget } from "./auth";
 import { triggerBatch } from "./endpoints/batch-events";
 import { triggerEventsFor } from "./endpoints/events";
 import { respond, respondNow } from "./respond";
 
-export interface FastRoute {
+export interface FastRoute extends RequestTarget {
   /** The route template, as the Elysia plugin declares it (the metrics label). */
   route: string;
   appId: string;
-  handle(deps: ApiDeps, request: Request, appId: string, url: URL): Promise<Response>;
+  batch: boolean;
 }
 
-// One promise (the body) and then synchronous work on one node: no async frame per layer.
-const events = (deps: ApiDeps, request: Request, appId: string, url: URL) =>
-  request.text().then(
-    (rawBody) => respondNow(() => then(authenticateBody(deps, request, appId, rawBody, url), (req) => triggerEventsFor(deps, req))),
-    (err: unknown) => respondNow(() => { throw err; }),
-  );
-const batch = (deps: ApiDeps, request: Request, appId: string, url: URL) => respond(() => triggerBatch(deps, request, appId, url));
+/** Where the fast path reports each answer (metrics/http.ts). */
+export interface FastObserver {
+  recordRoute(route: string, appId: string, status: number, started: number): void;
+}
+
+const EVENTS = "/apps/:appId/events";
+const BATCH = "/apps/:appId/batch_events";
 
 /**
  * The fast route for `POST /apps/{id}/events|batch_events`, or undefined for anything else (left to
  * Elysia). Only plain ids qualify: an id with a percent escape is decoded by Elysia's router, and a
  * path with more segments or a trailing slash is Elysia's to answer (404 in the API's envelope).
+ * `pathname` and `search` as the URL parser gives them (the signature is checked over both).
  */
-export function fastRoute(method: string, pathname: string): FastRoute | undefined {
+export function fastRoute(method: string, pathname: string, search = ""): FastRoute | undefined {
   if (method !== "POST" || !pathname.startsWith("/apps/")) return undefined;
   const slash = pathname.indexOf("/", 6);
   if (slash <= 6 || pathname.indexOf("/", slash + 1) >= 0 || pathname.includes("%")) return undefined;
   const tail = pathname.slice(slash + 1);
   const appId = pathname.slice(6, slash);
-  if (tail === "events") return { route: "/apps/:appId/events", appId, handle: events };
-  if (tail === "batch_events") return { route: "/apps/:appId/batch_events", appId, handle: batch };
+  if (tail === "events") return { route: EVENTS, appId, batch: false, pathname, search };
+  if (tail === "batch_events") return { route: BATCH, appId, batch: true, pathname, search };
   return undefined;
+}
+
+/**
+ * The fast route straight from `request.url`, without building a URL object, when the URL parser
+ * would give back exactly the text received: a host of plain characters, a path of plain characters
+ * and a query of printable ASCII that the parser leaves unescaped. Anything else (escapes, dot
+ * segments, backslashes, quotes, a fragment, no host) is undefined here, and the caller takes the
+ * URL parser's way, whose answer stands.
+ */
+export function plainFastRoute(method: string, url: string): FastRoute | undefined {
+  if (method !== "POST") return undefined;
+  const hostStart = url.indexOf("://") + 3;
+  if (hostStart < 3) return undefined;
+  const pathStart = url.indexOf("/", hostStart);
+  if (pathStart < 0) return undefined;
+  if (!plainOrigin(url, hostStart, pathStart)) return undefined;
+  const queryStart = url.indexOf("?", pathStart);
+  const pathEnd = queryStart < 0 ? url.length : queryStart;
+  for (let i = pathStart; i < pathEnd; i++) if (!pathChar(url.charCodeAt(i))) return undefined;
+  // The parser drops a lone "?" (search is then ""); a query it would escape or cut is not plain.
+  if (queryStart >= 0) {
+    if (queryStart === url.length - 1) return undefined;
+    for (let i = queryStart + 1; i < url.length; i++) if (!queryChar(url.charCodeAt(i))) return undefined;
+  }
+  return fastRoute(method, url.slice(pathStart, pathEnd), queryStart < 0 ? "" : url.slice(queryStart));
+}
+
+/** The last origin (`http://host:port`) found plain: a server sees the same one on nearly every request. */
+let knownOrigin = "";
+
+/**
+ * An origin of characters that cannot move where the path starts, and one the URL parser accepts (a
+ * host such as `a.1` or a port above 65535 is refused there, and must be refused the same way here).
+ */
+function plainOrigin(url: string, hostStart: number, pathStart: number): boolean {
+  if (pathStart === hostStart) return false;
+  if (url.length >= pathStart && url.startsWith(knownOrigin) && knownOrigin.length === pathStart) return true;
+  for (let i = hostStart; i < pathStart; i++) if (!hostChar(url.charCodeAt(i))) return false;
+  const origin = url.slice(0, pathStart);
+  if (!URL.canParse(`${origin}/`)) return false;
+  knownOrigin = origin;
+  return true;
+}
+
+/** Letters, digits, `.`, `-`, `_`, `:` and `[`, `]` (ports, IPv6): nothing that moves where the path starts. */
+function hostChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 93 && c !== 92) || (c >= 48 && c <= 58) || c === 45 || c === 46 || c === 95;
+}
+
+/** Letters, digits, `/`, `-`, `_`: no dot (no dot segments to resolve), no escapes, nothing to escape. */
+function pathChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 47 && c <= 57) || c === 45 || c === 95;
+}
+
+/** Printable ASCII except `"`, `#`, `'`, `<`, `>`: what the URL parser leaves unescaped in a query. */
+function queryChar(c: number): boolean {
+  return c > 32 && c < 127 && c !== 34 && c !== 35 && c !== 39 && c !== 60 && c !== 62;
+}
+
+/** Answers a fast route: one promise (the body), then synchronous work on one node, then the metrics. */
+export function serveFast(deps: ApiDeps, request: Request, target: FastRoute, observer: FastObserver): Promise<Response> {
+  const started = performance.now();
+  if (target.batch) return observed(observer, target, started, respond(() => triggerBatch(deps, request, target.appId, target)));
+  return request.text().then(
+    (rawBody) =>
+      observed(observer, target, started, respondNow(() => then(authenticateBody(deps, request, target.appId, rawBody, target), (req) => triggerEventsFor(deps, req)))),
+    (err: unknown) => observed(observer, target, started, respondNow(() => { throw err; })),
+  );
+}
+
+/** Reports the answer's status; a synchronous answer gets no promise of its own for that. */
+function observed<R extends Response | Promise<Response>>(observer: FastObserver, target: FastRoute, started: number, answer: R): R;
+function observed(observer: FastObserver, target: FastRoute, started: number, answer: Response | Promise<Response>): Response | Promise<Response> {
+  if (answer instanceof Response) {
+    observer.recordRoute(target.route, target.appId, answer.status, started);
+    return answer;
+  }
+  return answer.then(
+    (response) => {
+      observer.recordRoute(target.route, target.appId, response.status, started);
+      return response;
+    },
+    (err: unknown) => {
+      observer.recordRoute(target.route, target.appId, 500, started);
+      throw err;
+    },
+  );
 }

@@ -49,6 +49,12 @@ export interface HttpObservation {
   seconds: number;
 }
 
+/** The counter and histogram series of one (method, route, status, app): see Metrics.httpSeriesOf. */
+export interface HttpSeries {
+  count: Sample | undefined;
+  duration: HistogramSeries | undefined;
+}
+
 function currentProcess(startTimeSeconds: number): () => ProcessInfo {
   return () => ({ residentMemoryBytes: process.memoryUsage().rss, startTimeSeconds });
 }
@@ -83,7 +89,7 @@ export class Metrics {
     ["method", "route", "status"],
   );
   /** Per app and kind, the mawjly_messages_total series: one map lookup per published message. */
-  private readonly httpSeries = new Map<string, { count: Sample | undefined; duration: HistogramSeries | undefined }>();
+  private readonly httpSeries = new Map<string, HttpSeries & { cached: boolean }>();
   private readonly messageSeries = { api: new Map<string, Sample>(), client: new Map<string, Sample>(), delivered: new Map<string, Sample>() };
   private readonly openedSeries = new Map<string, Sample>();
   private readonly processInfo: () => ProcessInfo;
@@ -138,19 +144,32 @@ export class Metrics {
 
   /** One HTTP response. */
   recordHttp({ method, route, status, appId, seconds }: HttpObservation): void {
-    // Every signed trigger passes here: the two series of a (method, route, status, app) are found once
-    // and kept, so a request costs one string key and one lookup, not a label object and two keys.
+    this.recordHttpSeries(this.httpSeriesOf(method, route, status, appId), seconds);
+  }
+
+  /**
+   * The two series of a (method, route, status, app), found once and kept: a request then costs one
+   * string key and one lookup, not a label object and two keys (http.ts keeps them by route, app and
+   * status for the trigger routes, so those pay no key at all). `cached` is false when a family is full
+   * (both are capped): such an entry is not kept, and only the series that exist are counted.
+   */
+  httpSeriesOf(method: string, route: string, status: number, appId: string | undefined): HttpSeries & { cached: boolean } {
     // Route templates and methods have no spaces; the app id comes last, so it cannot forge another key.
     const key = `${status} ${method} ${route} ${appId === undefined ? "-" : `:${appId}`}`;
-    let entry = this.httpSeries.get(key);
-    if (entry === undefined) {
-      const labels = { app: appId, method, route, status: String(status) };
-      entry = { count: this.http.sample(labels), duration: this.httpDuration.seriesOf(labels) };
-      // Not kept once a family is full (both are capped): those requests go uncounted, as before.
-      if (entry.count !== undefined && entry.duration !== undefined) this.httpSeries.set(key, entry);
+    const known = this.httpSeries.get(key);
+    if (known !== undefined) return known;
+    const labels = { app: appId, method, route, status: String(status) };
+    const entry = { count: this.http.sample(labels), duration: this.httpDuration.seriesOf(labels), cached: false };
+    if (entry.count !== undefined && entry.duration !== undefined) {
+      entry.cached = true;
+      this.httpSeries.set(key, entry);
     }
-    if (entry.count !== undefined) entry.count.value += 1;
-    this.httpDuration.record(entry.duration, seconds);
+    return entry;
+  }
+
+  recordHttpSeries(series: HttpSeries, seconds: number): void {
+    if (series.count !== undefined) series.count.value += 1;
+    this.httpDuration.record(series.duration, seconds);
   }
 
   /** The whole exposition; serve it with CONTENT_TYPE. */

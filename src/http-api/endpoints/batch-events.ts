@@ -1,9 +1,9 @@
 /** POST /apps/{app_id}/batch_events: up to 10 events, each on one channel, validated as a whole (§5.4). */
 import { HttpError } from "../../protocol/errors";
-import { authenticate, jsonBody, type ApiDeps } from "../auth";
+import { authenticate, jsonBody, type ApiDeps, type RequestTarget } from "../auth";
 import { channelInfo, checkTrigger } from "../trigger";
 
-export async function triggerBatch(deps: ApiDeps, request: Request, appId: string, url?: URL) {
+export async function triggerBatch(deps: ApiDeps, request: Request, appId: string, url?: RequestTarget) {
   const req = await authenticate(deps, request, appId, url);
   const batch = jsonBody(req).batch;
   if (!Array.isArray(batch)) throw new HttpError(400, "Missing 'batch': it must be an array of events");

@@ -1,10 +1,10 @@
 /** POST /apps/{app_id}/events: trigger one event on up to 100 channels (§5.3). */
 import { then, type MaybePromise } from "../../engine/maybe";
 import { channelType } from "../../protocol/channels";
-import { authenticate, jsonBody, type ApiDeps, type ApiRequest } from "../auth";
+import { authenticate, jsonBody, type ApiDeps, type RequestTarget, type ApiRequest } from "../auth";
 import { channelInfo, checkTrigger, type CheckedTrigger } from "../trigger";
 
-export async function triggerEvents(deps: ApiDeps, request: Request, appId: string, url?: URL) {
+export async function triggerEvents(deps: ApiDeps, request: Request, appId: string, url?: RequestTarget) {
   return triggerEventsFor(deps, await authenticate(deps, request, appId, url));
 }
 
