@@ -56,18 +56,19 @@ export function plainFastRoute(method: string, url: string): FastRoute | undefin
   const hostStart = url.indexOf("://") + 3;
   if (hostStart < 3) return undefined;
   const pathStart = url.indexOf("/", hostStart);
-  if (pathStart < 0) return undefined;
-  if (!plainOrigin(url, hostStart, pathStart)) return undefined;
+  if (pathStart < 0 || !plainOrigin(url, hostStart, pathStart)) return undefined;
+  PLAIN_TARGET.lastIndex = pathStart;
+  if (!PLAIN_TARGET.test(url)) return undefined;
   const queryStart = url.indexOf("?", pathStart);
-  const pathEnd = queryStart < 0 ? url.length : queryStart;
-  for (let i = pathStart; i < pathEnd; i++) if (!pathChar(url.charCodeAt(i))) return undefined;
-  // The parser drops a lone "?" (search is then ""); a query it would escape or cut is not plain.
-  if (queryStart >= 0) {
-    if (queryStart === url.length - 1) return undefined;
-    for (let i = queryStart + 1; i < url.length; i++) if (!queryChar(url.charCodeAt(i))) return undefined;
-  }
-  return fastRoute(method, url.slice(pathStart, pathEnd), queryStart < 0 ? "" : url.slice(queryStart));
+  return fastRoute(method, url.slice(pathStart, queryStart < 0 ? url.length : queryStart), queryStart < 0 ? "" : url.slice(queryStart));
 }
+
+/**
+ * From the path to the end: a trigger route with a plain id, then no query or a non-empty one of
+ * printable ASCII except `"`, `#`, `'`, `<`, `>` (what the URL parser leaves unescaped in a query; it
+ * drops a lone "?"). No dots (no dot segments to resolve), no escapes, nothing to escape.
+ */
+const PLAIN_TARGET = /\/apps\/[A-Za-z0-9_-]+\/(?:events|batch_events)(?:\?[!$-&(-;=?-~]+)?$/y;
 
 /** The last origin (`http://host:port`) found plain: a server sees the same one on nearly every request. */
 let knownOrigin = "";
@@ -78,7 +79,7 @@ let knownOrigin = "";
  */
 function plainOrigin(url: string, hostStart: number, pathStart: number): boolean {
   if (pathStart === hostStart) return false;
-  if (url.length >= pathStart && url.startsWith(knownOrigin) && knownOrigin.length === pathStart) return true;
+  if (knownOrigin.length === pathStart && url.startsWith(knownOrigin)) return true;
   for (let i = hostStart; i < pathStart; i++) if (!hostChar(url.charCodeAt(i))) return false;
   const origin = url.slice(0, pathStart);
   if (!URL.canParse(`${origin}/`)) return false;
@@ -89,16 +90,6 @@ function plainOrigin(url: string, hostStart: number, pathStart: number): boolean
 /** Letters, digits, `.`, `-`, `_`, `:` and `[`, `]` (ports, IPv6): nothing that moves where the path starts. */
 function hostChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 93 && c !== 92) || (c >= 48 && c <= 58) || c === 45 || c === 46 || c === 95;
-}
-
-/** Letters, digits, `/`, `-`, `_`: no dot (no dot segments to resolve), no escapes, nothing to escape. */
-function pathChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 47 && c <= 57) || c === 45 || c === 95;
-}
-
-/** Printable ASCII except `"`, `#`, `'`, `<`, `>`: what the URL parser leaves unescaped in a query. */
-function queryChar(c: number): boolean {
-  return c > 32 && c < 127 && c !== 34 && c !== 35 && c !== 39 && c !== 60 && c !== 62;
 }
 
 /** Answers a fast route: one promise (the body), then synchronous work on one node, then the metrics. */

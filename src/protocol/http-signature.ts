@@ -141,8 +141,11 @@ export function verifyParsed(req: SignedRequest, secretFor: SecretLookup, nowSec
  * every check passing. The string to sign is then the query itself without the signature pair: no
  * map, no sort, no re-joining. False means nothing; the general way decides.
  */
+const PLAIN_KEY = /^[a-z0-9_.-]+$/;
+
 export function acceptsPlainRequest(req: SignedRequest, secretFor: SecretLookup, nowSeconds: number): boolean {
   const q = req.rawQuery;
+  if (q.includes("%")) return false; // an escape to decode
   const start = q.charCodeAt(0) === 63 ? 1 : 0; // "?"
   let key: string | undefined;
   let timestamp: string | undefined;
@@ -153,19 +156,12 @@ export function acceptsPlainRequest(req: SignedRequest, secretFor: SecretLookup,
   let sigEnd = -1;
   let previous = "";
   let at = start;
+  // Pair by pair with native scans (indexOf), not character by character in JavaScript.
   while (at < q.length) {
-    let eq = -1;
-    let end = at;
-    for (; end < q.length; end++) {
-      const c = q.charCodeAt(end);
-      if (c === 38) break; // "&"
-      if (c === 37) return false; // "%": an escape to decode
-      if (eq < 0) {
-        if (c === 61) eq = end; // "="
-        else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46)) return false;
-      }
-    }
-    if (eq <= at) return false; // an empty segment, a key without "=", or an empty key
+    let end = q.indexOf("&", at);
+    if (end < 0) end = q.length;
+    const eq = q.indexOf("=", at);
+    if (eq <= at || eq > end) return false; // an empty segment, a key without "=", or an empty key
     const name = q.slice(at, eq);
     if (name === "auth_signature") {
       if (signature !== undefined) return false;
@@ -179,6 +175,7 @@ export function acceptsPlainRequest(req: SignedRequest, secretFor: SecretLookup,
       else if (name === "auth_timestamp") timestamp = q.slice(eq + 1, end);
       else if (name === "auth_version") version = true;
       else if (name === "body_md5") md5 = q.slice(eq + 1, end);
+      else if (!PLAIN_KEY.test(name)) return false; // one the general way would lower-case
     }
     at = end + 1;
   }

@@ -3,7 +3,6 @@
  * Signatures are lowercase hex HMAC-SHA256 with the app secret; comparisons are constant-time.
  * Strings are signed exactly as received: JSON is never re-serialised (§3).
  */
-import { hash } from "node:crypto";
 import { quoted } from "./errors";
 
 /**
@@ -26,8 +25,9 @@ export function hmacHex(secret: string, message: string): string {
 }
 
 export function md5Hex(body: string | Uint8Array): string {
-  // The one-shot form: no Hash object per call (every signed HTTP API request with a body pays this).
-  return hash("md5", body, "hex");
+  // Bun's one-shot MD5: no Hash object and no node:crypto argument handling per call (every signed
+  // HTTP API request with a body pays this; 0.66 → 0.40 µs in bench/diagnose.ts's conditions).
+  return Bun.MD5.hash(body, "hex") as string;
 }
 
 /**
