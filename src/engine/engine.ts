@@ -50,6 +50,8 @@ export class Engine implements EngineContext {
   readonly live: LiveQueries;
   private readonly apps: AppDirectory;
   private readonly states = new Map<string, AppState>();
+  /** `api:{appId}`, the name of each app's HTTP API rate counter (admitApiRequest). */
+  private readonly apiCounterNames = new Map<string, string>();
 
   constructor(deps: EngineDeps) {
     this.apps = deps.apps;
@@ -233,7 +235,15 @@ export class Engine implements EngineContext {
   admitApiRequest(app: App): MaybePromise<boolean> {
     const limit = app.limits.apiRequestsPerSecond;
     if (limit === 0) return true;
-    return then(this.counters.addIfBelow(`api:${app.id}`, 1, limit, 1000), (count) => count !== null);
+    let name = this.apiCounterNames.get(app.id);
+    if (name === undefined) {
+      // Kept per app id (only apps that exist get here; cleared if deleted ones pile up): no new
+      // key string per request.
+      if (this.apiCounterNames.size >= 10_000) this.apiCounterNames.clear();
+      name = `api:${app.id}`;
+      this.apiCounterNames.set(app.id, name);
+    }
+    return then(this.counters.addIfBelow(name, 1, limit, 1000), (count) => count !== null);
   }
 
   /** Another node died; this one was chosen to send the events its departure causes. */
