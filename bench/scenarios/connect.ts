@@ -21,8 +21,9 @@ export async function connect(args: string[]): Promise<void> {
   const sockets = numberOption(args, "sockets", 10_000);
   const procs = numberOption(args, "sub-procs", 4);
   const concurrency = numberOption(args, "concurrency", 50);
-  const serverFds = checkFdLimit(sockets + 1000);
-  const clientFds = checkFdLimit(Math.ceil(sockets / procs) + 1000);
+  const warm = 1000; // warm-up sockets per process, kept open during the measured batch
+  const serverFds = checkFdLimit(sockets + warm * procs + 1000);
+  const clientFds = checkFdLimit(Math.ceil(sockets / procs) + warm + 1000);
   console.log(
     `connect: ${sockets} sockets, each subscribing to its own channel, from ${procs} processes × ${concurrency} handshakes in flight, ` +
       `${runs} runs per server, interleaved; ulimit -n ${serverFds} (server) / ${clientFds} (clients), hard limit ${fdLimits()[1]}`,
@@ -33,8 +34,9 @@ export async function connect(args: string[]): Promise<void> {
     for (const kind of ["baseline", "mawjly"] as Kind[]) {
       const server = await startBenchServer(kind, { nofile: serverFds });
       const config = { url: server.wsUrl, channelPrefix: "c-", channelStride: 1_000_000, concurrency };
-      // Warm-up: 200 sockets per process (JIT, first allocations), then the measured batch.
-      const { workers } = await startSubscribers(200 * procs, procs, config, clientFds);
+      // Warm-up: 1,000 sockets per process (JIT, first allocations), then the measured batch. With 200,
+      // Mawjly's JIT thread was still compiling during the measured batch (~17 µs per connect).
+      const { workers } = await startSubscribers(warm * procs, procs, config, clientFds);
       try {
         await waitForQuiet(20, 20_000);
         const cpu0 = cpuMs(server.pid);
