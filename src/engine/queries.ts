@@ -86,6 +86,11 @@ export class LiveQueries {
     return byKey;
   }
 
+  /** This node's connections per app, without visiting the sockets (the usage rollups sample it). */
+  *localConnections(): Iterable<[string, number]> {
+    for (const state of this.localStates()) yield [state.id, state.sessions.size];
+  }
+
   /** This node's figures per app (Prometheus metrics and usage rollups are per node). */
   *localApps(): Iterable<LocalAppFigures> {
     for (const state of this.localStates()) {
