@@ -187,6 +187,11 @@ export class Session extends SocketChannels {
 
   close(code: number, reason: string): void {
     if (this.closed) return;
-    this.conn.close(code, reason);
+    closeConnection(this.conn, code, reason);
   }
+}
+
+/** Closes a socket; a close frame carries at most 123 bytes of reason (RFC 6455 §5.5). */
+export function closeConnection(conn: Connection, code: number, reason: string): void {
+  conn.close(code, reason.length > 120 ? reason.slice(0, 120) : reason);
 }

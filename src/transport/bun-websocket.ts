@@ -3,11 +3,10 @@
  * socket to the engine's Connection port, and forwards raw text frames (Elysia's .ws() would parse
  * them for us and cost ~3 KB more per socket; DEVELOPERS.md).
  */
-import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import type { Server, WebSocketHandler } from "bun";
 import { Code, closeReason, PusherError } from "../protocol/errors";
 import { errorFrame } from "../protocol/frames";
 import type { Engine } from "../engine/engine";
-import type { Connection } from "../engine/ports";
 import { Session } from "../engine/session";
 
 /** What the upgrade learned, read once by `open`. */
@@ -73,29 +72,6 @@ function safeDecode(text: string): string {
   }
 }
 
-class BunConnection implements Connection {
-  constructor(private readonly ws: ServerWebSocket<SocketData>) {}
-  send(frame: string): void {
-    this.ws.send(frame);
-  }
-  close(code: number, reason: string): void {
-    // A close frame carries at most 123 bytes of reason (RFC 6455 §5.5).
-    this.ws.close(code, reason.length > 120 ? reason.slice(0, 120) : reason);
-  }
-  subscribe(topic: string): void {
-    this.ws.subscribe(topic);
-  }
-  unsubscribe(topic: string): void {
-    this.ws.unsubscribe(topic);
-  }
-  publishExceptSelf(topic: string, frame: string): void {
-    this.ws.publish(topic, frame);
-  }
-  ping(): void {
-    this.ws.ping();
-  }
-}
-
 export function websocketHandlers(engine: Engine): WebSocketHandler<SocketData> {
   return {
     // Our own activity check closes with 4201 (§1.4); Bun's idle timer must never fire first.
@@ -115,7 +91,8 @@ export function websocketHandlers(engine: Engine): WebSocketHandler<SocketData> 
         ws.close(Code.PATH_NOT_FOUND, "Path not found: connect to /app/{key}");
         return;
       }
-      ws.data = engine.open(new BunConnection(ws), handshake.key, handshake.protocol);
+      // The ServerWebSocket is the engine's Connection as it is (engine/ports.ts): no adapter per socket.
+      ws.data = engine.open(ws, handshake.key, handshake.protocol);
     },
     message(ws, message) {
       const session = ws.data;
