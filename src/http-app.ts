@@ -34,7 +34,11 @@ export class LazyHttpApp {
   private app: Elysia | undefined;
   private building: Promise<Elysia> | undefined;
 
-  constructor(private readonly deps: HttpAppDeps) {}
+  constructor(
+    private readonly deps: HttpAppDeps,
+    /** How the app is made (tests pass their own). */
+    private readonly make: (deps: HttpAppDeps) => Promise<Elysia> = buildHttpApp,
+  ) {}
 
   fetch(request: Request, url: URL): Response | Promise<Response> {
     // Exactly the requests the app's /health and /metrics routes match, with the same metrics labels
@@ -60,7 +64,7 @@ export class LazyHttpApp {
    * not load) is written to stderr and fails the request with it; the next request tries again.
    */
   build(): Promise<Elysia> {
-    this.building ??= buildHttpApp(this.deps).then(
+    this.building ??= this.make(this.deps).then(
       (app) => (this.app = app),
       (err: unknown) => {
         this.building = undefined;
