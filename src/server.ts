@@ -1,10 +1,12 @@
 /**
  * The composition root: the only place that picks concrete implementations (store, broker, clock)
  * and wires the edges to the engine. One Bun.serve: raw WebSocket handlers for /app/{key}, and every
- * other request handed to the Elysia app (ARCHITECTURE.md "Hybrid server").
+ * other request handed to the Elysia app, built on first need (src/http-app.ts; ARCHITECTURE.md "Hybrid server").
  */
 import type { Server } from "bun";
-import { Elysia } from "elysia";
+// The string formats (date-time, email, uri…) the services' TypeBox checks rely on, registered as Elysia
+// registers them, without loading Elysia itself (src/http-app.ts loads it on first need).
+import "elysia/type-system/format";
 import { randomUUID } from "node:crypto";
 import { LocalBroker } from "./adapters/broker/memory";
 import { MemoryChannelCache } from "./adapters/cache/memory";
@@ -16,7 +18,6 @@ import { AuthService } from "./accounts/auth";
 import { PlanQuotas } from "./accounts/quotas";
 import { AccountService } from "./accounts/service";
 import { AccountStore } from "./accounts/store";
-import { managementApi } from "./api";
 import { AppCache } from "./apps/cache";
 import { AppService } from "./apps/service";
 import { SqliteAppPeek } from "./apps/peek";
@@ -27,10 +28,9 @@ import type { Cluster } from "./adapters/redis";
 import type { ServerConfig } from "./config/config";
 import { Engine } from "./engine/engine";
 import { systemClock, type Clock } from "./engine/ports";
-import { dashboard } from "./dashboard";
-import { docs } from "./docs/openapi";
+import { DebugLog } from "./dashboard/debug-log";
+import { LazyHttpApp } from "./http-app";
 import { safeEqual } from "./protocol/signatures";
-import { pusherHttpApi } from "./http-api";
 import { fastRoute, plainFastRoute, serveFast } from "./http-api/fast-path";
 import { connectionsPerApp, liveApps } from "./metrics/live";
 import { HttpObserver } from "./metrics/http";
@@ -172,25 +172,20 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   // The dashboard, the management API and the CLI call the same services (STYLE.md principle 6).
   const services = { apps, appCache: cache, accounts, auth, quotas, engine, usage, webhooks: webhooks.service, trustProxy: config.trustProxy };
 
-  // normalize: false, so schema violations such as unknown properties are refused instead of being
-  // stripped silently (a typo like "clientEvent" must not look like success). Elysia reads it here.
   const pusherDeps = { apps: cache, engine, nowSeconds: () => Math.floor(clock.now() / 1000) };
-  const http = new Elysia({ normalize: false })
-    .onError(({ code, request }) => (code === "NOT_FOUND" ? notFound(request) : undefined))
-    // Only the matched route template for the metrics labels; the status is read from the Response
-    // in fetch below (src/metrics/http.ts says why). mapResponse runs on success and error paths.
-    .mapResponse({ as: "global" }, (ctx: any) => httpMetrics.matched(ctx.request, ctx.route, ctx.params))
+  // The debug console's ring buffer records from server start, whether or not the dashboard was opened.
+  const debugLog = new DebugLog(300, () => clock.now(), cluster?.debugRelay);
+  debugLog.start(engine.bus);
+  // Built on the first request that needs it (src/http-app.ts); /health and /metrics never do.
+  const http = new LazyHttpApp({
+    pusher: pusherDeps,
+    services,
+    dashboard: { ...services, bus: engine.bus, debugRelay: cluster?.debugRelay, debugLog },
+    httpMetrics,
     // A node that lost Redis or its PostgreSQL still serves its own sockets: degraded, not down.
-    .get("/health", () => ({ status: (cluster?.healthy() ?? true) && (storeHealth?.healthy() ?? true) ? "ok" : "degraded" }), {
-      detail: { tags: ["Operations"], summary: "Liveness: 200 {\"status\":\"ok\"}, or {\"status\":\"degraded\"} while the node cannot reach Redis (cluster) or PostgreSQL (--database-url)" },
-    })
-    .use(pusherHttpApi(pusherDeps))
-    .get("/metrics", ({ request }) => metricsResponse(metrics, config.metricsToken, request), {
-      detail: { tags: ["Operations"], summary: "Prometheus metrics (Bearer token when MAWJLY_METRICS_TOKEN is set)" },
-    })
-    .use(managementApi(services))
-    .use(docs())
-    .use(dashboard({ ...services, bus: engine.bus, debugRelay: cluster?.debugRelay }));
+    health: () => ({ status: (cluster?.healthy() ?? true) && (storeHealth?.healthy() ?? true) ? "ok" : "degraded" }),
+    metrics: (request) => metricsResponse(metrics, config.metricsToken, request),
+  });
 
   server = Bun.serve<SocketData>({
     hostname: config.host,
@@ -219,7 +214,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       if (fast !== undefined) return serveFast(pusherDeps, request, fast, httpMetrics);
       const upgraded = tryUpgrade(request, url, srv);
       if (upgraded !== false) return upgraded;
-      return httpMetrics.observe(request, () => http.fetch(request));
+      return httpMetrics.observe(request, () => http.fetch(request, url));
     },
     websocket: websocketHandlers(engine),
   });
@@ -257,14 +252,6 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       await opened.close();
     },
   };
-}
-
-/** Unknown routes answer 404 in the envelope of the API the path belongs to, never HTML or plain text. */
-function notFound(request: Request): Response {
-  const path = new URL(request.url).pathname;
-  const message = `Not found: ${request.method} ${path}`;
-  if (path.startsWith("/api/")) return Response.json({ error: { code: "not_found", message } }, { status: 404 });
-  return Response.json({ error: message }, { status: 404 });
 }
 
 /** /metrics, behind a bearer token when one is configured (metrics reveal app ids and traffic). */

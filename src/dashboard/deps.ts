@@ -10,7 +10,7 @@ import type { AccountService } from "../accounts/service";
 import type { AppCache } from "../apps/cache";
 import type { AppService } from "../apps/service";
 import type { LifecycleBus } from "../engine/bus";
-import type { DebugRelay } from "./debug-log";
+import type { DebugLog, DebugRelay } from "./debug-log";
 import type { Engine } from "../engine/engine";
 import type { UsageRecorder } from "../metrics/usage";
 import type { WebhookService } from "../webhooks/service";
@@ -32,7 +32,9 @@ export interface DashboardDeps {
   webhooks?: WebhookSource;
   /** Client address from X-Forwarded-For (ServerConfig.trustProxy). */
   trustProxy?: boolean;
-  /** Events kept per app for the debug console (default 300). */
+  /** The debug console's ring buffer, started with the server (else the plugin starts one when built). */
+  debugLog?: DebugLog;
+  /** Events kept per app for the debug console (default 300; for a log the plugin starts itself). */
   debugCapacity?: number;
   /** Cluster mode: the consoles show every node's events (adapters/redis/debug-relay.ts). */
   debugRelay?: DebugRelay;

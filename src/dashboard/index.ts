@@ -1,8 +1,9 @@
 /**
  * The web dashboard at /dashboard: server-rendered pages over the same services as the management API
  * and the CLI (ARCHITECTURE.md), a live debug console over SSE fed by the lifecycle bus, and assets
- * embedded in the executable. Building the plugin subscribes the console's ring buffer to the bus, so
- * the composition root calls it once at start; importing this module does nothing.
+ * embedded in the executable. The console's ring buffer (DebugLog) records from server start: the
+ * composition root starts it and passes it in (deps.debugLog), since it builds this plugin only on the
+ * first request that needs it; without one, building the plugin starts its own. Importing does nothing.
  */
 import { Elysia } from "elysia";
 import { AssetServer } from "./assets";
@@ -26,8 +27,7 @@ import { notFoundPage } from "./views/errors";
 export type { DashboardDeps } from "./deps";
 
 export function dashboard(deps: DashboardDeps) {
-  const log = new DebugLog(deps.debugCapacity ?? 300, () => deps.engine.clock.now(), deps.debugRelay);
-  log.start(deps.bus);
+  const log = deps.debugLog ?? startedLog(deps);
   const assets = new AssetServer();
   let app: any = new Elysia({ prefix: "/dashboard", detail: { hide: true } })
     .get("/assets/:name", async ({ params, request }) => (await assets.respond(params.name, request.headers.get("if-none-match"))) ?? new Response("Not found", { status: 404 }));
@@ -39,6 +39,13 @@ export function dashboard(deps: DashboardDeps) {
     // Any other /dashboard path: an HTML 404 rather than the JSON one of the API namespaces.
     .all("/*", route(deps, ({ request }) => htmlResponse(notFoundPage(viewerOf(deps, request)), 404)));
   return siteRoot(assets).use(app) as unknown as Elysia;
+}
+
+/** A ring buffer of its own, recording from now on (a server passes the one it started at boot). */
+function startedLog(deps: DashboardDeps): DebugLog {
+  const log = new DebugLog(deps.debugCapacity ?? 300, () => deps.engine.clock.now(), deps.debugRelay);
+  log.start(deps.bus);
+  return log;
 }
 
 /**

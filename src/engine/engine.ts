@@ -19,7 +19,7 @@ import { then, type MaybePromise } from "./maybe";
 import type { Clock, Connection, ControlMessage } from "./ports";
 import { publish, type PublishRequest } from "./publisher";
 import { LiveQueries } from "./queries";
-import { Session } from "./session";
+import { closeConnection, Session } from "./session";
 import { runStep } from "./steps";
 import { signout } from "./signin";
 import { SubscriptionCounts } from "./subscription-counts";
@@ -94,7 +94,7 @@ export class Engine implements EngineContext {
     const refusal = this.refusal(app, protocol);
     if (refusal !== undefined) {
       conn.send(errorFrame(refusal));
-      conn.close(refusal.code!, refusal.message);
+      closeConnection(conn, refusal.code!, refusal.message);
       return undefined;
     }
     const state = this.state(app!);
@@ -142,7 +142,7 @@ export class Engine implements EngineContext {
     session.send(errorFrame(err));
     session.closed = true;
     session.app.sessions.delete(session.socketId);
-    session.conn.close(err.code!, err.message);
+    closeConnection(session.conn, err.code!, err.message);
   }
 
   /** One step of a socket, in order after its earlier ones (steps.ts). */

@@ -10,16 +10,20 @@
  */
 import type { MaybePromise } from "./maybe";
 
-/** One client socket. It can write, close and join topics; it cannot read (the transport pushes to us). */
+/**
+ * One client socket. It can write, close and join topics; it cannot read (the transport pushes to us).
+ * Bun's ServerWebSocket is one as it is (src/transport/bun-websocket.ts), so a socket costs no adapter
+ * object: the names and meanings follow it.
+ */
 export interface Connection {
   /** Sends one text frame. The transport owns backpressure. */
   send(frame: string): void;
-  /** Closes with a WebSocket close code and a short reason (≤ 123 bytes on the wire). */
+  /** Closes with a WebSocket close code and a short reason (the engine cuts it to 120 characters). */
   close(code: number, reason: string): void;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   /** Local fan-out to every subscriber of `topic` on this node but this socket. Only brokers call it. */
-  publishExceptSelf(topic: string, frame: string): void;
+  publish(topic: string, frame: string): void;
   /** Sends a WebSocket protocol ping. */
   ping(): void;
 }

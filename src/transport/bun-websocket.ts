@@ -3,19 +3,24 @@
  * socket to the engine's Connection port, and forwards raw text frames (Elysia's .ws() would parse
  * them for us and cost ~3 KB more per socket; DEVELOPERS.md).
  */
-import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import type { Server, WebSocketHandler } from "bun";
 import { Code, closeReason, PusherError } from "../protocol/errors";
 import { errorFrame } from "../protocol/frames";
 import type { Engine } from "../engine/engine";
-import type { Connection } from "../engine/ports";
-import type { Session } from "../engine/session";
+import { Session } from "../engine/session";
 
-export interface SocketData {
+/** What the upgrade learned, read once by `open`. */
+export interface Handshake {
   key: string;
   protocol: string | null;
   badPath: boolean;
-  session?: Session;
 }
+
+/**
+ * A socket's data: its handshake until `open`, then its Session (undefined when it was refused), so
+ * an open socket keeps no handshake object of its own (bench/ memory scenario).
+ */
+export type SocketData = Handshake | Session | undefined;
 
 /** `/app/{key}`, optionally under a prefix (pusher-js `wsPath`, or a proxy that mounts us under one). */
 const APP_PATH = /^(?:\/[^?#]*)?\/app\/([^/]+)$/;
@@ -32,7 +37,7 @@ export function tryUpgrade(req: Request, url: URL, server: Server<SocketData>): 
     return Response.json({ error: "WebSocket upgrade required: connect with a Pusher client to /app/{key}" }, { status: 426 });
   }
   const match = APP_PATH.exec(url.pathname);
-  const data: SocketData = {
+  const data: Handshake = {
     key: match === null ? "" : safeDecode(match[1]!),
     protocol: protocolOf(url),
     badPath: match === null,
@@ -67,29 +72,6 @@ function safeDecode(text: string): string {
   }
 }
 
-class BunConnection implements Connection {
-  constructor(private readonly ws: ServerWebSocket<SocketData>) {}
-  send(frame: string): void {
-    this.ws.send(frame);
-  }
-  close(code: number, reason: string): void {
-    // A close frame carries at most 123 bytes of reason (RFC 6455 §5.5).
-    this.ws.close(code, reason.length > 120 ? reason.slice(0, 120) : reason);
-  }
-  subscribe(topic: string): void {
-    this.ws.subscribe(topic);
-  }
-  unsubscribe(topic: string): void {
-    this.ws.unsubscribe(topic);
-  }
-  publishExceptSelf(topic: string, frame: string): void {
-    this.ws.publish(topic, frame);
-  }
-  ping(): void {
-    this.ws.ping();
-  }
-}
-
 export function websocketHandlers(engine: Engine): WebSocketHandler<SocketData> {
   return {
     // Our own activity check closes with 4201 (§1.4); Bun's idle timer must never fire first.
@@ -101,19 +83,20 @@ export function websocketHandlers(engine: Engine): WebSocketHandler<SocketData> 
     closeOnBackpressureLimit: true,
     perMessageDeflate: false,
     open(ws) {
-      if (ws.data.badPath) {
+      const handshake = ws.data as Handshake;
+      // From here on the socket's data is its session: the handshake inputs are not kept per socket.
+      ws.data = undefined;
+      if (handshake.badPath) {
         ws.send(errorFrame(new PusherError(Code.PATH_NOT_FOUND, closeReason[Code.PATH_NOT_FOUND])));
         ws.close(Code.PATH_NOT_FOUND, "Path not found: connect to /app/{key}");
         return;
       }
-      ws.data.session = engine.open(new BunConnection(ws), ws.data.key, ws.data.protocol);
-      // The handshake inputs are not needed any more; do not keep a copy per socket.
-      ws.data.key = "";
-      ws.data.protocol = null;
+      // The ServerWebSocket is the engine's Connection as it is (engine/ports.ts): no adapter per socket.
+      ws.data = engine.open(ws, handshake.key, handshake.protocol);
     },
     message(ws, message) {
-      const session = ws.data.session;
-      if (session === undefined) return;
+      const session = ws.data;
+      if (!(session instanceof Session)) return;
       if (typeof message !== "string") {
         engine.activity(session);
         session.sendError(new PusherError(null, "Binary frames are not supported: send JSON text frames"));
@@ -122,13 +105,16 @@ export function websocketHandlers(engine: Engine): WebSocketHandler<SocketData> 
       engine.message(session, message);
     },
     pong(ws) {
-      if (ws.data.session !== undefined) engine.activity(ws.data.session);
+      const session = ws.data;
+      if (session instanceof Session) engine.activity(session);
     },
     ping(ws) {
-      if (ws.data.session !== undefined) engine.activity(ws.data.session);
+      const session = ws.data;
+      if (session instanceof Session) engine.activity(session);
     },
     close(ws, code) {
-      if (ws.data.session !== undefined) engine.closed(ws.data.session, code);
+      const session = ws.data;
+      if (session instanceof Session) engine.closed(session, code);
     },
   };
 }

@@ -19,7 +19,7 @@ export function fakePubSub() {
         close: () => {},
         subscribe: (topic) => void (topics.get(topic) ?? topics.set(topic, new Set()).get(topic)!).add(socket),
         unsubscribe: (topic) => void topics.get(topic)?.delete(socket),
-        publishExceptSelf: (topic, frame) => deliver(topic, frame, socket),
+        publish: (topic, frame) => deliver(topic, frame, socket),
         ping: () => {},
       };
       sockets.set(id, socket);

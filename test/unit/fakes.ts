@@ -1,7 +1,7 @@
 /**
  * Fakes for driving the engine without any I/O (STYLE.md principle 1): a Connection that records what
- * the engine does to it, a Broker that fans out to subscribed fake connections (honouring
- * publishExceptSelf, as Bun's ws.publish does), a manual Clock and an in-memory AppDirectory.
+ * the engine does to it, a Broker that fans out to subscribed fake connections (a connection's own
+ * publish skips itself, as Bun's ws.publish does), a manual Clock and an in-memory AppDirectory.
  */
 import { DEFAULT_LIMITS, DEFAULT_TOGGLES, type App, type AppDirectory } from "../../src/engine/app";
 import { DEFAULT_ENGINE_CONFIG, Engine, type EngineConfig } from "../../src/engine/engine";
@@ -92,7 +92,7 @@ export class FakeConnection implements Connection {
     this.topics.delete(topic);
     this.broker.leave(topic, this);
   }
-  publishExceptSelf(topic: string, frame: string): void {
+  publish(topic: string, frame: string): void {
     this.broker.deliver(topic, frame, this);
   }
   ping(): void {

@@ -15,7 +15,7 @@ export class LocalBroker implements Broker {
 
   publish(topic: string, frame: string, except?: string): void {
     const excluded = except === undefined ? undefined : this.socket(topic, except);
-    if (excluded !== undefined) excluded.publishExceptSelf(topic, frame);
+    if (excluded !== undefined) excluded.publish(topic, frame);
     else this.publishLocal(topic, frame);
   }
 
