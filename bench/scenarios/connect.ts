@@ -34,10 +34,14 @@ export async function connect(args: string[]): Promise<void> {
     for (const kind of ["baseline", "mawjly"] as Kind[]) {
       const server = await startBenchServer(kind, { nofile: serverFds });
       const config = { url: server.wsUrl, channelPrefix: "c-", channelStride: 1_000_000, concurrency };
-      // Warm-up: 1,000 sockets per process (JIT, first allocations), then the measured batch. With 200,
-      // Mawjly's JIT thread was still compiling during the measured batch (~17 µs per connect).
+      // Warm-up: 1,000 sockets per process, then 4 s of reconnects (2,000 per process: close, connect,
+      // subscribe), then the measured batch. Connect and subscribe run through much more code in Mawjly
+      // than in the baseline, and the JIT compiles it only after thousands of runs: after 200 sockets
+      // per process its compiles were ~27 µs per measured connect (272 ms of compiling for 10,000),
+      // after 1,000 still most of that. This measures the steady state, as a server that runs for days.
       const { workers } = await startSubscribers(warm * procs, procs, config, clientFds);
       try {
+        await Promise.all(workers.map((w) => w.churn(500, 4000)));
         await waitForQuiet(20, 20_000);
         const cpu0 = cpuMs(server.pid);
         const busy0 = machineBusyMs();

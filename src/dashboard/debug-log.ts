@@ -1,8 +1,9 @@
 /**
  * The debug console's memory: a bounded ring of recent lifecycle events per app, fed by the bus from
  * server start (ARCHITECTURE.md "One lifecycle bus"), plus live listeners for the SSE streams. The
- * producers never know the console exists; the cost per event is one small object and, with a
- * console open, one callback. Event data is cut to a preview so a ring stays small.
+ * producers never know the console exists; the cost per event is one small object (the event is
+ * described when the ring is read) and, with a console open, one callback. Event data is cut to a
+ * preview so a ring stays small.
  */
 import type { LifecycleBus, LifecycleEvents, LifecycleName, WebhookAttempt } from "../engine/bus";
 
@@ -60,6 +61,34 @@ function webhookLine(e: WebhookAttempt): string {
   return `${what} to ${e.url}, attempt ${e.attempt}`;
 }
 
+/** The entry of a slot: as recorded, or described now from its bus event. */
+function described(slot: Slot): DebugEntry {
+  if (!("raw" in slot)) return slot;
+  const describe = DESCRIBE[slot.type] as Describe<LifecycleName>;
+  return entryOf(slot.id, slot.at, slot.type, describe(slot.raw as never));
+}
+
+function longData(e: object): boolean {
+  const data = (e as { data?: unknown }).data;
+  return typeof data === "string" && data.length > DATA_PREVIEW;
+}
+
+/**
+ * Every text field is bounded, not only data: names and error messages can echo client input, and a
+ * ring of 300 entries must stay small whatever a client sends. Field by field rather than over
+ * Object.entries.
+ */
+function entryOf(id: number, at: number, type: string, fields: DebugFields): DebugEntry {
+  const entry: DebugEntry = { id, at, type };
+  if (fields.channel !== undefined) entry.channel = clip(fields.channel);
+  if (fields.event !== undefined) entry.event = clip(fields.event);
+  if (fields.socketId !== undefined) entry.socketId = clip(fields.socketId);
+  if (fields.userId !== undefined) entry.userId = clip(fields.userId);
+  if (fields.data !== undefined) entry.data = fields.data;
+  if (fields.info !== undefined) entry.info = clip(fields.info);
+  return entry;
+}
+
 export type DebugListener = (entry: DebugEntry) => void;
 
 export type DebugFields = Omit<DebugEntry, "id" | "at" | "type">;
@@ -79,8 +108,15 @@ export interface DebugRelay {
   onEntry(handler: (appId: string, type: string, fields: DebugFields) => void): void;
 }
 
+/**
+ * A ring slot: an entry as recorded, or a bus event not yet described. Describing (the fields, the
+ * clipped strings, the info line) waits until someone reads the ring: every connect, subscribe and
+ * published message is recorded, and nearly all of them leave the ring unread.
+ */
+type Slot = DebugEntry | { id: number; at: number; type: LifecycleName; raw: LifecycleEvents[LifecycleName] };
+
 export class DebugLog {
-  private readonly rings = new Map<string, { items: DebugEntry[]; next: number }>();
+  private readonly rings = new Map<string, { items: Slot[]; next: number }>();
   private readonly listeners = new Map<string, Set<DebugListener>>();
   private seq = 0;
 
@@ -101,43 +137,46 @@ export class DebugLog {
     for (const name of Object.keys(DESCRIBE) as LifecycleName[]) {
       const describe = DESCRIBE[name] as Describe<typeof name>;
       bus.on(name, (e) => {
-        const fields = describe(e as never);
-        this.record(e.appId, name, fields);
-        if (this.relay?.watched(e.appId)) this.relay.publish(e.appId, name, fields);
+        const watched = this.relay?.watched(e.appId) ?? false;
+        // Described now only when someone looks now, or when the event's data is long enough to be cut
+        // (a ring must not hold whole messages): otherwise the event itself waits in the ring.
+        if (watched || this.listeners.has(e.appId) || longData(e)) {
+          const fields = describe(e as never);
+          this.record(e.appId, name, fields);
+          if (watched) this.relay!.publish(e.appId, name, fields);
+        } else {
+          this.put(e.appId, { id: ++this.seq, at: this.now(), type: name, raw: e });
+        }
       });
     }
   }
 
   record(appId: string, type: string, fields: DebugFields): void {
-    // Every text field is bounded, not only data: names and error messages can echo client input,
-    // and a ring of 300 entries must stay small whatever a client sends.
-    // Field by field rather than over Object.entries: this runs for every published message.
-    const entry: DebugEntry = { id: ++this.seq, at: this.now(), type };
-    if (fields.channel !== undefined) entry.channel = clip(fields.channel);
-    if (fields.event !== undefined) entry.event = clip(fields.event);
-    if (fields.socketId !== undefined) entry.socketId = clip(fields.socketId);
-    if (fields.userId !== undefined) entry.userId = clip(fields.userId);
-    if (fields.data !== undefined) entry.data = fields.data;
-    if (fields.info !== undefined) entry.info = clip(fields.info);
+    const entry = entryOf(++this.seq, this.now(), type, fields);
+    this.put(appId, entry);
+    const listeners = this.listeners.get(appId);
+    if (listeners !== undefined) for (const listener of listeners) listener(entry);
+  }
+
+  private put(appId: string, slot: Slot): void {
     let ring = this.rings.get(appId);
     if (ring === undefined) {
       ring = { items: [], next: 0 };
       this.rings.set(appId, ring);
     }
-    if (ring.items.length < this.capacity) ring.items.push(entry);
+    if (ring.items.length < this.capacity) ring.items.push(slot);
     else {
-      ring.items[ring.next] = entry;
+      ring.items[ring.next] = slot;
       ring.next = (ring.next + 1) % this.capacity;
     }
-    for (const listener of this.listeners.get(appId) ?? []) listener(entry);
   }
 
   /** The app's recent entries, oldest first; only those after `afterId` when given. */
   recent(appId: string, afterId = 0): DebugEntry[] {
     const ring = this.rings.get(appId);
     if (ring === undefined) return [];
-    const ordered = [...ring.items.slice(ring.next), ...ring.items.slice(0, ring.next)];
-    return afterId > 0 ? ordered.filter((e) => e.id > afterId) : ordered;
+    const ordered = [...ring.items.slice(ring.next), ...ring.items.slice(0, ring.next)].filter((e) => e.id > afterId);
+    return ordered.map(described);
   }
 
   listen(appId: string, listener: DebugListener): () => void {
