@@ -31,18 +31,23 @@ const APP_PATH = /^(?:\/[^?#]*)?\/app\/([^/]+)$/;
  * Plain HTTP requests under /app/ are told to upgrade; any other request is not ours (false).
  */
 export function tryUpgrade(req: Request, url: URL, server: Server<SocketData>): Response | undefined | false {
+  // A GET is offered to Bun's upgrade first: it checks the handshake natively, while reading
+  // req.headers here would copy every header into a Headers object on every connect. Only a request
+  // it did not upgrade has its Upgrade header read, to tell a failed handshake from plain HTTP.
+  if (req.method === "GET") {
+    const match = APP_PATH.exec(url.pathname);
+    const data: Handshake = {
+      key: match === null ? "" : safeDecode(match[1]!),
+      protocol: protocolOf(url),
+      badPath: match === null,
+    };
+    if (server.upgrade(req, { data })) return undefined;
+  }
   const wantsUpgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
   if (!wantsUpgrade) {
     if (!url.pathname.startsWith("/app/") && url.pathname !== "/app") return false;
     return Response.json({ error: "WebSocket upgrade required: connect with a Pusher client to /app/{key}" }, { status: 426 });
   }
-  const match = APP_PATH.exec(url.pathname);
-  const data: Handshake = {
-    key: match === null ? "" : safeDecode(match[1]!),
-    protocol: protocolOf(url),
-    badPath: match === null,
-  };
-  if (server.upgrade(req, { data })) return undefined;
   return Response.json({ error: "WebSocket upgrade failed" }, { status: 400 });
 }
 

@@ -122,6 +122,16 @@ test("plain HTTP GET /app/KEY without upgrade → 426 with a JSON body", async (
   expect(await res.json()).toEqual({ error: "WebSocket upgrade required: connect with a Pusher client to /app/{key}" });
 });
 
+test("a broken handshake (Upgrade: websocket without a key) → 400 with a JSON body; a plain GET elsewhere is not ours", async () => {
+  for (const method of ["GET", "POST"]) {
+    const res = await fetch(`${server().url}/app/${app.key}?protocol=7`, { method, headers: { connection: "Upgrade", upgrade: "websocket" } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: "WebSocket upgrade failed" });
+  }
+  const health = await fetch(`${server().url}/health`);
+  expect(health.status).toBe(200);
+});
+
 test("pusher:ping is answered with pusher:pong", async () => {
   const socket = await raw(server(), app.key);
   socket.send({ event: "pusher:ping", data: {} });
