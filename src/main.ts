@@ -5,13 +5,8 @@
  * 2 for usage errors, 1 for everything else.
  */
 import { ServiceError } from "./errors";
-import { accountsCommand, plansCommand } from "./cli/accounts";
-import { appsCommand } from "./cli/apps";
 import { UsageError, parse } from "./cli/args";
 import { serve, SERVE_HELP } from "./cli/serve";
-import { migratePostgresCommand, storeCommand } from "./cli/store-commands";
-import { tokensCommand } from "./cli/tokens";
-import { webhooksCommand } from "./cli/webhooks";
 import { debugEnabled } from "./config/config";
 import { DataDirError, describeChoice, resolveDataDir } from "./config/data-dir";
 import { DataDirLocked } from "./store/data-dir-lock";
@@ -40,14 +35,16 @@ MAWJLY_DATA_DIR in the file install.sh wrote (~/.config/mawjly/mawjly.env or /et
 else ./data. Only serve and migrate create a database; the other commands need an existing one.
 Run 'mawjly <command> --help' for a command's options.`;
 
+// The other commands' modules are loaded when they run: a server does not keep them in its memory.
+// Static specifiers, so that `bun build --compile` bundles them.
 const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
   serve,
-  apps: appsCommand,
-  accounts: accountsCommand,
-  plans: plansCommand,
-  webhooks: webhooksCommand,
-  tokens: tokensCommand,
-  store: storeCommand,
+  apps: async (argv) => (await import("./cli/apps")).appsCommand(argv),
+  accounts: async (argv) => (await import("./cli/accounts")).accountsCommand(argv),
+  plans: async (argv) => (await import("./cli/accounts")).plansCommand(argv),
+  webhooks: async (argv) => (await import("./cli/webhooks")).webhooksCommand(argv),
+  tokens: async (argv) => (await import("./cli/tokens")).tokensCommand(argv),
+  store: async (argv) => (await import("./cli/store-commands")).storeCommand(argv),
   async migrate(argv) {
     const { values } = parse(argv, { "database-url": { type: "string" } }, "migrate");
     if (values.help) {
@@ -57,7 +54,7 @@ const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
       );
     }
     const url = databaseUrlOf(values);
-    if (url !== undefined) return migratePostgresCommand(url);
+    if (url !== undefined) return (await import("./cli/store-commands")).migratePostgresCommand(url);
     const choice = resolveDataDir(values["data-dir"] as string | undefined);
     // The one explicit way besides serve to create a database (provisioning before the first start).
     const existed = databaseExists(choice.dir);
