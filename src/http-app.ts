@@ -30,10 +30,15 @@ export interface HttpAppDeps {
   metrics: (request: Request) => Response;
 }
 
+/** After a failed build, requests are refused without another try (and another log) for this long. */
+export const REBUILD_AFTER_MS = 5_000;
+
 /** The app, built once on first need; /health and /metrics never wait for it. */
 export class LazyHttpApp {
   private app: Elysia | undefined;
   private building: Promise<Elysia> | undefined;
+  /** The last build's failure, until a build succeeds: /health says degraded meanwhile. */
+  private failure: { error: unknown; at: number } | undefined;
 
   constructor(
     private readonly deps: HttpAppDeps,
@@ -49,7 +54,9 @@ export class LazyHttpApp {
       const path = url.pathname;
       if (path === "/health") {
         this.deps.httpMetrics.matched(request, "/health", undefined);
-        return Response.json(this.deps.health());
+        // A node whose app cannot be built answers only sockets and triggers: not healthy, and a load
+        // balancer should know (the build used to run at start, where a failure stopped the server).
+        return Response.json(this.failure === undefined ? this.deps.health() : { status: "degraded" });
       }
       if (path === "/metrics") {
         this.deps.httpMetrics.matched(request, "/metrics", undefined);
@@ -57,18 +64,29 @@ export class LazyHttpApp {
       }
     }
     if (this.app !== undefined) return this.app.fetch(request);
-    return this.build().then((app) => app.fetch(request));
+    return this.build().then(
+      (app) => app.fetch(request),
+      () => Response.json({ error: "Internal server error: this part of the server could not be loaded (see the server's log)" }, { status: 500 }),
+    );
   }
 
   /**
    * Requests that arrive while it is being built wait for the same build. A failure (a module that does
-   * not load) is written to stderr and fails the request with it; the next request tries again.
+   * not load) is written to stderr once per try and fails the requests; a new try is made at most every
+   * REBUILD_AFTER_MS, so a stream of requests cannot flood the log with stack traces.
    */
-  build(): Promise<Elysia> {
+  build(now = performance.now()): Promise<Elysia> {
+    if (this.building === undefined && this.failure !== undefined && now - this.failure.at < REBUILD_AFTER_MS) {
+      return Promise.reject(this.failure.error);
+    }
     this.building ??= this.make(this.deps).then(
-      (app) => (this.app = app),
+      (app) => {
+        this.failure = undefined;
+        return (this.app = app);
+      },
       (err: unknown) => {
         this.building = undefined;
+        this.failure = { error: err, at: performance.now() };
         console.error("mawjly: could not build the HTTP app (HTTP API, management API, docs, dashboard):", err);
         throw err;
       },

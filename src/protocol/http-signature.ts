@@ -145,7 +145,9 @@ const PLAIN_KEY = /^[a-z0-9_.-]+$/;
 
 export function acceptsPlainRequest(req: SignedRequest, secretFor: SecretLookup, nowSeconds: number): boolean {
   const q = req.rawQuery;
-  if (q.includes("%")) return false; // an escape to decode
+  // An escape to decode, or a trailing "&": an empty last segment, which the pair loop below would
+  // skip but would then leave in the signed text (the general way drops it).
+  if (q.includes("%") || q.endsWith("&")) return false;
   const start = q.charCodeAt(0) === 63 ? 1 : 0; // "?"
   let key: string | undefined;
   let timestamp: string | undefined;

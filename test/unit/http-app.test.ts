@@ -4,7 +4,7 @@
  */
 import { afterEach, expect, spyOn, test } from "bun:test";
 import type { Elysia } from "elysia";
-import { LazyHttpApp, type HttpAppDeps } from "../../src/http-app";
+import { LazyHttpApp, REBUILD_AFTER_MS, type HttpAppDeps } from "../../src/http-app";
 
 function setup(make: () => Promise<Elysia>) {
   const matched: string[] = [];
@@ -22,7 +22,7 @@ function setup(make: () => Promise<Elysia>) {
     const request = new Request(`http://localhost${path}`, { method });
     return lazy.fetch(request, new URL(request.url));
   };
-  return { fetch, matched, builds: () => builds };
+  return { fetch, matched, builds: () => builds, build: (now: number) => lazy.build(now) };
 }
 
 const fakeApp = (answer: string) => ({ fetch: async () => new Response(answer) }) as unknown as Elysia;
@@ -49,18 +49,29 @@ test("other requests (HEAD /health included) build the app once, however many ar
   expect(s.builds()).toBe(1);
 });
 
-test("a failed build is written to stderr and fails the request; the next request tries again", async () => {
+test("a failed build: logged once per try, the request answered 500 in one line, /health degraded, a new try after REBUILD_AFTER_MS", async () => {
   const errors = spyOn(console, "error").mockImplementation(() => {});
   let fail = true;
   const s = setup(async () => {
     if (fail) throw new Error("Cannot find module './dashboard'");
     return fakeApp("app");
   });
-  await expect(s.fetch("/dashboard/apps")).rejects.toThrow("Cannot find module './dashboard'");
+  const refused = await s.fetch("/dashboard/apps");
+  expect(refused.status).toBe(500);
+  expect(await refused.json()).toEqual({ error: "Internal server error: this part of the server could not be loaded (see the server's log)" });
   expect(errors).toHaveBeenCalledTimes(1);
   expect(String(errors.mock.calls[0]![0])).toContain("could not build the HTTP app");
   expect((errors.mock.calls[0]![1] as Error).message).toBe("Cannot find module './dashboard'");
+  expect(await (await s.fetch("/health")).json()).toEqual({ status: "degraded" });
+  // More requests within the interval: refused the same way, no new try, no new log line.
+  expect((await s.fetch("/swagger")).status).toBe(500);
+  expect(errors).toHaveBeenCalledTimes(1);
+  expect(s.builds()).toBe(1);
+  // After the interval the next request tries again; a successful build clears the failure.
   fail = false;
+  const app = await s.build(performance.now() + REBUILD_AFTER_MS);
+  expect(await (await app.fetch(new Request("http://localhost/"))).text()).toBe("app");
   expect(await (await s.fetch("/dashboard/apps")).text()).toBe("app");
+  expect(await (await s.fetch("/health")).json()).toEqual({ status: "ok" });
   expect(s.builds()).toBe(2);
 });

@@ -133,7 +133,8 @@ describe("acceptsPlainRequest", () => {
         const roll = next();
         if (roll < 0.3) query = query.slice(0, at) + query.slice(at + 1); // delete one character
         else if (roll < 0.6) query = query.slice(0, at) + alphabet[Math.floor(next() * alphabet.length)] + query.slice(at + 1);
-        else if (roll < 0.8) query = query + query.slice(at, at + 1 + Math.floor(next() * 40)); // repeat a piece
+        else if (roll < 0.7) query = query + query.slice(at, at + 1 + Math.floor(next() * 40)); // repeat a piece
+        else if (roll < 0.8) query = `${query}&`; // a trailing separator
         else {
           const pairs = query.slice(1).split("&");
           const a = Math.floor(next() * pairs.length);
@@ -151,6 +152,20 @@ describe("acceptsPlainRequest", () => {
     }
     expect(accepted).toBeGreaterThan(500);
     expect(refused).toBeGreaterThan(500);
+  });
+
+  test("a trailing '&' is declined: its empty segment must not stay in the signed text (review finding)", () => {
+    // A client signed a value ending in "&" (sent escaped as %26); moving the signature pair and sending
+    // the "&" raw must not make the plain check accept a string the general way never builds.
+    const md5 = md5Hex(BODY);
+    const signed = `auth_key=${KEY}&auth_timestamp=${T}&auth_version=1.0&body_md5=${md5}&zz=v&`;
+    const signature = hmacHex(SECRET, `POST\n/apps/3/events\n${signed}`);
+    const forged = `?auth_key=${KEY}&auth_signature=${signature}&auth_timestamp=${T}&auth_version=1.0&body_md5=${md5}&zz=v&`;
+    expect(acceptsPlainRequest(request(forged), secretFor, T)).toBe(false);
+    expect(generalAccepts(request(forged))).toBe(false);
+    expect(() => verifySignedRequest(request(forged), secretFor, T)).toThrow(/^Invalid signature/);
+    // Trailing "&" after a valid query is still accepted by the general way, as before.
+    expect(generalAccepts(request(`${sign()}&`))).toBe(true);
   });
 
   test("an expired timestamp, a wrong body or a wrong secret is declined, and the general way words the refusal", () => {
