@@ -7,6 +7,7 @@
  * answer is the same whichever way a request came.
  */
 import { then } from "../engine/maybe";
+import { recorded } from "../metrics/http";
 import { authenticateBody, type ApiDeps, type RequestTarget } from "./auth";
 import { triggerBatch } from "./endpoints/batch-events";
 import { triggerEventsFor } from "./endpoints/events";
@@ -106,18 +107,7 @@ export function serveFast(deps: ApiDeps, request: Request, target: FastRoute, ob
 /** Reports the answer's status; a synchronous answer gets no promise of its own for that. */
 function observed<R extends Response | Promise<Response>>(observer: FastObserver, target: FastRoute, started: number, answer: R): R;
 function observed(observer: FastObserver, target: FastRoute, started: number, answer: Response | Promise<Response>): Response | Promise<Response> {
-  if (answer instanceof Response) {
-    observer.recordRoute(target.route, target.appId, answer.status, started);
-    return answer;
-  }
-  return answer.then(
-    (response) => {
-      observer.recordRoute(target.route, target.appId, response.status, started);
-      return response;
-    },
-    (err: unknown) => {
-      observer.recordRoute(target.route, target.appId, 500, started);
-      throw err;
-    },
-  );
+  if (!(answer instanceof Response)) return recorded(answer, (status) => observer.recordRoute(target.route, target.appId, status, started));
+  observer.recordRoute(target.route, target.appId, answer.status, started);
+  return answer;
 }

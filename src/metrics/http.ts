@@ -96,7 +96,7 @@ export class HttpObserver {
 }
 
 /** Records the status of the Response a promise gives, or 500 when it fails (and passes both on). */
-function recorded(result: Promise<Response>, record: (status: number) => void): Promise<Response> {
+export function recorded(result: Promise<Response>, record: (status: number) => void): Promise<Response> {
   return result.then(
     (response) => {
       record(response.status);
