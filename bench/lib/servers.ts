@@ -3,7 +3,7 @@
  * both, and reads its RSS and CPU time from /proc. We keep the pid (test/support/server.ts does not
  * expose it), which is why this is not a thin wrapper over that helper.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -152,6 +152,35 @@ export function cpuMs(pid: number | "self"): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** CPU ms per thread id of the JIT's compiler threads ("JITWorker") of a process, for jitMsSince. */
+export function jitThreads(pid: number): Map<string, number> {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    if (!stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).startsWith("JITWorker")) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    threads.set(tid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK);
+  }
+  return threads;
+}
+
+/**
+ * CPU ms the JIT's compiler threads spent since `before` (a jitThreads reading). Compiling is a
+ * one-time start-up cost, so a scenario that measures steady-state CPU checks that this stays ~0.
+ * Per thread, because JavaScriptCore ends idle compiler threads: a plain sum would then drop. A thread
+ * that ended in between loses its last moments here (a low reading, never a high one).
+ */
+export function jitMsSince(pid: number, before: Map<string, number>): number {
+  let ms = 0;
+  for (const [tid, now] of jitThreads(pid)) ms += Math.max(0, now - (before.get(tid) ?? 0));
+  return ms;
 }
 
 /** Busy CPU ms of the whole machine (all cores), from /proc/stat: shows load from other tenants. */

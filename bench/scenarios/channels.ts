@@ -6,7 +6,7 @@
 import { startBenchServer, type Kind } from "../lib/servers";
 import { fmt, median, printTable, ratio } from "../lib/stats";
 import { startSubscribers, type SubscriberWorker } from "../lib/workers";
-import { listOption, measureFanout, numberOption, type FanoutResult } from "./common";
+import { listOption, measureFanout, numberOption, warmUntilCompiled, type FanoutResult } from "./common";
 
 export async function channels(args: string[]): Promise<void> {
   const runs = numberOption(args, "runs", 3);
@@ -31,10 +31,10 @@ export async function channels(args: string[]): Promise<void> {
         for (let set = 0; set < perChannel; set++) {
           workers.push(...(await startSubscribers(count, procs, { url: server.wsUrl, channelPrefix: "c-" }, count + 1000)).workers);
         }
-        // Warm-up: 3,000 triggers over the channels, so that both servers' code is compiled (optimised by
-        // the JIT) before anything is measured; Mawjly has more code to compile than the baseline, and
-        // with 200 triggers its JIT was still compiling during the first measured rate.
-        await measureFanout(server, workers, perChannel, 1000, 3000, 100, false, triggerOptions);
+        // Warm-up at the highest rate until the JIT is done (warmUntilCompiled says why).
+        const top = Math.max(...rates);
+        const warm = await warmUntilCompiled(server, () => measureFanout(server, workers, perChannel, top, 2000, 100, false, triggerOptions));
+        console.log(`  run ${run} ${kind.padEnd(8)} warm-up: ${warm.rounds} × 2 s at ${top}/s, JIT ${fmt(warm.jitMs, 0)} ms${warm.settled ? "" : " (still compiling)"}`);
         const perRate: FanoutResult[] = [];
         for (const rate of rates) {
           const r = await measureFanout(server, workers, perChannel, rate, durationMs, 100, true, triggerOptions);
@@ -42,7 +42,7 @@ export async function channels(args: string[]): Promise<void> {
           console.log(
             `  run ${run} ${kind.padEnd(8)} ${String(rate).padStart(5)}/s: ${fmt(r.cpuUsPerMsg, 1)} µs CPU per delivery, ` +
               `p50 ${fmt(r.p50)} ms p99 ${fmt(r.p99)} ms, lost ${r.lost}, failed ${r.triggersFailed}; cpu server ${fmt(r.cpuPercent, 0)}% ` +
-              `clients ${fmt(r.clientCpuPercent, 0)}% other ${fmt(r.otherCpuPercent, 0)}%`,
+              `clients ${fmt(r.clientCpuPercent, 0)}% other ${fmt(r.otherCpuPercent, 0)}%, JIT ${fmt(r.jitMs, 0)} ms`,
           );
         }
         results[kind].push(perRate);

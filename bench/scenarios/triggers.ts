@@ -4,10 +4,10 @@
  * keeping `concurrency` keep-alive requests in flight; and the p99 request latency at that load.
  * The baseline's /trigger performs the same signature check (see baseline-server.ts).
  */
-import { cpuMs, machineBusyMs, startBenchServer, waitForQuiet, type Kind } from "../lib/servers";
+import { cpuMs, jitMsSince, jitThreads, machineBusyMs, startBenchServer, waitForQuiet, type Kind } from "../lib/servers";
 import { fmt, Histogram, median, nowMs, printTable, ratio } from "../lib/stats";
 import { runTriggers, startSubscribers } from "../lib/workers";
-import { NOISY_OTHER_PERCENT, numberOption, quietMedian } from "./common";
+import { NOISY_OTHER_PERCENT, numberOption, quietMedian, warmUntilCompiled } from "./common";
 
 interface Row {
   rps: number;
@@ -35,17 +35,19 @@ export async function triggers(args: string[]): Promise<void> {
       const { workers } = await startSubscribers(1, 1, { url: server.wsUrl, channel: "bench" });
       try {
         const load = { url: server.url, path: server.triggerPath, ...server.app, mode: "closed", concurrency, dataBytes: 100 };
-        // Warm-up (JIT, connection pool): 3 s, after which neither server's JIT compiles anything more
-        // (after 1 s Mawjly's JIT thread still spent ~5 µs per request of the measured run compiling).
-        await runTriggers({ ...load, durationMs: 3000 }, 20_000);
+        // Warm-up (connection pool, JIT) in 2 s rounds until the JIT is done (warmUntilCompiled says why).
+        const warm = await warmUntilCompiled(server, () => runTriggers({ ...load, durationMs: 2000 }, 20_000));
+        console.log(`  run ${run} ${kind.padEnd(8)} warm-up: ${warm.rounds} × 2 s, JIT ${fmt(warm.jitMs, 0)} ms${warm.settled ? "" : " (still compiling)"}`);
         await waitForQuiet(20, 20_000);
         await workers[0]!.reset();
         const cpu0 = cpuMs(server.pid);
+        const jit0 = jitThreads(server.pid);
         const busy0 = machineBusyMs();
         const wall0 = nowMs();
         const tr = await runTriggers({ ...load, durationMs }, durationMs + 30_000);
         const wallMs = nowMs() - wall0;
         const serverCpuMs = cpuMs(server.pid) - cpu0;
+        const jitMs = jitMsSince(server.pid, jit0);
         await Bun.sleep(200); // the last publishes reach the subscriber
         const sub = await workers[0]!.report();
         const hist = new Histogram();
@@ -65,7 +67,7 @@ export async function triggers(args: string[]): Promise<void> {
         console.log(
           `  run ${run} ${kind.padEnd(8)}: ${fmt(row.rps)} req/s p50 ${fmt(row.p50)} ms p99 ${fmt(row.p99)} ms, failed ${row.failed} ` +
             `${JSON.stringify(tr.statuses)}, delivered ${row.delivered}/${tr.ok}; cpu server ${fmt(row.serverCpu, 0)}% ` +
-            `client ${fmt(row.clientCpu, 0)}% other ${fmt(row.otherCpuPercent, 0)}%`,
+            `client ${fmt(row.clientCpu, 0)}% other ${fmt(row.otherCpuPercent, 0)}%, JIT ${fmt(jitMs, 0)} ms`,
         );
       } finally {
         await Promise.all(workers.map((w) => w.close()));
