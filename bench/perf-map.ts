@@ -19,7 +19,9 @@ for (const file of readdirSync(dir).filter((f) => /^jit-\d+-\d+\.dump$/.test(f))
   const pid = file.split(/[-.]/)[2]!;
   const buf = readFileSync(join(dir, file));
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const lines: string[] = [];
+  // Code that was thrown away (deoptimized, collected) leaves its addresses to later code: a later
+  // load replaces every earlier one it overlaps, or perf would name frames after dead functions.
+  const live = new Map<bigint, { end: bigint; line: string }>();
   // The jitdump format (linux tools/perf/Documentation/jitdump-specification.txt): a header whose
   // size is at byte 8, then records of { id u32, total_size u32, timestamp u64, … }.
   for (let at = view.getUint32(8, true); at + 16 <= buf.length; ) {
@@ -31,10 +33,12 @@ for (const file of readdirSync(dir).filter((f) => /^jit-\d+-\d+\.dump$/.test(f))
       const address = view.getBigUint64(at + 32, true);
       const length = view.getBigUint64(at + 40, true);
       const end = buf.indexOf(0, at + 56);
-      lines.push(`${address.toString(16)} ${length.toString(16)} ${buf.subarray(at + 56, end).toString()}`);
+      for (const [start, entry] of live) if (start < address + length && address < entry.end) live.delete(start);
+      live.set(address, { end: address + length, line: `${address.toString(16)} ${length.toString(16)} ${buf.subarray(at + 56, end).toString()}` });
     }
     at += size;
   }
+  const lines = [...live.values()].map((entry) => entry.line);
   writeFileSync(`/tmp/perf-${pid}.map`, `${lines.join("\n")}\n`);
   console.log(`/tmp/perf-${pid}.map: ${lines.length} functions`);
 }

@@ -4,10 +4,10 @@
  * `--sub-procs` client processes with `--concurrency` handshakes in flight each, and the server CPU
  * per connect + subscribe. Same descriptor handling as the memory scenario.
  */
-import { checkFdLimit, cpuMs, fdLimits, machineBusyMs, startBenchServer, waitForQuiet, type Kind } from "../lib/servers";
+import { checkFdLimit, cpuMs, fdLimits, jitMsSince, jitThreads, machineBusyMs, startBenchServer, waitForQuiet, type Kind } from "../lib/servers";
 import { fmt, median, nowMs, printTable, ratio } from "../lib/stats";
 import { startSubscribers } from "../lib/workers";
-import { numberOption } from "./common";
+import { numberOption, warmUntilCompiled } from "./common";
 
 interface Row {
   perSec: number;
@@ -34,21 +34,24 @@ export async function connect(args: string[]): Promise<void> {
     for (const kind of ["baseline", "mawjly"] as Kind[]) {
       const server = await startBenchServer(kind, { nofile: serverFds });
       const config = { url: server.wsUrl, channelPrefix: "c-", channelStride: 1_000_000, concurrency };
-      // Warm-up: 1,000 sockets per process, then 4 s of reconnects (2,000 per process: close, connect,
-      // subscribe), then the measured batch. Connect and subscribe run through much more code in Mawjly
-      // than in the baseline, and the JIT compiles it only after thousands of runs: after 200 sockets
-      // per process its compiles were ~27 µs per measured connect (272 ms of compiling for 10,000),
-      // after 1,000 still most of that. This measures the steady state, as a server that runs for days.
+      // Warm-up: 1,000 sockets per process, then reconnects (close, connect, subscribe) in 2 s rounds
+      // until the JIT is done (warmUntilCompiled), then the measured batch. Connect and subscribe run
+      // through much more code in Mawjly than in the baseline: after 200 sockets per process its
+      // compiles were ~27 µs per measured connect. This measures the steady state, as a server that
+      // runs for days.
       const { workers } = await startSubscribers(warm * procs, procs, config, clientFds);
       try {
-        await Promise.all(workers.map((w) => w.churn(500, 4000)));
+        const warmed = await warmUntilCompiled(server, () => Promise.all(workers.map((w) => w.churn(500, 2000))));
+        console.log(`  run ${run} ${kind.padEnd(8)} warm-up: ${warmed.rounds} × 2 s of reconnects, JIT ${fmt(warmed.jitMs, 0)} ms${warmed.settled ? "" : " (still compiling)"}`);
         await waitForQuiet(20, 20_000);
         const cpu0 = cpuMs(server.pid);
+        const jit0 = jitThreads(server.pid);
         const busy0 = machineBusyMs();
         const wall0 = nowMs();
         await Promise.all(workers.map((w, i) => w.open(Math.floor(sockets / procs) + (i < sockets % procs ? 1 : 0))));
         const wallMs = nowMs() - wall0;
         const serverCpuMs = cpuMs(server.pid) - cpu0;
+        const jitMs = jitMsSince(server.pid, jit0);
         const row: Row = {
           perSec: (sockets * 1000) / wallMs,
           cpuUs: (serverCpuMs * 1000) / sockets,
@@ -59,7 +62,7 @@ export async function connect(args: string[]): Promise<void> {
         results[kind].push(row);
         console.log(
           `  run ${run} ${kind.padEnd(8)}: ${fmt(row.perSec)} connects+subscribes/s, server ${fmt(row.cpuUs, 1)} µs CPU each ` +
-            `(${fmt(row.serverCpu, 0)}% of a core; clients + others ${fmt(row.otherCpuPercent, 0)}%)`,
+            `(${fmt(row.serverCpu, 0)}% of a core; clients + others ${fmt(row.otherCpuPercent, 0)}%), JIT ${fmt(jitMs, 0)} ms`,
         );
       } finally {
         await Promise.all(workers.map((w) => w.close()));
