@@ -6,13 +6,14 @@
  */
 import { checkFdLimit, cpuMs, fdLimits, jitMsSince, jitThreads, machineBusyMs, startBenchServer, waitForQuiet, type Kind } from "../lib/servers";
 import { fmt, median, nowMs, printTable, ratio } from "../lib/stats";
-import { startSubscribers } from "../lib/workers";
-import { numberOption, warmUntilCompiled } from "./common";
+import { startSubscribers, type SubscriberWorker } from "../lib/workers";
+import { NOISY_OTHER_PERCENT, numberOption, quietMedian, warmUntilCompiled } from "./common";
 
 interface Row {
   perSec: number;
   cpuUs: number;
   serverCpu: number;
+  clientCpu: number;
   otherCpuPercent: number;
 }
 
@@ -45,6 +46,7 @@ export async function connect(args: string[]): Promise<void> {
         console.log(`  run ${run} ${kind.padEnd(8)} warm-up: ${warmed.rounds} × 2 s of reconnects, JIT ${fmt(warmed.jitMs, 0)} ms${warmed.settled ? "" : " (still compiling)"}`);
         await waitForQuiet(20, 20_000);
         const cpu0 = cpuMs(server.pid);
+        const clients0 = clientCpuMs(workers);
         const jit0 = jitThreads(server.pid);
         const busy0 = machineBusyMs();
         const wall0 = nowMs();
@@ -56,13 +58,13 @@ export async function connect(args: string[]): Promise<void> {
           perSec: (sockets * 1000) / wallMs,
           cpuUs: (serverCpuMs * 1000) / sockets,
           serverCpu: (serverCpuMs * 100) / wallMs,
-          // Client CPU is not separated here: clients and server share the 2 cores; "other" includes the clients.
-          otherCpuPercent: ((machineBusyMs() - busy0 - serverCpuMs) * 100) / wallMs,
+          clientCpu: ((clientCpuMs(workers) - clients0) * 100) / wallMs,
+          otherCpuPercent: ((machineBusyMs() - busy0 - serverCpuMs - (clientCpuMs(workers) - clients0)) * 100) / wallMs,
         };
         results[kind].push(row);
         console.log(
           `  run ${run} ${kind.padEnd(8)}: ${fmt(row.perSec)} connects+subscribes/s, server ${fmt(row.cpuUs, 1)} µs CPU each ` +
-            `(${fmt(row.serverCpu, 0)}% of a core; clients + others ${fmt(row.otherCpuPercent, 0)}%), JIT ${fmt(jitMs, 0)} ms`,
+            `(${fmt(row.serverCpu, 0)}% of a core; clients ${fmt(row.clientCpu, 0)}%, other ${fmt(row.otherCpuPercent, 0)}%), JIT ${fmt(jitMs, 0)} ms`,
         );
       } finally {
         await Promise.all(workers.map((w) => w.close()));
@@ -72,14 +74,32 @@ export async function connect(args: string[]): Promise<void> {
   }
 
   const med = (kind: Kind, f: (r: Row) => number) => median(results[kind].map(f));
-  const rows: (string | number)[][] = [["server", "connects/s", "server µs/connect", "server cpu %"]];
+  const quiet = (kind: Kind, f: (r: Row) => number) => quietMedian(results[kind], f, median);
+  const rows: (string | number)[][] = [["server", "connects/s", "connects/s quiet", "quiet runs", "server µs/connect", "server cpu %", "client cpu %", "other cpu %"]];
   for (const kind of ["baseline", "mawjly"] as Kind[]) {
-    rows.push([kind, med(kind, (r) => r.perSec), fmt(med(kind, (r) => r.cpuUs), 1), med(kind, (r) => r.serverCpu)]);
+    rows.push([
+      kind,
+      med(kind, (r) => r.perSec),
+      quiet(kind, (r) => r.perSec).value,
+      String(quiet(kind, (r) => r.perSec).quiet),
+      fmt(med(kind, (r) => r.cpuUs), 1),
+      med(kind, (r) => r.serverCpu),
+      med(kind, (r) => r.clientCpu),
+      med(kind, (r) => r.otherCpuPercent),
+    ]);
   }
   const rate = [med("mawjly", (r) => r.perSec), med("baseline", (r) => r.perSec)] as const;
+  const quietRate = [quiet("mawjly", (r) => r.perSec).value, quiet("baseline", (r) => r.perSec).value] as const;
   const cpu = [med("mawjly", (r) => r.cpuUs), med("baseline", (r) => r.cpuUs)] as const;
-  rows.push(["ratio M/B", ratio(...rate), ratio(...cpu), ""]);
-  console.log(`\nmedians of ${runs} runs each:`);
+  rows.push(["ratio M/B", ratio(...rate), ratio(...quietRate), "", ratio(...cpu), "", "", ""]);
+  console.log(`\nmedians of ${runs} runs each ("quiet": runs where other tenants used ≤ ${NOISY_OTHER_PERCENT}% of a core):`);
   printTable(rows);
-  console.log(`\nconnect ratio mawjly/baseline: connects+subscribes/s ${ratio(...rate)} (target ≥ 0.9×), server CPU per connect ${ratio(...cpu)}`);
+  console.log(
+    `\nconnect ratio mawjly/baseline: connects+subscribes/s ${ratio(...rate)} (quiet runs ${ratio(...quietRate)}; target ≥ 0.9×), server CPU per connect ${ratio(...cpu)}`,
+  );
+}
+
+/** CPU ms of the client processes (read from /proc, so that other tenants' load can be told apart). */
+function clientCpuMs(workers: SubscriberWorker[]): number {
+  return workers.reduce((sum, w) => sum + cpuMs(w.proc.pid), 0);
 }
