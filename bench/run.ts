@@ -4,7 +4,7 @@
  * one line giving the Mawjly/baseline ratio (store: PostgreSQL/SQLite). Everything talks to 127.0.0.1
  * only. `all` leaves out store, which needs PostgreSQL installed (it starts a throw-away cluster).
  */
-import { MAIN, setBaselineAuth, stopAllServers } from "./lib/servers";
+import { MAWJLY_CMD, setBaselineAuth, stopAllServers } from "./lib/servers";
 import { channels } from "./scenarios/channels";
 import { cluster } from "./scenarios/cluster";
 import { connect } from "./scenarios/connect";
@@ -30,7 +30,7 @@ for (const s of chosen) {
 }
 for (const s of chosen) {
   const started = performance.now();
-  console.log(`\n=== ${s} === (mawjly: ${MAIN}; baseline signature check ${options.includes("--baseline-auth") ? "on" : "off"})`);
+  console.log(`\n=== ${s} === (mawjly: ${MAWJLY_CMD.join(" ")}; baseline signature check ${options.includes("--baseline-auth") ? "on" : "off"})`);
   try {
     await SCENARIOS[s]!(rest);
   } catch (err) {

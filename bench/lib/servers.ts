@@ -12,6 +12,12 @@ export const BUN = process.execPath;
 /** MAWJLY_BENCH_ROOT benchmarks another checkout (e.g. a clean snapshot while this tree is being edited). */
 export const MAWJLY_ROOT = process.env.MAWJLY_BENCH_ROOT ?? ROOT;
 export const MAIN = join(MAWJLY_ROOT, "src", "main.ts");
+/**
+ * How Mawjly is started: `bun src/main.ts` (npm start), or with MAWJLY_BENCH_BINARY=PATH the compiled
+ * binary as shipped (`npm run build` writes dist/mawjly): one bundled module instead of hundreds of
+ * files, which the memory scenarios show in the anonymous RSS.
+ */
+export const MAWJLY_CMD = process.env.MAWJLY_BENCH_BINARY ? [process.env.MAWJLY_BENCH_BINARY] : [BUN, MAIN];
 export const BASELINE = join(ROOT, "bench", "baseline-server.ts");
 
 export type Kind = "baseline" | "mawjly";
@@ -75,21 +81,21 @@ export async function startBenchServer(kind: Kind, opts: { nofile?: number } = {
   let argv: string[];
   if (kind === "mawjly") {
     // Created through the real CLI before the server starts, as a user would; the server reads it on first use.
-    Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dataDir]); // apps create never creates a database
-    const r = Bun.spawnSync([BUN, MAIN, "apps", "create", "--name", "bench", "--json", "--data-dir", dataDir]);
+    Bun.spawnSync([...MAWJLY_CMD, "migrate", "--data-dir", dataDir]); // apps create never creates a database
+    const r = Bun.spawnSync([...MAWJLY_CMD, "apps", "create", "--name", "bench", "--json", "--data-dir", dataDir]);
     if (r.exitCode !== 0) {
       rmSync(dataDir, { recursive: true, force: true });
       throw new Error(`apps create failed: ${r.stderr.toString()}`);
     }
     app = JSON.parse(r.stdout.toString());
-    argv = [BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--no-demo"];
+    argv = [...MAWJLY_CMD, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--no-demo"];
   } else {
     argv = [BUN, BASELINE, "--host", "127.0.0.1", "--port", "0", "--key", app.key, "--secret", app.secret];
     if (!baselineAuth) argv.push("--no-auth");
   }
   // MAWJLY_BENCH_PROFILE=DIR: the server writes a CPU profile (.cpuprofile + markdown) there on exit.
   const profileDir = process.env.MAWJLY_BENCH_PROFILE;
-  if (profileDir) argv.splice(1, 0, "--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${kind}-${Date.now()}`);
+  if (profileDir && argv[0] === BUN) argv.splice(1, 0, "--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${kind}-${Date.now()}`);
   if (opts.nofile !== undefined) argv = withFdLimit(argv, opts.nofile);
   const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe", cwd: ROOT });
   let out = "";
