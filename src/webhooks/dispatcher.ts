@@ -25,6 +25,7 @@ import type { OutboxRow, OutboxStore } from "./outbox-store";
 import { webhookBody, webhookHeaders } from "./payloads";
 import { Outcomes } from "./outcomes";
 import { plan } from "./plan";
+import { Lane } from "./lane";
 import type { WebhookEndpoint } from "./schema";
 import type { Report } from "./problems";
 import type { AppSender } from "./targets";
@@ -54,28 +55,9 @@ export interface DispatcherDeps {
   claims?: { node: string };
 }
 
-interface Lane {
-  busy: Set<string>;
-  /** Channels whose request ended since the current look began: its rows may still look pending. */
-  ended: Set<string>;
-  inFlight: Set<Promise<void>>;
-  scheduled: boolean;
-  looking: boolean;
-  /** A kick came during a look: look again after it. */
-  again: boolean;
-  /** Rows committed since the last look (batching: look early once a full batch may be there). */
-  fresh: number;
-  /** Batching: the oldest ready row's window ends then. */
-  batchAt?: number;
-  timer?: ReturnType<typeof setTimeout>;
-  timerAt?: number;
-  lastExpiry: number;
-}
-
 /** Past the deadline, rows are given up without a try; the grace lets a final try scheduled at the deadline run. */
 const EXPIRY_GRACE_MS = 1000;
 const EXPIRY_BATCH = 1000;
-const WAKE_GRID_MS = 10;
 const ABORT_SETTLE_MS = 100;
 
 export class Dispatcher {
@@ -136,7 +118,7 @@ export class Dispatcher {
    */
   async stop(graceMs: number): Promise<void> {
     this.closing = true;
-    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
+    for (const lane of this.lanes.values()) lane.stopWaking();
     const settled = Promise.allSettled([...this.looks, ...[...this.lanes.values()].flatMap((lane) => [...lane.inFlight])]);
     await within(settled, graceMs);
     this.stopping.abort();
@@ -150,7 +132,7 @@ export class Dispatcher {
     this.closing = true;
     this.stopped = true;
     clearInterval(this.renewer);
-    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
+    for (const lane of this.lanes.values()) lane.stopWaking();
     this.stopping.abort();
   }
 
@@ -167,7 +149,7 @@ export class Dispatcher {
   private lane(endpointId: string): Lane {
     let lane = this.lanes.get(endpointId);
     if (lane === undefined) {
-      lane = { busy: new Set(), ended: new Set(), inFlight: new Set(), scheduled: false, looking: false, again: false, fresh: 0, lastExpiry: 0 };
+      lane = new Lane();
       this.lanes.set(endpointId, lane);
     }
     return lane;
@@ -176,7 +158,7 @@ export class Dispatcher {
   private drop(endpointId: string): void {
     const lane = this.lanes.get(endpointId);
     if (lane !== undefined && lane.inFlight.size === 0 && !lane.looking) {
-      clearTimeout(lane.timer);
+      lane.stopWaking();
       this.lanes.delete(endpointId);
       this.deps.backlog.forget(endpointId);
     }
@@ -231,11 +213,6 @@ export class Dispatcher {
     return outbox.claim(endpointId, { node: claims.node, until: now + config.claimMs, now, readyBy, limit, except });
   }
 
-  /** Channels that may not go now: in flight, or just ended (their completion may not be read yet). */
-  private blocked(lane: Lane): Set<string> {
-    return new Set([...lane.busy, ...lane.ended]);
-  }
-
   /** Starts the requests that may go now; returns when to look again. */
   private async startDue(endpoint: WebhookEndpoint, lane: Lane, now: number): Promise<number | undefined> {
     const endpointId = endpoint.id;
@@ -251,11 +228,11 @@ export class Dispatcher {
       // Enough rows to fill the free slots past the channels in flight; the second look below covers the rest.
       const limit = free * perRequest + lane.busy.size + 16;
       let rows = await this.due(endpointId, now, limit);
-      let next = plan(rows, this.blocked(lane), now, perRequest, free);
+      let next = plan(rows, lane.blocked(), now, perRequest, free);
       if (next.requests.length === 0 && rows.length === limit && next.blocked.size > 0) {
         // The window was all blocked channels: look past them, so one channel in retry cannot stall the rest.
         rows = await this.due(endpointId, now, limit, { except: [...next.blocked] });
-        const more = plan(rows, this.blocked(lane), now, perRequest, free);
+        const more = plan(rows, lane.blocked(), now, perRequest, free);
         next = { ...more, retryAt: min(next.retryAt, more.retryAt) };
       }
       wake = min(wake, next.retryAt);
@@ -267,7 +244,7 @@ export class Dispatcher {
         wake = min(wake, batchDue);
       } else if (!this.closing) {
         // Re-checked here: a request may have ended while we read, its channel's rows not yet settled.
-        const blocked = this.blocked(lane);
+        const blocked = lane.blocked();
         for (const rows of next.requests) if (!rows.some((r) => blocked.has(r.channel))) this.start(endpoint, lane, rows);
       }
     }
@@ -276,26 +253,13 @@ export class Dispatcher {
 
   private wakeAt(endpointId: string, lane: Lane, at: number | undefined): void {
     if (at === undefined || this.closing) return;
-    // On a 10 ms grid: a thousand removals released per second cost 100 wake-ups, not 1000.
-    at = Math.ceil(at / WAKE_GRID_MS) * WAKE_GRID_MS;
-    if (lane.timer !== undefined && lane.timerAt !== undefined && lane.timerAt <= at) return;
-    clearTimeout(lane.timer);
-    lane.timerAt = at;
-    lane.timer = setTimeout(() => {
-      lane.timer = undefined;
-      lane.timerAt = undefined;
-      this.kick(endpointId);
-    }, Math.max(0, at - this.deps.clock.now()));
+    lane.wakeAt(at, this.deps.clock.now(), () => this.kick(endpointId));
   }
 
   private start(endpoint: WebhookEndpoint, lane: Lane, rows: OutboxRow[]): void {
-    for (const row of rows) lane.busy.add(row.channel);
-    const request = this.deliver(endpoint, rows).finally(() => {
-      for (const row of rows) {
-        lane.busy.delete(row.channel);
-        lane.ended.add(row.channel);
-      }
-      lane.inFlight.delete(request);
+    lane.begin(rows);
+    const request: Promise<void> = this.deliver(endpoint, rows).finally(() => {
+      lane.end(rows, request);
       this.kick(endpoint.id);
     });
     lane.inFlight.add(request);
@@ -319,7 +283,7 @@ export class Dispatcher {
     lane.lastExpiry = now;
     const cutoff = now - this.deps.config.retryPeriodMs - EXPIRY_GRACE_MS;
     const overdue = await this.due(endpoint.id, now, EXPIRY_BATCH, { before: cutoff });
-    const blocked = this.blocked(lane);
+    const blocked = lane.blocked();
     const rows = overdue.filter((r) => !blocked.has(r.channel));
     if (rows.length > 0 && !this.stopped) this.outcomes.expired(endpoint, rows, now, this.deps.config.retryPeriodMs);
   }
