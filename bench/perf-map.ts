@@ -20,8 +20,8 @@ for (const file of readdirSync(dir).filter((f) => /^jit-\d+-\d+\.dump$/.test(f))
   const buf = readFileSync(join(dir, file));
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   // Code that was thrown away (deoptimized, collected) leaves its addresses to later code: a later
-  // load replaces every earlier one it overlaps, or perf would name frames after dead functions.
-  const live = new Map<bigint, { end: bigint; line: string }>();
+  // load wins over every earlier one it overlaps, or perf would name frames after dead functions.
+  const loads: { start: bigint; end: bigint; line: string }[] = [];
   // The jitdump format (linux tools/perf/Documentation/jitdump-specification.txt): a header whose
   // size is at byte 8, then records of { id u32, total_size u32, timestamp u64, … }.
   for (let at = view.getUint32(8, true); at + 16 <= buf.length; ) {
@@ -33,12 +33,35 @@ for (const file of readdirSync(dir).filter((f) => /^jit-\d+-\d+\.dump$/.test(f))
       const address = view.getBigUint64(at + 32, true);
       const length = view.getBigUint64(at + 40, true);
       const end = buf.indexOf(0, at + 56);
-      for (const [start, entry] of live) if (start < address + length && address < entry.end) live.delete(start);
-      live.set(address, { end: address + length, line: `${address.toString(16)} ${length.toString(16)} ${buf.subarray(at + 56, end).toString()}` });
+      loads.push({ start: address, end: address + length, line: `${address.toString(16)} ${length.toString(16)} ${buf.subarray(at + 56, end).toString()}` });
     }
     at += size;
   }
-  const lines = [...live.values()].map((entry) => entry.line);
+  // Newest first: a load is dead when any newer load (live or dead) took some of its addresses.
+  // `covered` holds the merged, sorted ranges of the newer loads, so each look is a binary search.
+  const kept: { line: string }[] = [];
+  const covered: { start: bigint; end: bigint }[] = [];
+  for (let i = loads.length - 1; i >= 0; i--) {
+    const load = loads[i]!;
+    let lo = 0;
+    let hi = covered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (covered[mid]!.end <= load.start) lo = mid + 1;
+      else hi = mid;
+    }
+    // covered[lo] is the first range ending after load.start: the only one that can overlap it first.
+    let last = lo;
+    while (last < covered.length && covered[last]!.start < load.end) last++;
+    if (last === lo) kept.push(load);
+    const merged = { start: load.start, end: load.end };
+    if (last > lo) {
+      if (covered[lo]!.start < merged.start) merged.start = covered[lo]!.start;
+      if (covered[last - 1]!.end > merged.end) merged.end = covered[last - 1]!.end;
+    }
+    covered.splice(lo, last - lo, merged);
+  }
+  const lines = kept.map((entry) => entry.line);
   writeFileSync(`/tmp/perf-${pid}.map`, `${lines.join("\n")}\n`);
   console.log(`/tmp/perf-${pid}.map: ${lines.length} functions`);
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, cpuMs, MAIN, ROOT, type BenchServer } from "./servers";
+import { cpuMs, MAWJLY_CMD, ROOT, type BenchServer } from "./servers";
 
 export interface BenchCluster {
   nodes: BenchServer[];
@@ -47,14 +47,14 @@ export async function startBenchCluster(nodes: number): Promise<BenchCluster> {
   const cli = (args: string[]) => Bun.spawnSync(["redis-cli", "-p", String(redisPort), ...args]).stdout.toString();
   await waitFor(() => cli(["ping"]).trim() === "PONG", 10_000, "redis-server start");
   const url = `redis://127.0.0.1:${redisPort}`;
-  Bun.spawnSync([BUN, MAIN, "migrate", "--data-dir", dir]);
-  const created = Bun.spawnSync([BUN, MAIN, "apps", "create", "--name", "bench", "--json", "--data-dir", dir]);
+  Bun.spawnSync([...MAWJLY_CMD, "migrate", "--data-dir", dir]);
+  const created = Bun.spawnSync([...MAWJLY_CMD, "apps", "create", "--name", "bench", "--json", "--data-dir", dir]);
   if (created.exitCode !== 0) throw new Error(`apps create failed: ${created.stderr.toString()}`);
   const app = JSON.parse(created.stdout.toString());
   const started: BenchServer[] = [];
   const procs: ReturnType<typeof Bun.spawn>[] = [];
   for (let i = 0; i < nodes; i++) {
-    const proc = Bun.spawn([BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dir, "--redis-url", url, "--no-demo"], {
+    const proc = Bun.spawn([...MAWJLY_CMD, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dir, "--redis-url", url, "--no-demo"], {
       stdout: "pipe",
       stderr: "pipe",
       cwd: ROOT,

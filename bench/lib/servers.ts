@@ -152,27 +152,38 @@ export function rssBytes(pid: number, field: "VmRSS" | "RssAnon" = "VmRSS"): num
 
 const CLK_TCK = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
 
-/** utime + stime in ms. Fields are counted after the ')' of comm, which may itself contain spaces. */
-export function cpuMs(pid: number | "self"): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** utime + stime in ms of a /proc stat line. Fields are counted after the ')' of comm, which may contain spaces. */
+function statCpuMs(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-/** CPU ms per thread id of the JIT's compiler threads ("JITWorker") of a process, for jitMsSince. */
+/** utime + stime of a process in ms. */
+export function cpuMs(pid: number | "self"): number {
+  return statCpuMs(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
+
+/**
+ * CPU ms per thread id of the JIT's compiler threads ("JITWorker") of a process, for jitMsSince; empty
+ * once the process has ended.
+ */
 export function jitThreads(pid: number): Map<string, number> {
   const threads = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads; // the process ended
+  }
+  for (const tid of tids) {
     let stat: string;
     try {
       stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
     } catch {
       continue; // the thread ended meanwhile
     }
-    if (!stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).startsWith("JITWorker")) continue;
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    threads.set(tid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK);
+    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).startsWith("JITWorker")) threads.set(tid, statCpuMs(stat));
   }
   return threads;
 }

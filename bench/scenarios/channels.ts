@@ -6,7 +6,7 @@
 import { startBenchServer, type Kind } from "../lib/servers";
 import { fmt, median, printTable, ratio } from "../lib/stats";
 import { startSubscribers, type SubscriberWorker } from "../lib/workers";
-import { listOption, measureFanout, numberOption, warmUntilCompiled, type FanoutResult } from "./common";
+import { listOption, measureFanout, numberOption, warmUntilCompiled, warmUpLine, type FanoutResult } from "./common";
 
 export async function channels(args: string[]): Promise<void> {
   const runs = numberOption(args, "runs", 3);
@@ -34,7 +34,7 @@ export async function channels(args: string[]): Promise<void> {
         // Warm-up at the highest rate until the JIT is done (warmUntilCompiled says why).
         const top = Math.max(...rates);
         const warm = await warmUntilCompiled(server, () => measureFanout(server, workers, perChannel, top, 2000, 100, false, triggerOptions));
-        console.log(`  run ${run} ${kind.padEnd(8)} warm-up: ${warm.rounds} × 2 s at ${top}/s, JIT ${fmt(warm.jitMs, 0)} ms${warm.settled ? "" : " (still compiling)"}`);
+        console.log(warmUpLine(run, kind, `2 s at ${top}/s`, warm));
         const perRate: FanoutResult[] = [];
         for (const rate of rates) {
           const r = await measureFanout(server, workers, perChannel, rate, durationMs, 100, true, triggerOptions);

@@ -124,6 +124,11 @@ export async function warmUntilCompiled(
   return { rounds, jitMs, settled: quietRounds >= 2 };
 }
 
+/** The run line of a warm-up: how many rounds of what, and the JIT CPU they took. */
+export function warmUpLine(run: number, kind: string, what: string, warm: { rounds: number; jitMs: number; settled: boolean }): string {
+  return `  run ${run} ${kind.padEnd(8)} warm-up: ${warm.rounds} × ${what}, JIT ${Math.round(warm.jitMs)} ms${warm.settled ? "" : " (still compiling)"}`;
+}
+
 /** Parses `--name value` / `--name=value` numeric options shared by all scenarios. */
 export function numberOption(args: string[], name: string, fallback: number): number {
   for (let i = 0; i < args.length; i++) {

@@ -7,7 +7,7 @@
 import { checkFdLimit, cpuMs, fdLimits, jitMsSince, jitThreads, machineBusyMs, startBenchServer, waitForQuiet, type Kind } from "../lib/servers";
 import { fmt, median, nowMs, printTable, ratio } from "../lib/stats";
 import { startSubscribers, type SubscriberWorker } from "../lib/workers";
-import { NOISY_OTHER_PERCENT, numberOption, quietMedian, warmUntilCompiled } from "./common";
+import { NOISY_OTHER_PERCENT, numberOption, quietMedian, warmUntilCompiled, warmUpLine } from "./common";
 
 interface Row {
   perSec: number;
@@ -43,7 +43,7 @@ export async function connect(args: string[]): Promise<void> {
       const { workers } = await startSubscribers(warm * procs, procs, config, clientFds);
       try {
         const warmed = await warmUntilCompiled(server, () => Promise.all(workers.map((w) => w.churn(500, 2000))));
-        console.log(`  run ${run} ${kind.padEnd(8)} warm-up: ${warmed.rounds} × 2 s of reconnects, JIT ${fmt(warmed.jitMs, 0)} ms${warmed.settled ? "" : " (still compiling)"}`);
+        console.log(warmUpLine(run, kind, "2 s of reconnects", warmed));
         await waitForQuiet(20, 20_000);
         const cpu0 = cpuMs(server.pid);
         const clients0 = clientCpuMs(workers);

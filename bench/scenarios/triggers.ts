@@ -7,7 +7,7 @@
 import { cpuMs, jitMsSince, jitThreads, machineBusyMs, startBenchServer, waitForQuiet, type Kind } from "../lib/servers";
 import { fmt, Histogram, median, nowMs, printTable, ratio } from "../lib/stats";
 import { runTriggers, startSubscribers } from "../lib/workers";
-import { NOISY_OTHER_PERCENT, numberOption, quietMedian, warmUntilCompiled } from "./common";
+import { NOISY_OTHER_PERCENT, numberOption, quietMedian, warmUntilCompiled, warmUpLine } from "./common";
 
 interface Row {
   rps: number;
@@ -37,7 +37,7 @@ export async function triggers(args: string[]): Promise<void> {
         const load = { url: server.url, path: server.triggerPath, ...server.app, mode: "closed", concurrency, dataBytes: 100 };
         // Warm-up (connection pool, JIT) in 2 s rounds until the JIT is done (warmUntilCompiled says why).
         const warm = await warmUntilCompiled(server, () => runTriggers({ ...load, durationMs: 2000 }, 20_000));
-        console.log(`  run ${run} ${kind.padEnd(8)} warm-up: ${warm.rounds} × 2 s, JIT ${fmt(warm.jitMs, 0)} ms${warm.settled ? "" : " (still compiling)"}`);
+        console.log(warmUpLine(run, kind, "2 s", warm));
         await waitForQuiet(20, 20_000);
         await workers[0]!.reset();
         const cpu0 = cpuMs(server.pid);

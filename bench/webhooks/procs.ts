@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, cpuMs, MAIN, ROOT, withFdLimit, type BenchServer } from "../lib/servers";
+import { BUN, cpuMs, MAWJLY_CMD, ROOT, withFdLimit, type BenchServer } from "../lib/servers";
 import { Histogram } from "../lib/stats";
 
 export type WebhookMode = "off" | "single" | "batch";
@@ -17,7 +17,7 @@ const HERE = import.meta.dir;
 /** Runs the CLI on the data directory, or on the PostgreSQL database of `databaseUrl` when given. */
 export function cli(dataDir: string, args: string[], databaseUrl?: string): string {
   const where = databaseUrl === undefined ? ["--data-dir", dataDir] : ["--database-url", databaseUrl];
-  const r = Bun.spawnSync([BUN, MAIN, ...args, ...where]);
+  const r = Bun.spawnSync([...MAWJLY_CMD, ...args, ...where]);
   if (r.exitCode !== 0) throw new Error(`mawjly ${args.join(" ")} failed: ${r.stderr.toString()}`);
   return r.stdout.toString();
 }
@@ -54,7 +54,7 @@ export async function startServerWith(
     throw err;
   }
   const store = databaseUrl === undefined ? [] : ["--database-url", databaseUrl];
-  const argv = withFdLimit([BUN, MAIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, ...store, "--no-demo"], 20_000);
+  const argv = withFdLimit([...MAWJLY_CMD, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, ...store, "--no-demo"], 20_000);
   const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe", cwd: ROOT });
   let out = "";
   const pump = async (stream: ReadableStream<Uint8Array>) => {
