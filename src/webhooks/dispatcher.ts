@@ -30,6 +30,7 @@ import type { WebhookEndpoint } from "./schema";
 import type { Report } from "./problems";
 import type { AppSender } from "./targets";
 import type { TickWriter } from "./tick-writer";
+import { within } from "./within";
 
 export interface DispatcherDeps {
   directory: EndpointDirectory;
@@ -287,13 +288,6 @@ export class Dispatcher {
     const rows = overdue.filter((r) => !blocked.has(r.channel));
     if (rows.length > 0 && !this.stopped) this.outcomes.expired(endpoint, rows, now, this.deps.config.retryPeriodMs);
   }
-}
-
-/** Waits for `promise`, but at most `ms` (never rejects). */
-export async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 function min(a: number | undefined, b: number | undefined): number | undefined {
