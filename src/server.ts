@@ -4,9 +4,6 @@
  * other request handed to the Elysia app, built on first need (src/http-app.ts; ARCHITECTURE.md "Hybrid server").
  */
 import type { Server } from "bun";
-// The string formats (date-time, email, uri…) the services' TypeBox checks rely on, registered as Elysia
-// registers them, without loading Elysia itself (src/http-app.ts loads it on first need).
-import "elysia/type-system/format";
 import { randomUUID } from "node:crypto";
 import { LocalBroker } from "./adapters/broker/memory";
 import { MemoryChannelCache } from "./adapters/cache/memory";

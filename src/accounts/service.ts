@@ -4,16 +4,17 @@
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { ServiceError } from "../errors";
-import {
-  AccountPatch,
-  NewAccount,
-  PlanInput,
-  PlanPatch,
-  type Account,
-  type Plan,
-} from "./schemas";
+import type { Account, AccountPatch, NewAccount, Plan, PlanInput, PlanPatch } from "./schemas";
 import { isForeignKeyViolation, isUniqueViolation, type AccountStore, type PlanSnapshot, type StoredAccount } from "./store";
-import { check } from "./validate";
+
+/**
+ * Checks an input against its schema. The schemas and TypeBox load on the first write, not at start:
+ * a node that serves only sockets and triggers never needs them (~3.5 MB; src/engine/app.ts).
+ */
+async function check(schema: "NewAccount" | "AccountPatch" | "PlanInput" | "PlanPatch", value: unknown, what: string): Promise<void> {
+  const [schemas, validate] = await Promise.all([import("./schemas"), import("./validate")]);
+  validate.check(schemas[schema], value, what);
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const DEFAULT_PLAN = "free";
@@ -49,7 +50,7 @@ export class AccountService {
   ) {}
 
   async create(input: NewAccount, options: { setupTokenHash?: string } = {}): Promise<Account> {
-    check(NewAccount, input, "account");
+    await check("NewAccount", input, "account");
     const email = input.email.trim().toLowerCase();
     if (!EMAIL.test(email)) throw new ServiceError("invalid", `Invalid email address '${input.email}'`);
     const planId = input.planId ?? (input.isAdmin ? ADMIN_PLAN : DEFAULT_PLAN);
@@ -98,7 +99,7 @@ export class AccountService {
   }
 
   async update(id: string, patch: AccountPatch): Promise<Account> {
-    check(AccountPatch, patch, "account");
+    await check("AccountPatch", patch, "account");
     const passwordHash = patch.password === undefined ? undefined : await Bun.password.hash(patch.password, { algorithm: "argon2id" });
     const updated = await this.store.transaction(async (store) => {
       const current = await store.account(id);
@@ -155,7 +156,7 @@ export class AccountService {
   }
 
   async createPlan(input: PlanInput): Promise<Plan> {
-    check(PlanInput, input, "plan");
+    await check("PlanInput", input, "plan");
     const plan: Plan = { maxAppConnections: 0, ...input, createdAt: this.now().toISOString() };
     const conflict = () => new ServiceError("conflict", `A plan '${input.id}' already exists`);
     try {
@@ -172,7 +173,7 @@ export class AccountService {
   }
 
   async updatePlan(id: string, patch: PlanPatch): Promise<Plan> {
-    check(PlanPatch, patch, "plan");
+    await check("PlanPatch", patch, "plan");
     const plan = await this.store.transaction(async (store) => {
       const current = await store.plan(id);
       if (current === undefined) throw new ServiceError("not_found", `No plan '${id}'`);

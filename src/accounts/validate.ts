@@ -3,6 +3,8 @@
  * the field ("Password must be at least 10 characters"); other violations name the field and
  * TypeBox's message ("Invalid account: planId: Expected string").
  */
+// The string formats (date-time, email…) schema checks rely on, registered as Elysia registers them.
+import "elysia/type-system/format";
 import type { TSchema } from "@sinclair/typebox";
 import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
 import { ServiceError } from "../errors";

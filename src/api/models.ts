@@ -7,8 +7,7 @@
  */
 import { CloneType, Type, type TSchema } from "@sinclair/typebox";
 import { Account, AccountPatch, ApiToken, NewAccount, Plan, PlanInput, PlanPatch } from "../accounts/schemas";
-import { AppSettingsInput, CreateAppInput } from "../apps/service";
-import { App as EngineApp, AppKey } from "../engine/app";
+import { App as EngineApp, AppKey, AppSettingsInput, CreateAppInput } from "../apps/schema";
 import { UsageSeries, UsageToday } from "../metrics/usage-schema";
 import { DeliveryLogEntry, EndpointInput, EndpointPatch, WebhookEndpoint } from "../webhooks/schema";
 

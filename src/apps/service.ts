@@ -4,10 +4,9 @@
  * random bytes as hex. Custom ids/keys/secrets are accepted so soketi users can migrate.
  */
 import { randomBytes, randomInt } from "node:crypto";
-import { Type, type Static, type TBoolean, type TObject } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
-import { App, AppLimits, AppToggles, DEFAULT_LIMITS, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type AppKey, type LimitName, type ToggleName } from "../engine/app";
+import { DEFAULT_LIMITS, DEFAULT_TOGGLES, LIMIT_NAMES, LIMITS, TOGGLE_NAMES, type App, type AppKey, type LimitName } from "../engine/app";
 import { ServiceError } from "../errors";
+import type { AppSettingsInput, CreateAppInput } from "./schema";
 import type { AppStore } from "./store";
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -19,58 +18,17 @@ const SECRET = /^[\x21-\x7e]{1,128}$/;
 /** Below this a secret is weak; accepted, with a warning where a person chose it. */
 export const WEAK_SECRET_LENGTH = 8;
 
-/** A limit's allowed range, from the App schema (the single source). */
+/** A limit's allowed range, from the settings table (the single source). */
 export function limitRange(name: LimitName): { min: number; max: number } {
-  const schema = AppLimits.properties[name] as { minimum: number; maximum: number };
-  return { min: schema.minimum, max: schema.maximum };
+  return { min: LIMITS[name].minimum, max: LIMITS[name].maximum };
 }
 
-/**
- * Limits as input: any whole numbers here, so that a value out of range reaches AppService, which
- * answers it with one message naming the setting and its range, the same for the API, CLI and dashboard.
- */
-const LimitsInput = Type.Unsafe<Partial<AppLimits>>(
-  Type.Partial(
-    Type.Object(
-      Object.fromEntries(
-        LIMIT_NAMES.map((name) => {
-          const { min, max } = limitRange(name);
-          const about = (AppLimits.properties[name] as { description?: string }).description;
-          return [name, Type.Integer({ description: `${about === undefined ? "" : `${about}. `}${min}–${max}` })];
-        }),
-      ),
-    ),
-  ),
-);
+export type { AppSettingsInput, CreateAppInput } from "./schema";
 
-/**
- * Toggles as input: the same names and descriptions as the App schema but no `default`, so that
- * a PATCH leaves out what it does not change instead of having it filled in.
- */
-const TogglesInput = Type.Object(
-  Object.fromEntries(TOGGLE_NAMES.map((name) => [name, Type.Boolean({ description: AppToggles.properties[name].description })])),
-) as unknown as TObject<{ [K in ToggleName]: TBoolean }>;
-
-export const AppSettingsInput = Type.Partial(
-  Type.Composite([
-    Type.Object({
-      name: Type.String({ minLength: 1, maxLength: 200 }),
-      cluster: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }),
-      key: Type.String(),
-      secret: Type.String(),
-    }),
-    TogglesInput,
-    Type.Object({ limits: LimitsInput }),
-  ]),
-  { additionalProperties: false },
-);
-export type AppSettingsInput = Static<typeof AppSettingsInput>;
-
-export const CreateAppInput = Type.Composite([
-  Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), id: Type.Optional(Type.String()) }),
-  Type.Omit(AppSettingsInput, ["name"]),
-]);
-export type CreateAppInput = Static<typeof CreateAppInput>;
+/** The schemas and TypeBox, loaded on the first write (src/apps/schema.ts says why). */
+type Schemas = typeof import("./schema");
+let schemas: Promise<Schemas> | undefined;
+const loadSchemas = (): Promise<Schemas> => (schemas ??= import("./schema"));
 
 export interface AppServiceHooks {
   /**
@@ -101,7 +59,8 @@ export class AppService {
   }
 
   async create(input: CreateAppInput, owner: { accountId: string | null } = { accountId: null }): Promise<App> {
-    checkShape(input.limits);
+    const schema = await loadSchemas();
+    checkShape(schema, input.limits);
     const stamp = this.now().toISOString();
     const max = owner.accountId === null ? 0 : await this.hooks.maxAppsFor(owner.accountId);
     const app = await this.store.transaction(async (store) => {
@@ -130,7 +89,7 @@ export class AppService {
         createdAt: stamp,
         updatedAt: stamp,
       };
-      const created = this.apply(draft, { ...input, key: undefined, secret: undefined });
+      const created = this.apply(schema, draft, { ...input, key: undefined, secret: undefined });
       await store.insert(created);
       return created;
     });
@@ -139,11 +98,12 @@ export class AppService {
   }
 
   async update(idOrKey: string, patch: AppSettingsInput): Promise<App> {
-    checkShape(patch.limits);
+    const schema = await loadSchemas();
+    checkShape(schema, patch.limits);
     const app = await this.store.transaction(async (store) => {
       await store.lockForWrite();
       const current = await find(store, idOrKey);
-      const next = this.apply({ ...current, updatedAt: this.now().toISOString() }, patch);
+      const next = this.apply(schema, { ...current, updatedAt: this.now().toISOString() }, patch);
       await store.update(next);
       // --key / --secret change the primary pair in place (migrating from soketi keeps one pair).
       if (patch.key !== undefined && patch.key !== current.key) {
@@ -200,7 +160,7 @@ export class AppService {
   }
 
   /** Applies validated settings (not credentials). */
-  private apply(app: App, input: AppSettingsInput): App {
+  private apply(schema: Schemas, app: App, input: AppSettingsInput): App {
     const next: App = { ...app, limits: { ...app.limits, ...input.limits } };
     for (const field of ["name", "cluster", ...TOGGLE_NAMES] as const) {
       if (input[field] !== undefined) (next as Record<string, unknown>)[field] = input[field];
@@ -208,7 +168,7 @@ export class AppService {
     // Names are printed by the CLI and shown in terminals: no control characters (escape sequences).
     if (/[\u0000-\u001f\u007f]/.test(next.name)) throw invalid("Invalid app name: control characters are not allowed");
     checkRanges(next.limits);
-    const problem = firstError(App, next);
+    const problem = schema.firstError(schema.App, next);
     if (problem !== null) throw invalid(`Invalid app settings: ${problem}`);
     return next;
   }
@@ -261,10 +221,10 @@ function invalid(message: string): ServiceError {
   return new ServiceError("invalid", message);
 }
 
-function checkShape(limits: unknown): void {
+function checkShape(schema: Schemas, limits: unknown): void {
   if (limits === undefined) return;
   if (typeof limits === "object" && limits !== null) checkRanges(limits as Record<string, unknown>);
-  const problem = firstError(Type.Partial(AppLimits, { additionalProperties: false }), limits);
+  const problem = schema.firstError(schema.PartialLimits, limits);
   if (problem !== null) throw invalid(`Invalid limits: ${problem}`);
 }
 
@@ -278,12 +238,4 @@ function checkRanges(limits: Partial<Record<LimitName, unknown>>): void {
       throw invalid(`Invalid ${name} ${JSON.stringify(value)}: use a whole number from ${min} to ${max}`);
     }
   }
-}
-
-/** The first schema violation as "path: message", for one clear line. */
-function firstError(schema: Parameters<typeof Value.Errors>[0], value: unknown): string | null {
-  const first = Value.Errors(schema, value).First();
-  if (first === undefined) return null;
-  const path = first.path.replace(/^\//, "").replaceAll("/", ".") || "value";
-  return `${path}: ${first.message}`;
 }

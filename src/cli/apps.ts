@@ -4,7 +4,7 @@
  */
 import { AppService, WEAK_SECRET_LENGTH, type AppSettingsInput } from "../apps/service";
 import { AppStore } from "../apps/store";
-import { AppToggles, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type App, type AppLimits, type LimitName } from "../engine/app";
+import { DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, TOGGLES, type App, type AppLimits, type BooleanSetting, type LimitName } from "../engine/app";
 import { integerFlag, parse, UsageError, type Options } from "./args";
 import { dataDirHint, withStore } from "./store";
 
@@ -12,11 +12,11 @@ import { dataDirHint, withStore } from "./store";
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
- * Every toggle of the App schema has an on and an off flag: `--client-events` / `--no-client-events`,
+ * Every toggle (TOGGLES, src/engine/app.ts) has an on and an off flag: `--client-events` / `--no-client-events`,
  * or the names its `x-cli-flag` / `x-cli-off-flag` give (`--enabled` / `--disabled`).
  */
 const TOGGLE_FLAGS = TOGGLE_NAMES.map((name) => {
-  const schema = AppToggles.properties[name] as { "x-cli-flag"?: string; "x-cli-off-flag"?: string };
+  const schema: BooleanSetting = TOGGLES[name];
   const on = schema["x-cli-flag"] ?? kebab(name);
   return { name, on, off: schema["x-cli-off-flag"] ?? `no-${on}` };
 });

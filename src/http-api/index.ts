@@ -13,7 +13,16 @@ import { listChannels } from "./endpoints/channels";
 import { triggerEvents } from "./endpoints/events";
 import { terminateUser, terminateUserByKey } from "./endpoints/terminate";
 import { respond } from "./respond";
-import { TriggerBody } from "./trigger";
+
+/** The request body of POST /events, as the OpenAPI document shows it (checkTrigger in trigger.ts checks it). */
+const TriggerBody = Type.Object({
+  name: Type.String({ description: "Event name, at most 200 characters" }),
+  data: Type.String({ description: "Event data as a string (SDKs JSON-encode objects); at most 10 KB" }),
+  channel: Type.Optional(Type.String({ description: "One channel; or use `channels`" })),
+  channels: Type.Optional(Type.Array(Type.String(), { description: "1–100 channels" })),
+  socket_id: Type.Optional(Type.String({ description: "This connection does not receive the event" })),
+  info: Type.Optional(Type.String({ description: "Comma list: user_count, subscription_count" })),
+});
 
 const SIGNED = [
   { name: "auth_key", in: "query", required: true, schema: { type: "string" }, description: "An active key of the app" },

@@ -2,7 +2,6 @@
  * Validation shared by POST /events and POST /batch_events (§5.3–§5.4): every check runs before
  * anything is published, so a request is applied whole or not at all.
  */
-import { Type, type Static } from "@sinclair/typebox";
 import type { App } from "../engine/app";
 import type { LiveQueries } from "../engine/queries";
 import { validateEventName } from "../engine/event-names";
@@ -10,16 +9,6 @@ import { channelType, validateChannelName } from "../protocol/channels";
 import { HttpError } from "../protocol/errors";
 import { SOCKET_ID } from "../protocol/socket-id";
 import { infoAttributes } from "./auth";
-
-export const TriggerBody = Type.Object({
-  name: Type.String({ description: "Event name, at most 200 characters" }),
-  data: Type.String({ description: "Event data as a string (SDKs JSON-encode objects); at most 10 KB" }),
-  channel: Type.Optional(Type.String({ description: "One channel; or use `channels`" })),
-  channels: Type.Optional(Type.Array(Type.String(), { description: "1–100 channels" })),
-  socket_id: Type.Optional(Type.String({ description: "This connection does not receive the event" })),
-  info: Type.Optional(Type.String({ description: "Comma list: user_count, subscription_count" })),
-});
-export type TriggerBody = Static<typeof TriggerBody>;
 
 export interface CheckedTrigger {
   channels: string[];

@@ -6,7 +6,8 @@
  * WebSocket path routes with them); only a reload waits for the store.
  */
 import type { EndpointStore } from "./endpoint-store";
-import type { WebhookEndpoint, WebhookEventType } from "./schema";
+import type { WebhookEventType } from "./event-types";
+import type { WebhookEndpoint } from "./schema";
 
 export class EndpointDirectory {
   private byIdMap = new Map<string, WebhookEndpoint>();

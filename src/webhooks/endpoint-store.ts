@@ -3,7 +3,8 @@
  * PostgreSQL. Validation is the service's job. `on(tx)` answers the same store inside a transaction.
  */
 import type { Db } from "../store/db";
-import type { WebhookEndpoint, WebhookEventType } from "./schema";
+import type { WebhookEventType } from "./event-types";
+import type { WebhookEndpoint } from "./schema";
 
 interface EndpointRow {
   id: string;

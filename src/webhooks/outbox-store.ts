@@ -14,7 +14,7 @@
  * Callers run the write methods inside one transaction per tick (TickWriter), through `on(tx)`.
  */
 import { inList, type Db } from "../store/db";
-import type { WebhookEventType } from "./schema";
+import type { WebhookEventType } from "./event-types";
 
 export interface OutboxRow {
   seq: number;

@@ -6,7 +6,7 @@
  */
 import type { LifecycleEvents } from "../engine/bus";
 import { webhookSignature } from "../protocol/signatures";
-import type { WebhookEventType } from "./schema";
+import type { WebhookEventType } from "./event-types";
 
 /** A recorded event: its type, channel (the ordering key) and its serialised object. */
 export interface WebhookEvent {

@@ -1,32 +1,12 @@
 /**
  * Webhook endpoints and delivery-log entries: the TypeBox schemas are the single source of validation,
- * TypeScript types and (later) the management API docs (STYLE.md principle 5). Event types are the
- * names of PUSHER-PROTOCOL.md §6.3.
+ * TypeScript types and the management API docs (STYLE.md principle 5). The service loads this module
+ * on the first write, not at start (src/engine/app.ts says why).
  */
 import { Type, type Static } from "@sinclair/typebox";
-
-export const EVENT_TYPES = [
-  "channel_occupied",
-  "channel_vacated",
-  "member_added",
-  "member_removed",
-  "client_event",
-  "cache_miss",
-  "subscription_count",
-] as const;
+import { EVENT_TYPES } from "./event-types";
 
 export const WebhookEventType = Type.Union(EVENT_TYPES.map((name) => Type.Literal(name)));
-export type WebhookEventType = (typeof EVENT_TYPES)[number];
-
-/**
- * Types an endpoint gets when none are chosen: everything but client_event. Client events arrive at
- * message rate and carry user data, so a receiver opts in explicitly (Pusher enables each type on its
- * own, §6.3); the others are at most a few per subscription.
- */
-export const DEFAULT_EVENT_TYPES: readonly WebhookEventType[] = EVENT_TYPES.filter((t) => t !== "client_event");
-
-/** Endpoints per app: each costs a row per event in the outbox, so the fan-out is bounded. */
-export const MAX_ENDPOINTS_PER_APP = 10;
 
 export const WebhookEndpoint = Type.Object({
   id: Type.String({ description: "Endpoint id, e.g. wh_3f9a1c0d2b7e" }),

@@ -5,7 +5,6 @@
  * promise (the store port is asynchronous); StoreUnavailable propagates to the edges.
  */
 import { randomBytes } from "node:crypto";
-import { Value } from "@sinclair/typebox/value";
 import type { AppDirectory } from "../engine/app";
 import type { LifecycleBus } from "../engine/bus";
 import { ServiceError } from "../errors";
@@ -13,19 +12,13 @@ import type { EndpointStore } from "./endpoint-store";
 import type { DeliveryLogStore } from "./log-store";
 import type { OutboxStore } from "./outbox-store";
 import { testEvent, webhookBody, webhookHeaders } from "./payloads";
-import {
-  DEFAULT_EVENT_TYPES,
-  EndpointInput,
-  EndpointPatch,
-  EVENT_TYPES,
-  MAX_ENDPOINTS_PER_APP,
-  type DeliveryLogEntry,
-  type EndpointBacklog,
-  type WebhookEndpoint,
-  type WebhookEventType,
-} from "./schema";
+import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type WebhookEventType } from "./event-types";
+import type { DeliveryLogEntry, EndpointBacklog, EndpointInput, EndpointPatch, WebhookEndpoint } from "./schema";
 import { postWebhook } from "./sender";
 import { guardTargets, refusedUrl, type AppSender, type PrivateRule } from "./targets";
+
+/** Endpoints per app: each costs a row per event in the outbox, so the fan-out is bounded. */
+export const MAX_ENDPOINTS_PER_APP = 10;
 
 export interface WebhookServiceDeps {
   store: EndpointStore;
@@ -72,7 +65,7 @@ export class WebhookService {
   }
 
   async add(appIdOrKey: string, input: EndpointInput): Promise<WebhookEndpoint> {
-    checkShape(EndpointInput, input);
+    await checkShape("EndpointInput", input);
     const appId = this.app(appIdOrKey);
     const stamp = new Date(this.now()).toISOString();
     const endpoint: WebhookEndpoint = {
@@ -103,7 +96,7 @@ export class WebhookService {
   }
 
   async update(id: string, patch: EndpointPatch): Promise<WebhookEndpoint> {
-    checkShape(EndpointPatch, patch);
+    await checkShape("EndpointPatch", patch);
     if (Object.values(patch).every((v) => v === undefined)) throw invalid("Nothing to change: give url, events, enabled or batch");
     const next = await this.deps.store.transaction(async (tx) => {
       const store = this.deps.store.on(tx);
@@ -283,8 +276,13 @@ export function eventTypes(input: readonly string[] | undefined): WebhookEventTy
   return EVENT_TYPES.filter((t) => input.includes(t));
 }
 
-function checkShape(schema: typeof EndpointInput | typeof EndpointPatch, value: unknown): void {
-  const first = Value.Errors(schema, value).First();
+/**
+ * The input's first schema violation as one line. The schemas and TypeBox load on the first write,
+ * not at start: a node that serves only sockets and triggers never needs them (src/engine/app.ts).
+ */
+async function checkShape(schema: "EndpointInput" | "EndpointPatch", value: unknown): Promise<void> {
+  const [schemas, { Value }] = await Promise.all([import("./schema"), import("@sinclair/typebox/value")]);
+  const first = Value.Errors(schemas[schema], value).First();
   if (first === undefined) return;
   const path = first.path.replace(/^\//, "").replaceAll("/", ".") || "value";
   throw invalid(`Invalid webhook settings: ${path}: ${first.message}`);

@@ -1,8 +1,9 @@
 /**
- * Every app setting is declared once, in the App schema (src/engine/app.ts): this walks that
- * declaration and checks that each toggle and each limit reaches every place that lists settings
- * (CLI flags and help, the management API's models, the dashboard's settings form, the store's JSON
- * column) without being named there. A setting added to the schema alone passes these tests.
+ * Every app setting is declared once, in the settings tables of src/engine/app.ts: this walks the
+ * App schema built from them (src/apps/schema.ts) and checks that each toggle and each limit reaches
+ * every place that lists settings (CLI flags and help, the management API's models, the dashboard's
+ * settings form, the store's JSON column) without being named there. A setting added to the tables
+ * alone passes these tests.
  */
 import { afterEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
@@ -15,7 +16,8 @@ import { APPS_HELP, SETTING_OPTIONS, settingsFrom } from "../../src/cli/apps";
 import { parse } from "../../src/cli/args";
 import { SettingsPage } from "../../src/dashboard/routes/settings";
 import type { Viewer } from "../../src/dashboard/viewer";
-import { AppLimits, AppToggles, DEFAULT_LIMITS, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type App, type LimitName } from "../../src/engine/app";
+import { AppLimits, AppToggles } from "../../src/apps/schema";
+import { DEFAULT_LIMITS, DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, type App, type LimitName } from "../../src/engine/app";
 import { DB_FILE, migrate } from "../../src/store/database";
 import { MIGRATIONS } from "../../src/store/migrations";
 import { SqliteDb } from "../../src/store/sqlite";

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { createServer } from "node:http";
 import Pusher from "pusher";
 import { toWebhookEvent, testEvent, webhookBody, webhookHeaders } from "../../src/webhooks/payloads";
-import { EVENT_TYPES } from "../../src/webhooks/schema";
+import { EVENT_TYPES } from "../../src/webhooks/event-types";
 import { postWebhook } from "../../src/webhooks/sender";
 
 const KEY = "278d425bdf160c739803";

@@ -1,20 +1,20 @@
 /** @jsxImportSource ../jsx */
 /**
- * Settings: name, cluster, every toggle of AppToggles and every limit of AppLimits, saved through
+ * Settings: name, cluster, every toggle of TOGGLES and every limit of LIMITS (src/engine/app.ts), saved through
  * AppService.update, which invalidates the cache and reloads live sockets, so changes apply without a
- * restart. Labels and hints come from the TypeBox schema's title and description (STYLE.md principle 5).
+ * restart. Labels and hints come from the settings' title and description (STYLE.md principle 5).
  */
 import type { Elysia } from "elysia";
-import { AppLimits, AppToggles, LIMIT_NAMES, TOGGLE_NAMES, type App, type LimitName, type ToggleName } from "../../engine/app";
+import { LIMIT_NAMES, LIMITS, TOGGLE_NAMES, TOGGLES, type App, type LimitName, type ToggleName } from "../../engine/app";
 import { checkTenantInput, limitRange, type AppSettingsInput } from "../../apps/service";
 import type { DashboardDeps } from "../deps";
 import { appFor, checkCsrf, checked, formOf, htmlResponse, redirect, requireViewer, route, text, userError, type Form, type Viewer } from "../http";
 import { AppLayout } from "../views/layout";
 import { ActionButton, Checkbox, Csrf, Field, Notice } from "../views/ui";
 
-/** The schema's `title`, else the name in words: "maxChannelNameLength" → "Max channel name length". */
+/** The setting's `title`, else the name in words: "maxChannelNameLength" → "Max channel name length". */
 function labelOf(name: LimitName | ToggleName): string {
-  const { title } = (name in AppToggles.properties ? AppToggles.properties[name as ToggleName] : AppLimits.properties[name as LimitName]) as { title?: string };
+  const { title } = (name in TOGGLES ? TOGGLES[name as ToggleName] : LIMITS[name as LimitName]) as { title?: string };
   if (title !== undefined) return title;
   const words = name.replace(/([A-Z])/g, " $1").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
@@ -48,7 +48,7 @@ export function SettingsPage(props: { viewer: Viewer; app: App; ok?: string; err
         <fieldset class="card">
           <legend>Features</legend>
           {TOGGLE_NAMES.map((name) => (
-            <Checkbox label={labelOf(name)} name={name} checked={app[name]} hint={AppToggles.properties[name].description} />
+            <Checkbox label={labelOf(name)} name={name} checked={app[name]} hint={TOGGLES[name].description} />
           ))}
         </fieldset>
         <fieldset class="card">
@@ -56,7 +56,7 @@ export function SettingsPage(props: { viewer: Viewer; app: App; ok?: string; err
           <div class="limit-grid">
             {LIMIT_NAMES.map((name) => {
               const { min, max } = limitRange(name);
-              const about = (AppLimits.properties[name] as { description?: string }).description;
+              const about = (LIMITS[name] as { description?: string }).description;
               const range = `${min.toLocaleString("en")} to ${max.toLocaleString("en")}`;
               return <Field label={labelOf(name)} name={`limit_${name}`} type="number" min={min} max={max} value={app.limits[name]} required hint={about === undefined ? `From ${range}.` : `${about}. From ${range}.`} />;
             })}

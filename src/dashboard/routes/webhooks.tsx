@@ -6,7 +6,8 @@
  */
 import type { Elysia } from "elysia";
 import type { App } from "../../engine/app";
-import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type DeliveryLogEntry, type WebhookEndpoint } from "../../webhooks/schema";
+import { DEFAULT_EVENT_TYPES, EVENT_TYPES } from "../../webhooks/event-types";
+import type { DeliveryLogEntry, WebhookEndpoint } from "../../webhooks/schema";
 import type { DashboardDeps, WebhookSource } from "../deps";
 import { appFor, checkCsrf, checked, formOf, htmlResponse, PageNotFound, redirect, requireViewer, route, text, userError, values, type Ctx, type Viewer } from "../http";
 import { AppLayout } from "../views/layout";
