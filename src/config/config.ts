@@ -1,65 +1,57 @@
 /**
- * Every server setting, with its default and its environment variable, in one validated tree
+ * Every server setting, with its default and its environment variable, in one validated table
  * (STYLE.md principle 7). Load order: defaults ← environment ← command-line flags. The data
  * directory follows its own rule shared with the management commands (data-dir.ts); `serve` passes
  * the result in as the dataDir flag.
  */
-import { Type, type Static } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
+import { firstError, withDefaults, type Setting, type Values } from "./settings";
 
-export const ServerConfig = Type.Object({
-  host: Type.String({ default: "0.0.0.0", description: "Address to listen on (MAWJLY_HOST)" }),
-  port: Type.Integer({ minimum: 0, maximum: 65535, default: 6001, description: "Port; 0 picks a free one (MAWJLY_PORT)" }),
-  dataDir: Type.String({ minLength: 1, default: "./data", description: "SQLite data directory (MAWJLY_DATA_DIR)" }),
-  activityTimeout: Type.Integer({
+/** Each setting once: its type, default or optional-ness, limits, description and variable. */
+const SETTINGS = {
+  host: { type: "string", default: "0.0.0.0", description: "Address to listen on", env: "MAWJLY_HOST" },
+  port: { type: "integer", minimum: 0, maximum: 65535, default: 6001, description: "Port; 0 picks a free one", env: "MAWJLY_PORT" },
+  dataDir: { type: "string", minLength: 1, default: "./data", description: "SQLite data directory", env: "MAWJLY_DATA_DIR" },
+  activityTimeout: {
+    type: "integer",
     minimum: 1,
     maximum: 3600,
     default: 120,
-    description: "Seconds of silence before the server pings a client, advertised to clients (MAWJLY_ACTIVITY_TIMEOUT)",
-  }),
-  pongTimeout: Type.Integer({
+    description: "Seconds of silence before the server pings a client, advertised to clients",
+    env: "MAWJLY_ACTIVITY_TIMEOUT",
+  },
+  pongTimeout: {
+    type: "integer",
     minimum: 1,
     maximum: 600,
     default: 30,
-    description: "Seconds to wait for an answer to a ping before closing with 4201 (MAWJLY_PONG_TIMEOUT)",
-  }),
-  cacheTtl: Type.Integer({ minimum: 1, default: 1800, description: "Cache channel TTL in seconds (MAWJLY_CACHE_TTL)" }),
-  tlsCert: Type.Optional(Type.String({ description: "PEM certificate file for HTTPS/WSS (MAWJLY_TLS_CERT)" })),
-  tlsKey: Type.Optional(Type.String({ description: "PEM private key file (MAWJLY_TLS_KEY)" })),
-  demo: Type.Boolean({ default: true, description: "Create a demo app on first start (MAWJLY_DEMO=0 disables)" }),
-  metricsToken: Type.Optional(Type.String({ minLength: 8, description: "Bearer token required by /metrics (MAWJLY_METRICS_TOKEN)" })),
-  redisUrl: Type.Optional(
-    Type.String({
-      description: "Cluster mode: redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) shared by the nodes (MAWJLY_REDIS_URL)",
-    }),
-  ),
-  databaseUrl: Type.Optional(
-    Type.String({
-      description: "Shared store for nodes on several hosts: postgres://USER:PASS@HOST:PORT/DB instead of SQLite in the data directory (MAWJLY_DATABASE_URL)",
-    }),
-  ),
-  trustProxy: Type.Boolean({
+    description: "Seconds to wait for an answer to a ping before closing with 4201",
+    env: "MAWJLY_PONG_TIMEOUT",
+  },
+  cacheTtl: { type: "integer", minimum: 1, default: 1800, description: "Cache channel TTL in seconds", env: "MAWJLY_CACHE_TTL" },
+  tlsCert: { type: "string", optional: true, description: "PEM certificate file for HTTPS/WSS", env: "MAWJLY_TLS_CERT" },
+  tlsKey: { type: "string", optional: true, description: "PEM private key file", env: "MAWJLY_TLS_KEY" },
+  demo: { type: "boolean", default: true, description: "Create a demo app on first start (MAWJLY_DEMO=0 disables)", env: "MAWJLY_DEMO" },
+  metricsToken: { type: "string", minLength: 8, optional: true, description: "Bearer token required by /metrics", env: "MAWJLY_METRICS_TOKEN" },
+  redisUrl: {
+    type: "string",
+    optional: true,
+    description: "Cluster mode: redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) shared by the nodes",
+    env: "MAWJLY_REDIS_URL",
+  },
+  databaseUrl: {
+    type: "string",
+    optional: true,
+    description: "Shared store for nodes on several hosts: postgres://USER:PASS@HOST:PORT/DB instead of SQLite in the data directory",
+    env: "MAWJLY_DATABASE_URL",
+  },
+  trustProxy: {
+    type: "boolean",
     default: false,
     description: "Take the client address for login rate limits from X-Forwarded-For (MAWJLY_TRUST_PROXY=1)",
-  }),
-});
-export type ServerConfig = Static<typeof ServerConfig>;
-
-const ENV: Record<keyof ServerConfig, string> = {
-  host: "MAWJLY_HOST",
-  port: "MAWJLY_PORT",
-  dataDir: "MAWJLY_DATA_DIR",
-  activityTimeout: "MAWJLY_ACTIVITY_TIMEOUT",
-  pongTimeout: "MAWJLY_PONG_TIMEOUT",
-  cacheTtl: "MAWJLY_CACHE_TTL",
-  tlsCert: "MAWJLY_TLS_CERT",
-  tlsKey: "MAWJLY_TLS_KEY",
-  demo: "MAWJLY_DEMO",
-  metricsToken: "MAWJLY_METRICS_TOKEN",
-  redisUrl: "MAWJLY_REDIS_URL",
-  databaseUrl: "MAWJLY_DATABASE_URL",
-  trustProxy: "MAWJLY_TRUST_PROXY",
-};
+    env: "MAWJLY_TRUST_PROXY",
+  },
+} as const satisfies Record<string, Setting>;
+export type ServerConfig = Values<typeof SETTINGS>;
 
 /** MAWJLY_DEBUG: unexpected errors print their stack trace too (every command). */
 export function debugEnabled(env: Record<string, string | undefined> = process.env): boolean {
@@ -74,18 +66,15 @@ export class ConfigError extends Error {
 export function loadConfig(flags: Partial<Record<keyof ServerConfig, string | boolean>>, env = process.env): ServerConfig {
   const raw: Record<string, unknown> = {};
   const source: Partial<Record<keyof ServerConfig, string>> = {};
-  for (const [name, variable] of Object.entries(ENV) as [keyof ServerConfig, string][]) {
-    const value = flags[name] ?? env[variable];
+  for (const [name, setting] of Object.entries(SETTINGS) as [keyof ServerConfig, Setting][]) {
+    const value = flags[name] ?? env[setting.env];
     if (value === undefined || value === "") continue;
-    source[name] = flags[name] !== undefined ? `--${kebab(name)}` : variable;
-    raw[name] = coerce(name, value, source[name]);
+    source[name] = flags[name] !== undefined ? `--${kebab(name)}` : setting.env;
+    raw[name] = coerce(setting, value, source[name]);
   }
-  const config = Value.Default(ServerConfig, raw) as ServerConfig;
-  const first = Value.Errors(ServerConfig, config).First();
-  if (first !== undefined) {
-    const name = first.path.replace(/^\//, "") as keyof ServerConfig;
-    throw new ConfigError(`Invalid value for ${source[name] ?? kebab(name)}: ${first.message}`);
-  }
+  const config = withDefaults(SETTINGS, raw);
+  const first = firstError(SETTINGS, config);
+  if (first !== undefined) throw new ConfigError(`Invalid value for ${source[first.name] ?? kebab(first.name)}: ${first.message}`);
   if (config.redisUrl !== undefined && !isRedisUrl(config.redisUrl)) {
     throw new ConfigError(`Invalid value for ${source.redisUrl}: '${hidePassword(config.redisUrl)}' is not redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://)`);
   }
@@ -130,15 +119,14 @@ function isRedisUrl(text: string): boolean {
   }
 }
 
-function coerce(name: keyof ServerConfig, value: string | boolean, source: string): unknown {
-  const schema = ServerConfig.properties[name];
-  if (schema.type === "integer") {
+function coerce(setting: Setting, value: string | boolean, source: string): unknown {
+  if (setting.type === "integer") {
     if (typeof value !== "string" || !/^\d+$/.test(value)) {
       throw new ConfigError(`Invalid value for ${source}: '${value}' is not a whole number`);
     }
     return Number(value);
   }
-  if (schema.type === "boolean") {
+  if (setting.type === "boolean") {
     if (typeof value === "boolean") return value;
     if (/^(1|true|yes|on)$/i.test(value)) return true;
     if (/^(0|false|no|off)$/i.test(value)) return false;
