@@ -3,7 +3,7 @@
  * outside itself; engine/ never reaches the edges, the stores or a runtime (Bun sockets, SQLite, Elysia).
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const SRC = resolve(import.meta.dir, "..", "..", "src");
@@ -55,12 +55,11 @@ describe("layering", () => {
     expect(violations("protocol", (t) => t.startsWith("protocol/") || t === "node:crypto")).toEqual([]);
   });
 
-  test("src/engine imports only protocol/, engine/, TypeBox and node built-ins", () => {
+  test("src/engine imports only protocol/, engine/ and node built-ins", () => {
     const edges = ["transport", "http-api", "cli", "store", "apps", "server", "main", "config", "api", "dashboard", "webhooks"];
     const allowed = (t: string) => {
       if (edges.some((e) => t === e || t.startsWith(`${e}/`) || t === `${e}.ts`)) return false;
       if (t.startsWith("engine/") || t.startsWith("protocol/")) return true;
-      if (t.startsWith("@sinclair/typebox")) return true;
       return t.startsWith("node:") && t !== "node:fs" && t !== "node:net" && t !== "node:http";
     };
     expect(sources("engine").length).toBeGreaterThan(0);
@@ -105,4 +104,39 @@ describe("layering", () => {
     }
     expect(found).toEqual([]);
   });
+});
+
+/**
+ * The modules `mawjly serve` loads before its first request: src/main.ts and what it imports at run
+ * time, followed through relative imports. Bun's transpiler drops type-only imports, as at run time;
+ * dynamic import() is what loads later, on first need, so it is not followed.
+ */
+function startPath(entry: string): Map<string, string[]> {
+  const transpiler = new Bun.Transpiler({ loader: "tsx" });
+  const bare = new Map<string, string[]>(); // bare specifier → the modules importing it
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, "utf8").replace(/^#!.*/, "");
+    for (const { path, kind } of transpiler.scanImports(code)) {
+      if (kind === "dynamic-import") continue;
+      if (!path.startsWith(".")) {
+        bare.set(path, [...(bare.get(path) ?? []), relative(SRC, file)]);
+        continue;
+      }
+      const base = resolve(dirname(file), path);
+      const found = [".ts", ".tsx", "/index.ts", ""].map((ext) => base + ext).find((f) => /\.tsx?$/.test(f) && existsSync(f));
+      if (found !== undefined) visit(found);
+    }
+  };
+  visit(join(SRC, entry));
+  return bare;
+}
+
+test("the server's start path loads neither TypeBox nor Elysia (~3.5 MB and ~8 MB per process; src/engine/app.ts, src/http-app.ts)", () => {
+  const bare = startPath("main.ts");
+  expect(bare.has("node:crypto")).toBe(true); // the walk reaches the server's modules
+  const heavy = [...bare].filter(([spec]) => /^(@sinclair\/typebox|elysia|@elysiajs)/.test(spec)).map(([spec, by]) => `${spec} ← ${by.join(", ")}`);
+  expect(heavy).toEqual([]);
 });
