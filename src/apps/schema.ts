@@ -47,9 +47,11 @@ export const App = Type.Object({
   updatedAt: Type.String({ format: "date-time" }),
 });
 
-// The engine's interfaces and these schemas describe the same values: a change to one that the
-// other lacks fails the type check (npm run typecheck).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The engine's types and these schemas describe the same values: a field that one has and the other
+// lacks (optional ones too), or that differs in type, optionality or readonly, fails the type check
+// (npm run typecheck, in .ci/run). Identical types, not only assignable both ways.
+type Flat<T> = { [K in keyof T]: T[K] };
+type Same<A, B> = (<T>() => T extends Flat<A> ? 1 : 2) extends <T>() => T extends Flat<B> ? 1 : 2 ? true : false;
 export const SCHEMAS_MATCH_ENGINE: [Same<Static<typeof App>, EngineApp>, Same<Static<typeof AppKey>, EngineAppKey>] = [true, true];
 
 /**

@@ -25,7 +25,7 @@ export function limitRange(name: LimitName): { min: number; max: number } {
 
 export type { AppSettingsInput, CreateAppInput } from "./schema";
 
-/** The schemas and TypeBox, loaded on the first write (src/apps/schema.ts says why). */
+/** The schemas and TypeBox, loaded on the first write: a node serving only sockets never needs them (src/engine/app.ts). */
 type Schemas = typeof import("./schema");
 let schemas: Promise<Schemas> | undefined;
 const loadSchemas = (): Promise<Schemas> => (schemas ??= import("./schema"));

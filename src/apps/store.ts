@@ -1,7 +1,7 @@
 /**
  * Apps and their key pairs, on the store port (SQLite or PostgreSQL, one SQL text for both). An app's
  * toggles and limits live in one JSON column (`settings`) rather than a column each: every name comes
- * from the App schema (src/engine/app.ts), so a new setting is declared there and nowhere else, with
+ * from the settings tables (TOGGLES, LIMITS in src/engine/app.ts), so a new setting is declared there and nowhere else, with
  * no migration, and an app stored before the setting existed reads its declared default. Toggles are
  * stored explicitly; limits only where they differ from the defaults, so a later change of a default
  * reaches every app that never set that limit.

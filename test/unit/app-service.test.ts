@@ -5,8 +5,6 @@
  * never becomes its primary. The messages themselves are pinned by the API and CLI integration tests.
  */
 import { expect, test } from "bun:test";
-// Registers TypeBox's string formats (date-time) that AppService's schema check uses, as the server and CLI do.
-import "elysia";
 import { AppService } from "../../src/apps/service";
 import { AppStore } from "../../src/apps/store";
 import { ServiceError } from "../../src/errors";
