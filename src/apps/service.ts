@@ -27,8 +27,7 @@ export type { AppSettingsInput, CreateAppInput } from "./schema";
 
 /** The schemas and TypeBox, loaded on the first write: a node serving only sockets never needs them (src/engine/app.ts). */
 type Schemas = typeof import("./schema");
-let schemas: Promise<Schemas> | undefined;
-const loadSchemas = (): Promise<Schemas> => (schemas ??= import("./schema"));
+const loadSchemas = (): Promise<Schemas> => import("./schema"); // the runtime keeps the loaded module
 
 export interface AppServiceHooks {
   /**
