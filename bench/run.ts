@@ -1,5 +1,5 @@
 /**
- * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|connect|channels|soak|cluster|store|all] [--runs N] [scenario options]`.
+ * Benchmark entry: `bun bench/run.ts [fanout|memory|cpu|triggers|connect|reconnect|channels|soak|cluster|store|all] [--runs N] [scenario options]`.
  * Each scenario starts its own servers and load processes, prints a table of medians, and ends with
  * one line giving the Mawjly/baseline ratio (store: PostgreSQL/SQLite). Everything talks to 127.0.0.1
  * only. `all` leaves out store, which needs PostgreSQL installed (it starts a throw-away cluster).
@@ -11,11 +11,12 @@ import { connect } from "./scenarios/connect";
 import { cpu } from "./scenarios/cpu";
 import { fanout } from "./scenarios/fanout";
 import { memory } from "./scenarios/memory";
+import { reconnect } from "./scenarios/reconnect";
 import { soak } from "./scenarios/soak";
 import { store } from "./scenarios/store";
 import { triggers } from "./scenarios/triggers";
 
-const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect, channels, soak, cluster, store };
+const SCENARIOS: Record<string, (args: string[]) => Promise<void>> = { fanout, memory, cpu, triggers, connect, reconnect, channels, soak, cluster, store };
 const IN_ALL = Object.keys(SCENARIOS).filter((s) => s !== "store");
 
 const [name = "all", ...options] = process.argv.slice(2);
