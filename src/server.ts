@@ -198,18 +198,27 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       // Signed triggers skip Elysia's pipeline (src/http-api/fast-path.ts); same handlers, same answers.
       // Only POSTs match, which are never WebSocket upgrades, so they need no upgrade check either.
       // A plain URL (nearly every SDK's) is read as it is; any other goes through the URL parser first.
-      const plain = plainFastRoute(request.method, request.url);
-      if (plain !== undefined) return serveFast(pusherDeps, request, plain, httpMetrics);
+      // Every other method skips both: each read of request.url, url.pathname or url.search is a new
+      // string, and a connect is a GET (bench/README.md, "Server CPU per reconnect").
+      const method = request.method;
+      const post = method === "POST";
+      const href = request.url;
+      if (post) {
+        const plain = plainFastRoute(method, href);
+        if (plain !== undefined) return serveFast(pusherDeps, request, plain, httpMetrics);
+      }
       let url: URL;
       try {
-        url = new URL(request.url);
+        url = new URL(href);
       } catch {
         // HTTP/1.0 without a Host header leaves no absolute URL to route on.
         return Response.json({ error: "Bad request: the Host header is missing" }, { status: 400 });
       }
-      const fast = fastRoute(request.method, url.pathname, url.search);
-      if (fast !== undefined) return serveFast(pusherDeps, request, fast, httpMetrics);
-      const upgraded = tryUpgrade(request, url, srv);
+      if (post) {
+        const fast = fastRoute(method, url.pathname, url.search);
+        if (fast !== undefined) return serveFast(pusherDeps, request, fast, httpMetrics);
+      }
+      const upgraded = tryUpgrade(request, url, srv, method);
       if (upgraded !== false) return upgraded;
       return httpMetrics.observe(request, () => http.fetch(request, url));
     },

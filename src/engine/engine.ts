@@ -101,7 +101,13 @@ export class Engine implements EngineContext {
     let socketId = newSocketId();
     while (state.sessions.has(socketId)) socketId = newSocketId();
     // The app's own key string, not the per-request copy: one string per app instead of per socket.
-    const sharedKey = app!.keys.find((pair) => pair.key === key)?.key ?? key;
+    let sharedKey = key;
+    for (const pair of app!.keys) {
+      if (pair.key === key) {
+        sharedKey = pair.key;
+        break;
+      }
+    }
     const session = new Session(socketId, state, conn, this.clock.now(), sharedKey);
     state.sessions.set(socketId, session);
     this.run(session, () => this.admit(session));
@@ -147,11 +153,11 @@ export class Engine implements EngineContext {
 
   /** One step of a socket, in order after its earlier ones (steps.ts). */
   private run(session: Session, step: () => MaybePromise<void>): void {
-    runStep(session, step, (err) => this.fail(session, err), () => this.overloaded(session));
+    runStep(session, step, this);
   }
 
   /** Too many frames waiting: the client is told to back off and reconnect (4100, §1.5). */
-  private overloaded(session: Session): void {
+  overloaded(session: Session): void {
     if (session.closed) return;
     const err = new PusherError(Code.OVER_CAPACITY, "Over capacity: too many frames waiting for an answer; reconnect later");
     session.sendError(err);

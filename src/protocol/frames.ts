@@ -40,12 +40,13 @@ export const PONG = `{"event":"pusher:pong","data":"{}"}`;
 export const PING = `{"event":"pusher:ping","data":"{}"}`;
 
 export function subscriptionSucceeded(channel: string, presence?: PresenceSnapshot): string {
-  return eventFrame(
-    "pusher_internal:subscription_succeeded",
-    channel,
-    presence === undefined ? "{}" : q({ presence }),
-  );
+  // Sent on every subscribe: the constant parts are encoded once (the same bytes as eventFrame's).
+  if (presence === undefined) return SUCCEEDED_HEAD + q(channel) + SUCCEEDED_TAIL;
+  return eventFrame("pusher_internal:subscription_succeeded", channel, q({ presence }));
 }
+
+const SUCCEEDED_HEAD = `{"event":${q("pusher_internal:subscription_succeeded")},"channel":`;
+const SUCCEEDED_TAIL = `,"data":${q("{}")}}`;
 
 export interface PresenceSnapshot {
   ids: string[];

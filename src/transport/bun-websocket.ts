@@ -23,32 +23,43 @@ export interface Handshake {
 export type SocketData = Handshake | Session | undefined;
 
 /** `/app/{key}`, optionally under a prefix (pusher-js `wsPath`, or a proxy that mounts us under one). */
-const APP_PATH = /^(?:\/[^?#]*)?\/app\/([^/]+)$/;
+export const APP_PATH = /^(?:\/[^?#]*)?\/app\/([^/]+)$/;
 
 /**
  * Upgrades every WebSocket request, whatever its path: unknown paths are closed with 4005 after the
  * upgrade, since a refused upgrade looks like a network error and pusher-js retries forever (§1.1).
  * Plain HTTP requests under /app/ are told to upgrade; any other request is not ours (false).
  */
-export function tryUpgrade(req: Request, url: URL, server: Server<SocketData>): Response | undefined | false {
+export function tryUpgrade(req: Request, url: URL, server: Server<SocketData>, method = req.method): Response | undefined | false {
   // A GET is offered to Bun's upgrade first: it checks the handshake natively, while reading
   // req.headers here would copy every header into a Headers object on every connect. Only a request
   // it did not upgrade has its Upgrade header read, to tell a failed handshake from plain HTTP.
-  if (req.method === "GET") {
-    const match = APP_PATH.exec(url.pathname);
+  const pathname = url.pathname;
+  if (method === "GET") {
+    const key = appKeyOf(pathname);
     const data: Handshake = {
-      key: match === null ? "" : safeDecode(match[1]!),
+      key: key === undefined ? "" : safeDecode(key),
       protocol: protocolOf(url),
-      badPath: match === null,
+      badPath: key === undefined,
     };
     if (server.upgrade(req, { data })) return undefined;
   }
   const wantsUpgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
   if (!wantsUpgrade) {
-    if (!url.pathname.startsWith("/app/") && url.pathname !== "/app") return false;
+    if (!pathname.startsWith("/app/") && pathname !== "/app") return false;
     return Response.json({ error: "WebSocket upgrade required: connect with a Pusher client to /app/{key}" }, { status: 426 });
   }
   return Response.json({ error: "WebSocket upgrade failed" }, { status: 400 });
+}
+
+/**
+ * The key of `/app/{key}` (not yet decoded), or undefined for a path that is not a socket path. The
+ * usual `/app/{key}` is sliced without the regular expression, whose match array and capture would be
+ * garbage on every connect; a path with a prefix takes APP_PATH, which gives the same answer for both.
+ */
+export function appKeyOf(pathname: string): string | undefined {
+  if (pathname.length > 5 && pathname.startsWith("/app/") && pathname.indexOf("/", 5) < 0) return pathname.slice(5);
+  return APP_PATH.exec(pathname)?.[1];
 }
 
 /**

@@ -42,6 +42,12 @@ describe("encoders", () => {
     );
   });
 
+  test("subscription_succeeded's short form is the general encoder's frame, escapes included", () => {
+    for (const channel of ["my-channel", "private-a", 'c"q', "c\\b", "c\u00e9", "c\u2028", "#server-to-user-1"]) {
+      expect(subscriptionSucceeded(channel)).toBe(eventFrame("pusher_internal:subscription_succeeded", channel, "{}"));
+    }
+  });
+
   test("subscription_succeeded for presence carries ids, hash (null info kept) and count (§2.4)", () => {
     const frame = subscriptionSucceeded("presence-room", {
       ids: ["u1", "u2"],

@@ -1,6 +1,9 @@
-/** The handshake's `protocol` query parameter is read as URLSearchParams reads it, without building one. */
+/**
+ * The handshake's `protocol` query parameter is read as URLSearchParams reads it, without building one;
+ * the app key of the path is sliced as APP_PATH reads it, without running it.
+ */
 import { expect, test } from "bun:test";
-import { protocolOf } from "../../src/transport/bun-websocket";
+import { APP_PATH, appKeyOf, protocolOf } from "../../src/transport/bun-websocket";
 
 test("protocolOf agrees with URLSearchParams on plain, odd and escaped queries", () => {
   for (const query of [
@@ -9,5 +12,14 @@ test("protocolOf agrees with URLSearchParams on plain, odd and escaped queries",
   ]) {
     const url = new URL(`http://h/app/k${query}`);
     expect([query, protocolOf(url)]).toEqual([query, url.searchParams.get("protocol")]);
+  }
+});
+
+test("appKeyOf agrees with APP_PATH on plain, prefixed and malformed paths", () => {
+  for (const path of [
+    "/app/k", "/app/key-1", "/app/%41b", "/app/app", "/app/", "/app", "/app/k/", "/app/k/x", "/app//", "/apps/k",
+    "/x/app/k", "/a/b/app/k", "//app/k", "/app/app/k", "/app/k/app/j", "/", "", "/APP/k", "/app/.", "/app/..",
+  ]) {
+    expect([path, appKeyOf(path)]).toEqual([path, APP_PATH.exec(path)?.[1]]);
   }
 });
