@@ -1,8 +1,9 @@
 /**
  * The debug console's memory: a bounded ring of recent lifecycle events per app, fed by the bus from
  * server start (ARCHITECTURE.md "One lifecycle bus"), plus live listeners for the SSE streams. The
- * producers never know the console exists; the cost per event is one small object (the event is
- * described when the ring is read) and, with a console open, one callback. Event data is cut to a
+ * producers never know the console exists; the cost per event is a slot in the ring, reused once
+ * the ring is full (the event is described when the ring is read), and, with a console open, one
+ * callback. Event data is cut to a
  * preview so a ring stays small.
  */
 import type { LifecycleBus, LifecycleEvents, LifecycleName, WebhookAttempt } from "../engine/bus";
@@ -63,7 +64,7 @@ function webhookLine(e: WebhookAttempt): string {
 
 /** The entry of a slot: as recorded, or described now from its bus event. */
 function described(slot: Slot): DebugEntry {
-  if (!("raw" in slot)) return slot;
+  if (!(slot instanceof RawSlot)) return slot;
   const describe = DESCRIBE[slot.type] as Describe<LifecycleName>;
   return entryOf(slot.id, slot.at, slot.type, describe(slot.raw as never));
 }
@@ -109,11 +110,23 @@ export interface DebugRelay {
 }
 
 /**
- * A ring slot: an entry as recorded, or a bus event not yet described. Describing (the fields, the
- * clipped strings, the info line) waits until someone reads the ring: every connect, subscribe and
- * published message is recorded, and nearly all of them leave the ring unread.
+ * A bus event not yet described. Describing (the fields, the clipped strings, the info line) waits
+ * until someone reads the ring: every connect, subscribe and published message is recorded, and
+ * nearly all of them leave the ring unread. Once a ring is full its oldest slot is overwritten in
+ * place, so recording makes no object of its own (bench/README.md, "Server CPU per reconnect").
+ * Safe because a slot never leaves this module: readers get entries described from it.
  */
-type Slot = DebugEntry | { id: number; at: number; type: LifecycleName; raw: LifecycleEvents[LifecycleName] };
+class RawSlot {
+  constructor(
+    public id: number,
+    public at: number,
+    public type: LifecycleName,
+    public raw: LifecycleEvents[LifecycleName],
+  ) {}
+}
+
+/** A ring slot: an entry as recorded, or a bus event not yet described. */
+type Slot = DebugEntry | RawSlot;
 
 export class DebugLog {
   private readonly rings = new Map<string, { items: Slot[]; next: number }>();
@@ -145,7 +158,7 @@ export class DebugLog {
           this.record(e.appId, name, fields);
           if (watched) this.relay!.publish(e.appId, name, fields);
         } else {
-          this.put(e.appId, { id: ++this.seq, at: this.now(), type: name, raw: e });
+          this.putRaw(e.appId, name, e);
         }
       });
     }
@@ -158,17 +171,34 @@ export class DebugLog {
     if (listeners !== undefined) for (const listener of listeners) listener(entry);
   }
 
-  private put(appId: string, slot: Slot): void {
+  private ring(appId: string): { items: Slot[]; next: number } {
     let ring = this.rings.get(appId);
     if (ring === undefined) {
       ring = { items: [], next: 0 };
       this.rings.set(appId, ring);
     }
+    return ring;
+  }
+
+  private put(appId: string, slot: Slot): void {
+    const ring = this.ring(appId);
     if (ring.items.length < this.capacity) ring.items.push(slot);
     else {
       ring.items[ring.next] = slot;
       ring.next = (ring.next + 1) % this.capacity;
     }
+  }
+
+  /** Like put, for a bus event kept as it is: a full ring's oldest raw slot is reused in place. */
+  private putRaw(appId: string, type: LifecycleName, raw: LifecycleEvents[LifecycleName]): void {
+    const ring = this.ring(appId);
+    const oldest = ring.items.length < this.capacity ? undefined : ring.items[ring.next];
+    if (!(oldest instanceof RawSlot)) return this.put(appId, new RawSlot(++this.seq, this.now(), type, raw));
+    oldest.id = ++this.seq;
+    oldest.at = this.now();
+    oldest.type = type;
+    oldest.raw = raw;
+    ring.next = (ring.next + 1) % this.capacity;
   }
 
   /** The app's recent entries, oldest first; only those after `afterId` when given. */

@@ -5,15 +5,15 @@
  * Errors are values: PusherError becomes a frame or close code in `fail`.
  */
 import { Code, closeReason, PusherError, SubscriptionError } from "../protocol/errors";
-import { connectionEstablished, errorFrame, parseFrame, subscriptionErrorFrame } from "../protocol/frames";
+import { errorFrame, subscriptionErrorFrame } from "../protocol/frames";
 import { newSocketId } from "../protocol/socket-id";
 import type { App, AppDirectory } from "./app";
 import { AppState } from "./app-state";
 import { LifecycleBus } from "./bus";
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext, type EnginePorts } from "./context";
+import { admit, forget, receive } from "./connection";
 import { applyControl } from "./control";
 import { applyDeparture, type NodeDeparture } from "./departure";
-import { dispatch } from "./dispatch";
 import { sweep } from "./heartbeat";
 import { then, type MaybePromise } from "./maybe";
 import type { Clock, Connection, ControlMessage } from "./ports";
@@ -21,9 +21,7 @@ import { publish, type PublishRequest } from "./publisher";
 import { LiveQueries } from "./queries";
 import { closeConnection, Session } from "./session";
 import { runStep } from "./steps";
-import { signout } from "./signin";
 import { SubscriptionCounts } from "./subscription-counts";
-import { leaveAll } from "./subscriptions";
 
 export { DEFAULT_ENGINE_CONFIG, type EngineConfig };
 
@@ -110,7 +108,7 @@ export class Engine implements EngineContext {
     }
     const session = new Session(socketId, state, conn, this.clock.now(), sharedKey);
     state.sessions.set(socketId, session);
-    this.run(session, () => this.admit(session));
+    runStep(this, session, admit, undefined);
     // Refused at once by the limits: the transport keeps no session for the closing socket.
     return session.closed ? undefined : session;
   }
@@ -123,37 +121,6 @@ export class Engine implements EngineContext {
       return new PusherError(Code.UNSUPPORTED_PROTOCOL, `Unsupported protocol version: ${protocol}`);
     }
     return undefined;
-  }
-
-  /** The app's connection limit, then the plan's (which reserves in the account's count). */
-  private admit(session: Session): MaybePromise<void> {
-    const app = session.app.app;
-    const max = app.limits.maxConnections;
-    return then(this.registry.connect(app.id, session.socketId, max), (admitted) => {
-      if (!admitted) return this.refuse(session, `Over connection quota: the app allows ${max} connections`);
-      return then(this.quotas.admitConnection(app), (refused) => {
-        if (refused !== null) {
-          void this.registry.disconnect(app.id, session.socketId);
-          return this.refuse(session, refused);
-        }
-        session.send(connectionEstablished(session.socketId, this.config.activityTimeout));
-        this.bus.emit("connected", { appId: app.id, socketId: session.socketId });
-      });
-    });
-  }
-
-  /** A socket the limits refused: it never counted, so closing it must not uncount anything. */
-  private refuse(session: Session, message: string): void {
-    const err = new PusherError(Code.OVER_CONNECTION_QUOTA, message);
-    session.send(errorFrame(err));
-    session.closed = true;
-    session.app.sessions.delete(session.socketId);
-    closeConnection(session.conn, err.code!, err.message);
-  }
-
-  /** One step of a socket, in order after its earlier ones (steps.ts). */
-  private run(session: Session, step: () => MaybePromise<void>): void {
-    runStep(session, step, this);
   }
 
   /** Too many frames waiting: the client is told to back off and reconnect (4100, §1.5). */
@@ -173,10 +140,7 @@ export class Engine implements EngineContext {
     if (text.length > limit) {
       return this.fail(session, new PusherError(null, `Message too large: ${text.length} characters, the limit is ${limit}`));
     }
-    this.run(session, () => {
-      if (session.closed) return;
-      return dispatch(this, session, parseFrame(text));
-    });
+    runStep(this, session, receive, text);
   }
 
   /** Any other sign of life from the socket (protocol pong, binary frame). */
@@ -205,18 +169,7 @@ export class Engine implements EngineContext {
   closed(session: Session, code?: number): void {
     if (session.closed) return;
     session.closed = true;
-    this.run(session, () => {
-      // Refused by the connection limits while its admission was on the way: it never counted.
-      if (session.app.sessions.get(session.socketId) !== session) return;
-      return then(leaveAll(this, session), () =>
-        then(signout(this, session), () => {
-          session.app.sessions.delete(session.socketId);
-          void this.registry.disconnect(session.app.id, session.socketId);
-          this.quotas.connectionClosed(session.app.app);
-          this.bus.emit("disconnected", { appId: session.app.id, socketId: session.socketId, code });
-        }),
-      );
-    });
+    runStep(this, session, forget, code);
   }
 
   /** Publishes an event (HTTP API, dashboard); answers with the number of recipients. */
@@ -249,7 +202,7 @@ export class Engine implements EngineContext {
       name = `api:${app.id}`;
       this.apiCounterNames.set(app.id, name);
     }
-    return then(this.counters.addIfBelow(name, 1, limit, 1000), (count) => count !== null);
+    return then(this.counters.addIfBelow(name, 1, limit, 1000), isCounted);
   }
 
   /** Another node died; this one was chosen to send the events its departure causes. */
@@ -318,4 +271,9 @@ export class Engine implements EngineContext {
   liveAppIds(): string[] {
     return [...this.states.keys()];
   }
+}
+
+/** addIfBelow's answer: null when over the limit. A plain function: no closure per API request. */
+function isCounted(count: number | null): boolean {
+  return count !== null;
 }

@@ -71,6 +71,11 @@ export class SocketChannels {
     return removed;
   }
 
+  /** The oldest channel, or undefined when there is none. */
+  first(): string | undefined {
+    return this.firstName;
+  }
+
   *keys(): IterableIterator<string> {
     if (this.firstName !== undefined) yield this.firstName;
     if (this.more !== undefined) yield* this.more.keys();

@@ -10,41 +10,52 @@ import type { Session } from "./session";
 /** Frames one socket may have waiting behind a step whose port answer is on the way (cluster mode). */
 export const MAX_QUEUED_STEPS = 100;
 
-/**
- * Who handles a step's error and an overloaded socket (the engine). An object rather than two
- * callbacks: the engine runs three steps per connection, and closures made for each would be garbage
- * on every connect (bench/README.md, "Server CPU per reconnect").
- */
+/** Who handles a step's error and an overloaded socket (the engine). */
 export interface StepOwner {
   fail(session: Session, err: unknown): void;
   overloaded(session: Session): void;
 }
 
-export function runStep(session: Session, step: () => MaybePromise<void>, owner: StepOwner): void {
-  if (session.pending !== undefined) {
-    // A client that sends faster than the shared store answers must not grow the server's memory.
-    if (session.queued >= MAX_QUEUED_STEPS) return owner.overloaded(session);
-    session.queued++;
-    const next: Promise<void> = session.pending
-      .then(step)
-      .catch((err: unknown) => owner.fail(session, err))
-      .then(() => {
-        session.queued--;
-        if (session.pending === next) session.pending = undefined;
-      });
-    session.pending = next;
-    return;
-  }
+/**
+ * A step is a plain function of its owner, the socket and one argument (the frame's text, the close
+ * code), not a closure: the engine runs three steps per connection, and a closure made for each
+ * would be garbage on every connect (bench/README.md, "Server CPU per reconnect"). Closures are made
+ * only on the paths that wait for a port.
+ */
+export type Step<O, A> = (owner: O, session: Session, arg: A) => MaybePromise<void>;
+
+export function runStep<O extends StepOwner, A>(owner: O, session: Session, step: Step<O, A>, arg: A): void {
+  if (session.pending !== undefined) return queue(owner, session, step, arg);
   let result: MaybePromise<void>;
   try {
-    result = step();
+    result = step(owner, session, arg);
   } catch (err) {
     return owner.fail(session, err);
   }
-  if (result instanceof Promise) {
-    const next: Promise<void> = result.catch((err: unknown) => owner.fail(session, err)).then(() => {
+  if (result instanceof Promise) wait(owner, session, result);
+}
+
+/** Behind the step whose answer is pending. */
+function queue<O extends StepOwner, A>(owner: O, session: Session, step: Step<O, A>, arg: A): void {
+  // A client that sends faster than the shared store answers must not grow the server's memory.
+  if (session.queued >= MAX_QUEUED_STEPS) return owner.overloaded(session);
+  session.queued++;
+  const next: Promise<void> = session
+    .pending!.then(() => step(owner, session, arg))
+    .catch((err: unknown) => owner.fail(session, err))
+    .then(() => {
+      session.queued--;
       if (session.pending === next) session.pending = undefined;
     });
-    session.pending = next;
-  }
+  session.pending = next;
+}
+
+/** A step that now waits for a port: later steps queue behind it until it settles. */
+function wait(owner: StepOwner, session: Session, result: Promise<void>): void {
+  const next: Promise<void> = result
+    .catch((err: unknown) => owner.fail(session, err))
+    .then(() => {
+      if (session.pending === next) session.pending = undefined;
+    });
+  session.pending = next;
 }

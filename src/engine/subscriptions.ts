@@ -9,9 +9,10 @@ import { Code, PusherError, SubscriptionError } from "../protocol/errors";
 import { channelFrame, eventFrame, subscriptionSucceeded } from "../protocol/frames";
 import { channelStringToSign, verifyAuth } from "../protocol/signatures";
 import type { EngineContext } from "./context";
-import { then, type MaybePromise } from "./maybe";
+import type { AppState } from "./app-state";
+import { then, thenWith, type MaybePromise } from "./maybe";
 import { presenceIdentity, snapshotOf } from "./presence";
-import { topicOf } from "./ports";
+import { topicOf, type JoinResult, type LeaveResult, type PresenceMember } from "./ports";
 import type { Session } from "./session";
 
 /** Non-presence subscriptions carry nothing; one shared object saves an allocation per subscription. */
@@ -43,7 +44,7 @@ export function subscribe(ctx: EngineContext, session: Session, data: Record<str
   if (session.channels.has(name)) {
     // Idempotent: acknowledge again, do not count twice (§2.3 [REC]).
     if (!presence) return session.send(subscriptionSucceeded(name));
-    return then(ctx.registry.members(app.id, name), (members) => session.send(subscriptionSucceeded(name, snapshotOf(members))));
+    return thenWith(ctx.registry.members(app.id, name), acknowledgeAgain, session, name, undefined, undefined);
   }
   const perSocket = app.app.limits.maxChannelsPerConnection;
   if (session.channels.size >= perSocket) {
@@ -57,35 +58,53 @@ export function subscribe(ctx: EngineContext, session: Session, data: Record<str
   }
 
   const member = identity === undefined ? undefined : { id: identity.userId, info: identity.info };
-  const limit = app.app.limits.maxPresenceMembers;
-  const topic = topicOf(app.id, name);
   // Subscribed before the registry knows the socket: what others publish after the join reaches it.
-  const joining = then(ctx.broker.subscribe(session.conn, topic), () => ctx.registry.join(app.id, name, session.socketId, member, limit));
-  return then(joining, (joined) => {
-    if (joined.full) {
-      ctx.broker.unsubscribe(session.conn, topic);
-      throw new SubscriptionError(
-        Code.OVER_CAPACITY,
-        `Presence channel ${name} is full: it has reached the limit of ${limit} members`,
-        name,
-        "LimitReached",
-        Code.OVER_CAPACITY,
-      );
-    }
-    if (requiresAuth(type.kind)) session.authorized = true;
-    session.channels.set(name, member === undefined ? PUBLIC_SUBSCRIPTION : { userId: member.id });
-    if (joined.occupied) ctx.bus.emit("occupied", { appId: app.id, channel: name });
-    ctx.bus.emit("subscribed", { appId: app.id, socketId: session.socketId, channel: name });
+  return thenWith(ctx.broker.subscribe(session.conn, topicOf(app.id, name)), join, ctx, session, name, member);
+}
 
-    session.send(subscriptionSucceeded(name, joined.presence));
-    if (member !== undefined && joined.memberAdded) {
-      const added = { user_id: member.id, user_info: member.info };
-      ctx.broker.publish(topic, channelFrame("pusher_internal:member_added", name, added), session.socketId);
-      ctx.bus.emit("member_added", { appId: app.id, channel: name, userId: member.id });
-    }
-    if (!type.cache) return ctx.counts.changed(app, name, joined.count);
-    return then(replayCache(ctx, session, name), () => ctx.counts.changed(app, name, joined.count));
-  });
+// The continuations of subscribe, and of leave below, are plain functions with their context passed
+// in (thenWith): a closure per subscription would be garbage on every connect (bench/README.md).
+function join(_: void, ctx: EngineContext, session: Session, name: string, member: PresenceMember | undefined): MaybePromise<void> {
+  const app = session.app;
+  const joining = ctx.registry.join(app.id, name, session.socketId, member, app.app.limits.maxPresenceMembers);
+  return thenWith(joining, joined, ctx, session, name, member);
+}
+
+function joined(joined: JoinResult, ctx: EngineContext, session: Session, name: string, member: PresenceMember | undefined): MaybePromise<void> {
+  const app = session.app;
+  if (joined.full) {
+    ctx.broker.unsubscribe(session.conn, topicOf(app.id, name));
+    const limit = app.app.limits.maxPresenceMembers;
+    throw new SubscriptionError(
+      Code.OVER_CAPACITY,
+      `Presence channel ${name} is full: it has reached the limit of ${limit} members`,
+      name,
+      "LimitReached",
+      Code.OVER_CAPACITY,
+    );
+  }
+  const type = channelType(name);
+  if (requiresAuth(type.kind)) session.authorized = true;
+  session.channels.set(name, member === undefined ? PUBLIC_SUBSCRIPTION : { userId: member.id });
+  if (joined.occupied) ctx.bus.emit("occupied", { appId: app.id, channel: name });
+  ctx.bus.emit("subscribed", { appId: app.id, socketId: session.socketId, channel: name });
+
+  session.send(subscriptionSucceeded(name, joined.presence));
+  if (member !== undefined && joined.memberAdded) {
+    const added = { user_id: member.id, user_info: member.info };
+    ctx.broker.publish(topicOf(app.id, name), channelFrame("pusher_internal:member_added", name, added), session.socketId);
+    ctx.bus.emit("member_added", { appId: app.id, channel: name, userId: member.id });
+  }
+  if (!type.cache) return ctx.counts.changed(app, name, joined.count);
+  return thenWith(replayCache(ctx, session, name), countChanged, ctx, app, name, joined.count);
+}
+
+function countChanged(_: void, ctx: EngineContext, app: AppState, name: string, count: number): void {
+  ctx.counts.changed(app, name, count);
+}
+
+function acknowledgeAgain(members: PresenceMember[], session: Session, name: string): void {
+  session.send(subscriptionSucceeded(name, snapshotOf(members)));
 }
 
 function identityOrRefuse(session: Session, name: string, channelData: string | undefined) {
@@ -138,11 +157,17 @@ export function unsubscribe(ctx: EngineContext, session: Session, data: Record<s
   return leave(ctx, session, name);
 }
 
-/** A closing socket leaves its channels one after the other (their events keep a stable order). */
+/** A closing socket leaves its channels one after the other, oldest first (their events keep a stable order). */
 export function leaveAll(ctx: EngineContext, session: Session): MaybePromise<void> {
-  const names = [...session.channels.keys()];
-  const next = (i: number): MaybePromise<void> => (i < names.length ? then(leave(ctx, session, names[i]!), () => next(i + 1)) : undefined);
-  return next(0);
+  for (let name = session.channels.first(); name !== undefined; name = session.channels.first()) {
+    // leave() removes the channel from the socket at once, so the loop moves on to the next one.
+    const left = leave(ctx, session, name);
+    if (left instanceof Promise) return thenWith(left, leaveRest, ctx, session, undefined, undefined);
+  }
+}
+
+function leaveRest(_: void, ctx: EngineContext, session: Session): MaybePromise<void> {
+  return leaveAll(ctx, session);
 }
 
 /** Removes a socket from one channel: member_removed on its user's last socket, vacated when empty. */
@@ -151,15 +176,18 @@ function leave(ctx: EngineContext, session: Session, name: string): MaybePromise
   if (subscription === undefined) return;
   session.channels.delete(name);
   const app = session.app;
-  const topic = topicOf(app.id, name);
-  ctx.broker.unsubscribe(session.conn, topic);
-  return then(ctx.registry.leave(app.id, name, session.socketId, subscription.userId), (left) => {
-    ctx.bus.emit("unsubscribed", { appId: app.id, socketId: session.socketId, channel: name });
-    if (subscription.userId !== undefined && left.memberRemoved) {
-      ctx.broker.publish(topic, channelFrame("pusher_internal:member_removed", name, { user_id: subscription.userId }));
-      ctx.bus.emit("member_removed", { appId: app.id, channel: name, userId: subscription.userId });
-    }
-    if (left.vacated) ctx.bus.emit("vacated", { appId: app.id, channel: name });
-    ctx.counts.changed(app, name, left.count);
-  });
+  ctx.broker.unsubscribe(session.conn, topicOf(app.id, name));
+  const leaving = ctx.registry.leave(app.id, name, session.socketId, subscription.userId);
+  return thenWith(leaving, left, ctx, session, name, subscription.userId);
+}
+
+function left(left: LeaveResult, ctx: EngineContext, session: Session, name: string, userId: string | undefined): void {
+  const app = session.app;
+  ctx.bus.emit("unsubscribed", { appId: app.id, socketId: session.socketId, channel: name });
+  if (userId !== undefined && left.memberRemoved) {
+    ctx.broker.publish(topicOf(app.id, name), channelFrame("pusher_internal:member_removed", name, { user_id: userId }));
+    ctx.bus.emit("member_removed", { appId: app.id, channel: name, userId });
+  }
+  if (left.vacated) ctx.bus.emit("vacated", { appId: app.id, channel: name });
+  ctx.counts.changed(app, name, left.count);
 }

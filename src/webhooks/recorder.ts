@@ -66,14 +66,15 @@ export class Recorder {
     const { directory, holds, clock, delayMs } = this.deps;
     if (!directory.hasApp(event.appId)) return;
     const spec = HOLD_ROLE[name];
-    const webhook = () => toWebhookEvent(name, event as never);
     if (spec.role === "end") {
       const key = spec.key!(event);
       const held = holds.take(key);
       if (held !== undefined) return this.cancel(held, key);
-      if (this.deps.sharedOutbox) return this.unlessHeldElsewhere(event.appId, webhook(), key);
+      // Made here rather than by a closure shared by both paths: a closure would cost two objects on
+      // every occupied and vacated, also for apps without webhooks (bench/README.md).
+      if (this.deps.sharedOutbox) return this.unlessHeldElsewhere(event.appId, toWebhookEvent(name, event as never), key);
     }
-    const made = webhook();
+    const made = toWebhookEvent(name, event as never);
     const endpoints = directory.route(event.appId, made.type);
     const now = clock.now();
     if (spec.role === "start" && delayMs > 0) {
