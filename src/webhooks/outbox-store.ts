@@ -53,10 +53,20 @@ export interface ClaimRequest {
 
 type Held = Pick<OutboxRow, "seq" | "endpoint_id" | "hold_key" | "ready_ms">;
 
-/** Numbers may come back as bigint-like strings from some drivers; the rows are used as numbers. */
+/**
+ * Numbers may come back as bigint-like strings from some drivers; the rows are used as numbers.
+ * Converted in place: the row object is this store's own, and a batch drain reads a row per event.
+ */
 function numeric(row: OutboxRow): OutboxRow {
-  return { ...row, seq: Number(row.seq), ready_ms: Number(row.ready_ms), next_attempt_ms: Number(row.next_attempt_ms), attempts: Number(row.attempts) };
+  row.seq = Number(row.seq);
+  row.ready_ms = Number(row.ready_ms);
+  row.next_attempt_ms = Number(row.next_attempt_ms);
+  row.attempts = Number(row.attempts);
+  return row;
 }
+
+/** The columns of OutboxRow: not `*`, whose claim and error columns the dispatcher never reads. */
+const COLUMNS = "seq, endpoint_id, app_id, channel, type, event, ready_ms, next_attempt_ms, attempts, hold_key";
 
 const byOrder = (a: OutboxRow, b: OutboxRow) => a.ready_ms - b.ready_ms || a.seq - b.seq;
 
@@ -79,8 +89,17 @@ export class OutboxStore {
     return inserted === undefined ? undefined : Number(inserted.seq);
   }
 
-  async delete(seq: number, endpointId: string): Promise<boolean> {
-    return (await this.db.run("DELETE FROM webhook_outbox WHERE seq = ? AND endpoint_id = ?", [seq, endpointId])) > 0;
+  /**
+   * Deletes rows of one endpoint (a request's, once delivered or given up) in one statement, not one
+   * per row: a batch of 100 events is one delete. Answers how many were still there.
+   */
+  async delete(seqs: readonly number[], endpointId: string): Promise<number> {
+    if (seqs.length === 0) return 0;
+    const list = inList(seqs);
+    // `endpoint_id || ''`: a filter, not an index condition. Given `endpoint_id = ?`, SQLite's planner
+    // (no statistics) walks the endpoint's whole index range instead of looking up each seq: a delete
+    // of 100 rows then read the whole backlog (bench/webhooks, batched delivery, 4× slower).
+    return this.db.run(`DELETE FROM webhook_outbox WHERE seq IN ${list.sql} AND endpoint_id || '' = ?`, [...list.params, endpointId]);
   }
 
   /** Deletes a held row whose hold was cancelled; false when it is gone already. */
@@ -114,7 +133,7 @@ export class OutboxStore {
   async ready(endpointId: string, now: number, limit: number, exceptChannels?: readonly string[]): Promise<OutboxRow[]> {
     const except = exceptChannels === undefined ? undefined : inList(exceptChannels);
     const rows = await this.db.all<OutboxRow>(
-      `SELECT * FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ?${except === undefined ? "" : ` AND channel NOT IN ${except.sql}`}
+      `SELECT ${COLUMNS} FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ?${except === undefined ? "" : ` AND channel NOT IN ${except.sql}`}
        ORDER BY ready_ms, seq LIMIT ?`,
       [endpointId, now, ...(except?.params ?? []), limit],
     );
@@ -134,7 +153,7 @@ export class OutboxStore {
           AND channel NOT IN (SELECT channel FROM webhook_outbox WHERE endpoint_id = ? AND claimed_by IS NOT NULL
             AND claimed_by <> ? AND claim_until >= ?)${except === undefined ? "" : ` AND channel NOT IN ${except.sql}`}
         ORDER BY ready_ms, seq LIMIT ?)
-      RETURNING *`;
+      RETURNING ${COLUMNS}`;
     const params = [c.node, c.until, endpointId, c.readyBy, endpointId, c.node, c.now, ...(except?.params ?? []), c.limit];
     // SQLite: one statement is atomic under the database's write lock.
     if (this.db.dialect === "sqlite") return (await this.db.all<OutboxRow>(sql, params)).map(numeric).sort(byOrder);
@@ -170,7 +189,11 @@ export class OutboxStore {
 
   /** Rows that happened before `cutoff` (past the retry period), oldest first. */
   async overdue(endpointId: string, cutoff: number, limit: number): Promise<OutboxRow[]> {
-    const rows = await this.db.all<OutboxRow>("SELECT * FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms < ? ORDER BY ready_ms, seq LIMIT ?", [endpointId, cutoff, limit]);
+    const rows = await this.db.all<OutboxRow>(`SELECT ${COLUMNS} FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms < ? ORDER BY ready_ms, seq LIMIT ?`, [
+      endpointId,
+      cutoff,
+      limit,
+    ]);
     return rows.map(numeric);
   }
 

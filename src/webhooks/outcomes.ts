@@ -35,13 +35,14 @@ export class Outcomes {
     entry.outcome = result.ok ? "delivered" : retrying ? "retrying" : "failed";
     writer.add(async (tx) => {
       const store = outbox.on(tx);
-      let gone = 0;
+      const done: number[] = [];
       for (const [i, row] of rows.entries()) {
         const at = retryAt[i];
         if (at !== undefined) await store.retry(row.seq, endpoint.id, row.attempts + 1, at, result.error ?? "failed");
-        else if (await store.delete(row.seq, endpoint.id)) gone++;
+        else done.push(row.seq);
       }
-      await this.deps.log.on(tx).insert(entry);
+      const gone = await store.delete(done, endpoint.id);
+      await this.deps.log.on(tx).append(entry);
       return () => backlog.settled(endpoint.id, gone);
     });
     const event = busEvent(entry);
@@ -56,9 +57,11 @@ export class Outcomes {
     const { outbox, writer, backlog, bus } = this.deps;
     writer.add(async (tx) => {
       const store = outbox.on(tx);
-      let gone = 0;
-      for (const row of rows) if (await store.delete(row.seq, endpoint.id)) gone++;
-      await this.deps.log.on(tx).insert(entry);
+      const gone = await store.delete(
+        rows.map((row) => row.seq),
+        endpoint.id,
+      );
+      await this.deps.log.on(tx).append(entry);
       return () => backlog.settled(endpoint.id, gone);
     });
     console.warn(`mawjly: webhook endpoint ${endpoint.id} (app ${endpoint.appId}): gave up ${rows.length} events ${error}`);

@@ -47,13 +47,17 @@ describeStores("webhook outbox", (fresh) => {
     expect(row).toMatchObject({ seq: b, endpoint_id: "e1", app_id: "a1", type: "channel_occupied", event: '{"c":"b"}', ready_ms: T, next_attempt_ms: T, attempts: 0, hold_key: null });
   });
 
-  test("retry, delete by seq and endpoint, cancel held rows by seq or by key", async () => {
+  test("retry, delete by seqs and endpoint, cancel held rows by seq or by key", async () => {
     const { outbox, put } = await seeded(fresh);
     const a = (await put("a", T))!;
     await outbox.retry(a, "e1", 1, T + 1000, "HTTP 500");
     expect((await outbox.ready("e1", T, 1))[0]).toMatchObject({ attempts: 1, next_attempt_ms: T + 1000 });
-    expect(await outbox.delete(a, "e2")).toBe(false);
-    expect(await outbox.delete(a, "e1")).toBe(true);
+    expect(await outbox.delete([a], "e2")).toBe(0);
+    expect(await outbox.delete([a], "e1")).toBe(1);
+    // A request's rows in one statement; rows already gone (or another endpoint's) are not counted.
+    const [x, y] = [(await put("x", T))!, (await put("y", T))!];
+    expect(await outbox.delete([x, a, y], "e1")).toBe(2);
+    expect(await outbox.delete([], "e1")).toBe(0);
     const h1 = (await put("h", T + 3000, { holdKey: "k" }))!;
     await put("h", T + 3000, { holdKey: "k", endpointId: "e2" });
     await put("h2", T + 3000, { holdKey: "k2" });
