@@ -149,11 +149,14 @@ export class DebugLog {
     bus.on("app_removed", (e) => this.rings.delete(e.appId));
     for (const name of Object.keys(DESCRIBE) as LifecycleName[]) {
       const describe = DESCRIBE[name] as Describe<typeof name>;
+      // Only messages carry data; connects and subscriptions skip the check (a read of a property
+      // their events lack, on every one of them).
+      const carriesData = name === "api_message" || name === "client_event";
       bus.on(name, (e) => {
         const watched = this.relay?.watched(e.appId) ?? false;
         // Described now only when someone looks now, or when the event's data is long enough to be cut
         // (a ring must not hold whole messages): otherwise the event itself waits in the ring.
-        if (watched || this.listeners.has(e.appId) || longData(e)) {
+        if (watched || this.listeners.has(e.appId) || (carriesData && longData(e))) {
           const fields = describe(e as never);
           this.record(e.appId, name, fields);
           if (watched) this.relay!.publish(e.appId, name, fields);

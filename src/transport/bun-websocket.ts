@@ -101,8 +101,8 @@ export function websocketHandlers(engine: Engine): WebSocketHandler<SocketData> 
     open(ws) {
       const handshake = ws.data as Handshake;
       // From here on the socket's data is its session: the handshake inputs are not kept per socket.
-      ws.data = undefined;
       if (handshake.badPath) {
+        ws.data = undefined;
         ws.send(errorFrame(new PusherError(Code.PATH_NOT_FOUND, closeReason[Code.PATH_NOT_FOUND])));
         ws.close(Code.PATH_NOT_FOUND, "Path not found: connect to /app/{key}");
         return;

@@ -54,3 +54,23 @@ test("an open console gets each entry as it is recorded; the ring stays bounded"
   expect(seen).toHaveLength(5);
   expect(log.recent("a").map((e) => e.channel)).toEqual(["c3", "c4", "c5"]);
 });
+
+test("a full ring reuses its oldest slots: order, ids and entries read earlier stay right", () => {
+  const { bus, log } = setup(3);
+  for (let i = 0; i < 3; i++) bus.emit("subscribed", { appId: "a", socketId: `1.${i}`, channel: `c${i}` });
+  const before = log.recent("a");
+  // Wraps twice, over raw slots and over an entry described at once (long data).
+  bus.emit("api_message", { appId: "a", channel: "m", event: "e", data: "d".repeat(3000), recipients: 0 });
+  for (let i = 3; i < 8; i++) bus.emit("unsubscribed", { appId: "a", socketId: `1.${i}`, channel: `c${i}` });
+  expect(log.recent("a")).toEqual([
+    { id: 7, at: 1006, type: "unsubscribed", socketId: "1.5", channel: "c5" },
+    { id: 8, at: 1007, type: "unsubscribed", socketId: "1.6", channel: "c6" },
+    { id: 9, at: 1008, type: "unsubscribed", socketId: "1.7", channel: "c7" },
+  ]);
+  expect(log.recent("a", 8).map((e) => e.id)).toEqual([9]);
+  expect(before).toEqual([
+    { id: 1, at: 1000, type: "subscribed", socketId: "1.0", channel: "c0" },
+    { id: 2, at: 1001, type: "subscribed", socketId: "1.1", channel: "c1" },
+    { id: 3, at: 1002, type: "subscribed", socketId: "1.2", channel: "c2" },
+  ]);
+});
