@@ -40,10 +40,18 @@ export class StoreUnavailable extends Error {
   override name = "StoreUnavailable";
 }
 
-/** `IN (?, ?, …)` for a list (both dialects; an empty list matches nothing). */
+/**
+ * `IN (?, ?, …)` for a list (both dialects; an empty list matches nothing). The list is padded to a
+ * power of two by repeating its last value, which changes no IN or NOT IN answer: each distinct SQL
+ * text is a prepared statement that PostgreSQL keeps per pooled connection (and a slot in
+ * bun:sqlite's small statement cache), so lists of any length 1–1000 must not make 1000 of them.
+ */
 export function inList(values: readonly Param[]): { sql: string; params: readonly Param[] } {
   if (values.length === 0) return { sql: "(NULL)", params: [] };
-  return { sql: `(${values.map(() => "?").join(", ")})`, params: values };
+  let size = 1;
+  while (size < values.length) size *= 2;
+  const params = values.length === size ? values : [...values, ...new Array<Param>(size - values.length).fill(values.at(-1)!)];
+  return { sql: `(${new Array(size).fill("?").join(", ")})`, params };
 }
 
 /**

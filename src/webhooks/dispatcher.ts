@@ -224,6 +224,7 @@ export class Dispatcher {
     const waitingForBatch = lane.batchAt !== undefined && now < lane.batchAt && lane.fresh < perRequest;
     if (waitingForBatch) wake = lane.batchAt;
     let full = false;
+    let started = 0;
     if (free > 0 && !waitingForBatch) {
       lane.batchAt = undefined;
       lane.fresh = 0;
@@ -248,14 +249,19 @@ export class Dispatcher {
       } else if (!this.closing) {
         // Re-checked here: a request may have ended while we read, its channel's rows not yet settled.
         const blocked = lane.blocked();
-        for (const rows of next.requests) if (!rows.some((r) => blocked.has(r.channel))) this.start(endpoint, lane, rows);
+        for (const rows of next.requests) {
+          if (rows.some((r) => blocked.has(r.channel))) continue;
+          this.start(endpoint, lane, rows);
+          started++;
+        }
       }
     }
-    // When the next held row is released (one index seek). Not needed after a full window: rows are
-    // handed out by (ready_ms, seq), so a held row comes after every due row still waiting, and a look
-    // follows anyway (a request ending, a retry or a batch falling due; see plan.ts). Draining a
-    // backlog, this saves a query per look (bench/webhooks, delivery throughput).
-    if (!full) wake = min(wake, await outbox.nextReady(endpointId, now));
+    // When the next held row is released (one index seek). Not needed when this look filled every free
+    // slot from a full window: nothing could start at that time anyway, and the request that ends
+    // first brings the next look. Draining a backlog, this saves a query per look (bench/webhooks,
+    // delivery throughput). A window that was full but left a slot free (its older rows' channels busy)
+    // must still ask: the lane has one timer, and a held row queued behind another would wait for the poll.
+    if (!(full && started >= free)) wake = min(wake, await outbox.nextReady(endpointId, now));
     return wake;
   }
 
