@@ -21,7 +21,7 @@ import type { Backlog } from "./backlog";
 import type { WebhookConfig } from "./config";
 import type { EndpointDirectory } from "./endpoint-directory";
 import type { DeliveryLogStore } from "./log-store";
-import type { OutboxRow, OutboxStore } from "./outbox-store";
+import { ClaimContended, type OutboxRow, type OutboxStore } from "./outbox-store";
 import { webhookBody, webhookHeaders } from "./payloads";
 import { Outcomes } from "./outcomes";
 import { plan } from "./plan";
@@ -60,6 +60,8 @@ export interface DispatcherDeps {
 const EXPIRY_GRACE_MS = 1000;
 const EXPIRY_BATCH = 1000;
 const ABORT_SETTLE_MS = 100;
+/** How soon a look whose claim gave way tries again. */
+const CONTENDED_RETRY_MS = 20;
 
 export class Dispatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -143,6 +145,8 @@ export class Dispatcher {
     try {
       await this.deps.outbox.renew(claims.node, this.deps.clock.now() + this.deps.config.claimMs);
     } catch (err) {
+      // Gave way to a tick's writes: the next renewal comes within a third of the claim's length.
+      if (err instanceof ClaimContended) return;
       this.deps.report("claim renewal", err);
     }
   }
@@ -170,7 +174,11 @@ export class Dispatcher {
     if (this.closing) return;
     lane.looking = true;
     const done: Promise<void> = this.pump(endpointId, lane)
-      .catch((err) => this.deps.report("delivery", err)) // the next kick or poll tries again
+      .catch((err) => {
+        // A claim that gave way (another node's turn, rows being written) is looked at again shortly.
+        if (err instanceof ClaimContended) return this.wakeAt(endpointId, lane, this.deps.clock.now() + CONTENDED_RETRY_MS);
+        this.deps.report("delivery", err); // the next kick or poll tries again
+      })
       .finally(() => {
         lane.looking = false;
         this.looks.delete(done);

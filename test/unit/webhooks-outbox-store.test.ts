@@ -6,7 +6,7 @@
  */
 import { expect, test } from "bun:test";
 import type { Store } from "../../src/store/open";
-import { OutboxStore, type NewOutboxRow } from "../../src/webhooks/outbox-store";
+import { ClaimContended, OutboxStore, type NewOutboxRow } from "../../src/webhooks/outbox-store";
 import { describeStores } from "../support/postgres";
 
 const T = 1_700_000_000_000;
@@ -101,5 +101,48 @@ describeStores("webhook outbox", (fresh) => {
     expect(rows.map((r) => r.channel)).toEqual(["due"]);
     // The held row is still cancellable (a claim never touches a row inside its window).
     expect(await outbox.cancelHeld("k", T)).toEqual(["e1"]);
+  });
+
+  test("a claim gives way to writes holding its rows, and to another claimer of the endpoint (PostgreSQL)", async () => {
+    const { db, outbox, put } = await seeded(fresh);
+    const a = (await put("c1", T))!;
+    await put("c2", T);
+    const claim = () => outbox.claim("e1", { node: "A", now: T, until: T + 1000, readyBy: T, limit: 10 });
+    if (db.dialect === "sqlite") {
+      // One statement under the database's write lock: nothing to give way to.
+      expect((await claim()).map((r) => r.channel)).toEqual(["c1", "c2"]);
+      return;
+    }
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => (finish = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    // A tick's transaction deleting a row (a request's completion), still open.
+    const writer = db.transaction(async (tx) => {
+      await tx.run("DELETE FROM webhook_outbox WHERE seq = ?", [a]);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const started = Date.now();
+    await expect(claim()).rejects.toBeInstanceOf(ClaimContended);
+    expect(Date.now() - started).toBeLessThan(900); // gave way, not PostgreSQL's 1 s deadlock check
+    finish();
+    await writer;
+    expect((await claim()).map((r) => r.channel)).toEqual(["c2"]);
+    // Another claimer holds the endpoint's turn.
+    let release!: () => void;
+    const turnHeld = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const isTaken = new Promise<void>((resolve) => (taken = resolve));
+    const other = db.transaction(async (tx) => {
+      await tx.get("SELECT id FROM webhook_endpoints WHERE id = 'e1' FOR NO KEY UPDATE", []);
+      taken();
+      await turnHeld;
+    });
+    await isTaken;
+    await expect(claim()).rejects.toBeInstanceOf(ClaimContended);
+    release();
+    await other;
   });
 });
