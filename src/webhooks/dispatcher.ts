@@ -145,8 +145,6 @@ export class Dispatcher {
     try {
       await this.deps.outbox.renew(claims.node, this.deps.clock.now() + this.deps.config.claimMs);
     } catch (err) {
-      // Gave way to a tick's writes: the next renewal comes within a third of the claim's length.
-      if (err instanceof ClaimContended) return;
       this.deps.report("claim renewal", err);
     }
   }

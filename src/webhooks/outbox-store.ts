@@ -68,14 +68,20 @@ function numeric(row: OutboxRow): OutboxRow {
 /** The columns of OutboxRow: not `*`, whose claim and error columns the dispatcher never reads. */
 const COLUMNS = "seq, endpoint_id, app_id, channel, type, event, ready_ms, next_attempt_ms, attempts, hold_key";
 
-/** PostgreSQL's SQLSTATE for a lock wait past lock_timeout. */
-const LOCK_NOT_AVAILABLE = "55P03";
 const CLAIM_LOCK_TIMEOUT_MS = 100;
-const RENEW = "UPDATE webhook_outbox SET claim_until = ? WHERE claimed_by = ?";
 
 /**
- * A claim (or a renewal) gave way: another node holds the endpoint's turn, or a tick's writes hold
- * some of the rows. Nothing was changed; the dispatcher looks again shortly (not an error to report).
+ * PostgreSQL gave up a lock wait: 55P03 (NOWAIT, or past lock_timeout), or 40P01 (this transaction
+ * was chosen to break a deadlock, e.g. where deadlock_timeout is set below lock_timeout).
+ */
+function gaveWay(err: unknown): boolean {
+  const errno = (err as { errno?: unknown }).errno;
+  return errno === "55P03" || errno === "40P01";
+}
+
+/**
+ * A claim gave way: another node holds the endpoint's turn, or a tick's writes hold some of the
+ * rows. Nothing was changed; the dispatcher looks again shortly (not an error to report).
  */
 export class ClaimContended extends Error {
   override name = "ClaimContended";
@@ -174,37 +180,39 @@ export class OutboxStore {
       return await this.db.transaction(async (tx) => {
         // PostgreSQL: the statement's snapshot would not see a claim committed meanwhile; the endpoint's
         // row lock makes the claimers of one endpoint take turns. NO KEY UPDATE: outbox inserts (whose
-        // foreign-key checks take KEY SHARE on the same row) are not blocked. SKIP LOCKED: while another
+        // foreign-key checks take KEY SHARE on the same row) are not blocked. Not waiting: while another
         // node is claiming this endpoint's rows, this look claims nothing instead of holding a pooled
-        // connection waiting. (Skipping locked outbox rows instead could hand a channel's later row to
-        // one node while another sends an earlier one.)
-        const turn = await tx.get("SELECT id FROM webhook_endpoints WHERE id = ? FOR NO KEY UPDATE SKIP LOCKED", [endpointId]);
-        if (turn === undefined) throw new ClaimContended(`another node is claiming endpoint ${endpointId}'s rows`);
+        // connection waiting, and looks again shortly. (Skipping locked outbox rows instead could hand a
+        // channel's later row to one node while another sends an earlier one.)
+        // NOWAIT: another node's turn is an error (ClaimContended below), a deleted endpoint no row.
         // The UPDATE below and a tick's writes (a request's rows deleted in one statement) lock rows in
         // no common order and can deadlock; PostgreSQL would break that only after deadlock_timeout (1 s),
-        // with every webhook write of the node waiting. The claim gives way instead.
-        await tx.exec(`SET LOCAL lock_timeout = '${CLAIM_LOCK_TIMEOUT_MS}ms'`);
+        // with every webhook write of the node waiting. The claim gives way instead: lock_timeout, set
+        // for this transaction only (set_config's `true`), in the same round trip.
+        const turn = await tx.get("SELECT id, set_config('lock_timeout', ?, true) AS t FROM webhook_endpoints WHERE id = ? FOR NO KEY UPDATE NOWAIT", [
+          `${CLAIM_LOCK_TIMEOUT_MS}ms`,
+          endpointId,
+        ]);
+        if (turn === undefined) return [];
         return (await tx.all<OutboxRow>(sql, params)).map(numeric).sort(byOrder);
       });
     } catch (err) {
-      if ((err as { errno?: unknown }).errno === LOCK_NOT_AVAILABLE) throw new ClaimContended(`rows of endpoint ${endpointId} are being written`);
+      if (gaveWay(err)) throw new ClaimContended(`endpoint ${endpointId}: another node's turn, or rows being written`);
       throw err;
     }
   }
 
-  /** Extends every claim of `node` (while its requests are in flight); answers how many rows. */
-  async renew(node: string, until: number): Promise<number> {
-    if (this.db.dialect === "sqlite") return this.db.run(RENEW, [until, node]);
-    try {
-      return await this.db.transaction(async (tx) => {
-        // As in claim: a multi-row UPDATE that must give way to a tick's writes rather than deadlock.
-        await tx.exec(`SET LOCAL lock_timeout = '${CLAIM_LOCK_TIMEOUT_MS}ms'`);
-        return tx.run(RENEW, [until, node]);
-      });
-    } catch (err) {
-      if ((err as { errno?: unknown }).errno === LOCK_NOT_AVAILABLE) throw new ClaimContended(`claims of node ${node} are being written`);
-      throw err;
-    }
+  /**
+   * Extends the claims of `node` (while its requests are in flight); answers how many rows. On
+   * PostgreSQL rows locked by a tick's writes (being deleted or rescheduled) are skipped, not waited
+   * for: waiting could deadlock with that tick, and the next renewal takes them if they are still there.
+   */
+  renew(node: string, until: number): Promise<number> {
+    if (this.db.dialect === "sqlite") return this.db.run("UPDATE webhook_outbox SET claim_until = ? WHERE claimed_by = ?", [until, node]);
+    return this.db.run(
+      "UPDATE webhook_outbox SET claim_until = ? WHERE seq IN (SELECT seq FROM webhook_outbox WHERE claimed_by = ? FOR NO KEY UPDATE SKIP LOCKED)",
+      [until, node],
+    );
   }
 
   /** Gives up every claim of `node` (a graceful stop): other nodes may send those rows at once. */

@@ -108,6 +108,8 @@ describeStores("webhook outbox", (fresh) => {
     const a = (await put("c1", T))!;
     await put("c2", T);
     const claim = () => outbox.claim("e1", { node: "A", now: T, until: T + 1000, readyBy: T, limit: 10 });
+    // An endpoint deleted meanwhile has nothing to claim (and no turn to wait for).
+    expect(await outbox.claim("gone", { node: "A", now: T, until: T + 1000, readyBy: T, limit: 10 })).toEqual([]);
     if (db.dialect === "sqlite") {
       // One statement under the database's write lock: nothing to give way to.
       expect((await claim()).map((r) => r.channel)).toEqual(["c1", "c2"]);
@@ -130,6 +132,23 @@ describeStores("webhook outbox", (fresh) => {
     finish();
     await writer;
     expect((await claim()).map((r) => r.channel)).toEqual(["c2"]);
+    // A renewal skips the rows a tick is writing instead of waiting for them.
+    const c3 = (await put("c3", T))!;
+    expect((await claim()).map((r) => r.channel)).toEqual(["c2", "c3"]);
+    let done!: () => void;
+    const open = new Promise<void>((resolve) => (done = resolve));
+    let rowLocked!: () => void;
+    const isRowLocked = new Promise<void>((resolve) => (rowLocked = resolve));
+    const retrying = db.transaction(async (tx) => {
+      await tx.run("UPDATE webhook_outbox SET attempts = 1 WHERE seq = ?", [c3]);
+      rowLocked();
+      await open;
+    });
+    await isRowLocked;
+    expect(await outbox.renew("A", T + 5000)).toBe(1);
+    done();
+    await retrying;
+    expect(await outbox.renew("A", T + 6000)).toBe(2);
     // Another claimer holds the endpoint's turn.
     let release!: () => void;
     const turnHeld = new Promise<void>((resolve) => (release = resolve));
