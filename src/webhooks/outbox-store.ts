@@ -54,18 +54,9 @@ export interface ClaimRequest {
 type Held = Pick<OutboxRow, "seq" | "endpoint_id" | "hold_key" | "ready_ms">;
 
 /**
- * Numbers may come back as bigint-like strings from some drivers; the rows are used as numbers.
- * Converted in place: the row object is this store's own, and a batch drain reads a row per event.
+ * The columns of OutboxRow: not `*`, whose claim and error columns the dispatcher never reads. Their
+ * integers arrive as numbers on both dialects (the store port's convention, store/db.ts).
  */
-function numeric(row: OutboxRow): OutboxRow {
-  row.seq = Number(row.seq);
-  row.ready_ms = Number(row.ready_ms);
-  row.next_attempt_ms = Number(row.next_attempt_ms);
-  row.attempts = Number(row.attempts);
-  return row;
-}
-
-/** The columns of OutboxRow: not `*`, whose claim and error columns the dispatcher never reads. */
 const COLUMNS = "seq, endpoint_id, app_id, channel, type, event, ready_ms, next_attempt_ms, attempts, hold_key";
 
 const CLAIM_LOCK_TIMEOUT_MS = 100;
@@ -149,14 +140,13 @@ export class OutboxStore {
    * Rows whose time has come, in delivery order; rows waiting for a retry are included (they block
    * their channel). `exceptChannels` skips channels known to be blocked, to look past them.
    */
-  async ready(endpointId: string, now: number, limit: number, exceptChannels?: readonly string[]): Promise<OutboxRow[]> {
+  ready(endpointId: string, now: number, limit: number, exceptChannels?: readonly string[]): Promise<OutboxRow[]> {
     const except = exceptChannels === undefined ? undefined : inList(exceptChannels);
-    const rows = await this.db.all<OutboxRow>(
+    return this.db.all<OutboxRow>(
       `SELECT ${COLUMNS} FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms <= ?${except === undefined ? "" : ` AND channel NOT IN ${except.sql}`}
        ORDER BY ready_ms, seq LIMIT ?`,
       [endpointId, now, ...(except?.params ?? []), limit],
     );
-    return rows.map(numeric);
   }
 
   /**
@@ -175,7 +165,7 @@ export class OutboxStore {
       RETURNING ${COLUMNS}`;
     const params = [c.node, c.until, endpointId, c.readyBy, endpointId, c.node, c.now, ...(except?.params ?? []), c.limit];
     // SQLite: one statement is atomic under the database's write lock.
-    if (this.db.dialect === "sqlite") return (await this.db.all<OutboxRow>(sql, params)).map(numeric).sort(byOrder);
+    if (this.db.dialect === "sqlite") return (await this.db.all<OutboxRow>(sql, params)).sort(byOrder);
     try {
       return await this.db.transaction(async (tx) => {
         // PostgreSQL: the statement's snapshot would not see a claim committed meanwhile; the endpoint's
@@ -194,7 +184,7 @@ export class OutboxStore {
           endpointId,
         ]);
         if (turn === undefined) return [];
-        return (await tx.all<OutboxRow>(sql, params)).map(numeric).sort(byOrder);
+        return (await tx.all<OutboxRow>(sql, params)).sort(byOrder);
       });
     } catch (err) {
       if (gaveWay(err)) throw new ClaimContended(`endpoint ${endpointId}: another node's turn, or rows being written`);
@@ -228,13 +218,12 @@ export class OutboxStore {
   }
 
   /** Rows that happened before `cutoff` (past the retry period), oldest first. */
-  async overdue(endpointId: string, cutoff: number, limit: number): Promise<OutboxRow[]> {
-    const rows = await this.db.all<OutboxRow>(`SELECT ${COLUMNS} FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms < ? ORDER BY ready_ms, seq LIMIT ?`, [
+  overdue(endpointId: string, cutoff: number, limit: number): Promise<OutboxRow[]> {
+    return this.db.all<OutboxRow>(`SELECT ${COLUMNS} FROM webhook_outbox WHERE endpoint_id = ? AND ready_ms < ? ORDER BY ready_ms, seq LIMIT ?`, [
       endpointId,
       cutoff,
       limit,
     ]);
-    return rows.map(numeric);
   }
 
   /** Held rows still inside their window: after a restart, a comeback may still cancel them. */
