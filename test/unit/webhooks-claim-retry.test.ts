@@ -3,19 +3,12 @@
  * shortly by itself: the row goes out once the turn is free, without the server's poll (not run here).
  */
 import { expect, test } from "bun:test";
-import { LifecycleBus } from "../../src/engine/bus";
-import { Backlog } from "../../src/webhooks/backlog";
-import { DEFAULT_WEBHOOK_CONFIG } from "../../src/webhooks/config";
-import { Dispatcher } from "../../src/webhooks/dispatcher";
-import { EndpointDirectory } from "../../src/webhooks/endpoint-directory";
-import { EndpointStore } from "../../src/webhooks/endpoint-store";
-import { DeliveryLogStore } from "../../src/webhooks/log-store";
+import type { Db } from "../../src/store/db";
 import { ClaimContended, OutboxStore, type ClaimRequest, type OutboxRow } from "../../src/webhooks/outbox-store";
 import type { AppSender } from "../../src/webhooks/targets";
-import { TickWriter } from "../../src/webhooks/tick-writer";
 import { describeStores } from "../support/postgres";
 import { until } from "../support/wait";
-import { makeApp, MemoryAppDirectory } from "./fakes";
+import { app, seedEndpoint, startDispatcher } from "./webhooks-dispatcher-fixture";
 
 /** Counts the claims that gave way. */
 class WatchedOutbox extends OutboxStore {
@@ -33,14 +26,7 @@ class WatchedOutbox extends OutboxStore {
 describeStores("a claim that gave way", (fresh) => {
   test("is tried again until the endpoint's turn is free; the row is sent once", async () => {
     const { db } = await fresh();
-    const app = makeApp();
-    const stamp = new Date().toISOString();
-    await db.run("INSERT INTO apps (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", [app.id, "app", stamp, stamp]);
-    await db.run("INSERT INTO webhook_endpoints (id, app_id, url, events, enabled, batch, created_at, updated_at) VALUES ('e1', ?, 'http://x', '[]', 1, 0, ?, ?)", [
-      app.id,
-      stamp,
-      stamp,
-    ]);
+    await seedEndpoint(db);
     const outbox = new WatchedOutbox(db);
     await outbox.insert({ endpointId: "e1", appId: app.id, channel: "c", type: "channel_occupied", event: '{"channel":"c"}', readyMs: Date.now(), holdKey: null });
     const sent: string[] = [];
@@ -48,23 +34,7 @@ describeStores("a claim that gave way", (fresh) => {
       sent.push(body);
       return { ok: true, status: 200, latencyMs: 1, error: null };
     };
-    const directory = new EndpointDirectory(new EndpointStore(db));
-    await directory.reload();
-    const reports: string[] = [];
-    const dispatcher = new Dispatcher({
-      directory,
-      apps: new MemoryAppDirectory([app]),
-      outbox,
-      log: new DeliveryLogStore(db),
-      writer: new TickWriter(db),
-      backlog: new Backlog(1000, () => Date.now()),
-      bus: new LifecycleBus(),
-      clock: { now: () => Date.now() },
-      config: DEFAULT_WEBHOOK_CONFIG,
-      send,
-      report: (what, err) => void reports.push(`${what}: ${String(err)}`),
-      claims: { node: "A" },
-    });
+    const { dispatcher, reports } = await startDispatcher(db, outbox, send, { claims: { node: "A" } });
     let release: () => void = () => {};
     const other = db.dialect === "postgres" ? holdTurn(db, (r) => (release = r)) : undefined;
     try {
@@ -86,7 +56,7 @@ describeStores("a claim that gave way", (fresh) => {
 });
 
 /** Another node's claim, holding the endpoint's row lock until released. */
-function holdTurn(db: import("../../src/store/db").Db, onRelease: (release: () => void) => void) {
+function holdTurn(db: Db, onRelease: (release: () => void) => void) {
   let taken!: () => void;
   const isTaken = new Promise<void>((resolve) => (taken = resolve));
   const done = db.transaction(async (tx) => {

@@ -5,33 +5,17 @@
  * No poll runs here (the server's 1 s kickAll would otherwise hide a lost wake-up as a late one).
  */
 import { expect, test } from "bun:test";
-import { LifecycleBus } from "../../src/engine/bus";
 import type { Store } from "../../src/store/open";
-import { Backlog } from "../../src/webhooks/backlog";
-import { DEFAULT_WEBHOOK_CONFIG } from "../../src/webhooks/config";
-import { Dispatcher } from "../../src/webhooks/dispatcher";
-import { EndpointDirectory } from "../../src/webhooks/endpoint-directory";
-import { EndpointStore } from "../../src/webhooks/endpoint-store";
-import { DeliveryLogStore } from "../../src/webhooks/log-store";
 import { OutboxStore } from "../../src/webhooks/outbox-store";
 import type { AppSender } from "../../src/webhooks/targets";
-import { TickWriter } from "../../src/webhooks/tick-writer";
 import { describeStores } from "../support/postgres";
 import { until } from "../support/wait";
-import { makeApp, MemoryAppDirectory } from "./fakes";
-
-const app = makeApp();
+import { app, seedEndpoint, startDispatcher } from "./webhooks-dispatcher-fixture";
 
 async function busyEndpoint(store: Store) {
   const { db } = store;
   const now = Date.now();
-  const stamp = new Date(now).toISOString();
-  await db.run("INSERT INTO apps (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", [app.id, "app", stamp, stamp]);
-  await db.run("INSERT INTO webhook_endpoints (id, app_id, url, events, enabled, batch, created_at, updated_at) VALUES ('e1', ?, 'http://x', '[]', 1, 0, ?, ?)", [
-    app.id,
-    stamp,
-    stamp,
-  ]);
+  await seedEndpoint(db);
   const outbox = new OutboxStore(db);
   const put = (channel: string, readyMs: number, holdKey: string | null) =>
     outbox.insert({ endpointId: "e1", appId: app.id, channel, type: "member_removed", event: JSON.stringify({ channel }), readyMs, holdKey });
@@ -55,22 +39,7 @@ describeStores("held webhooks behind a busy backlog", (fresh) => {
       if (channel.startsWith("big")) await hanging;
       return { ok: true, status: 200, latencyMs: 1, error: null };
     };
-    const directory = new EndpointDirectory(new EndpointStore(db));
-    await directory.reload();
-    const reports: string[] = [];
-    const dispatcher = new Dispatcher({
-      directory,
-      apps: new MemoryAppDirectory([app]),
-      outbox,
-      log: new DeliveryLogStore(db),
-      writer: new TickWriter(db),
-      backlog: new Backlog(1000, () => Date.now()),
-      bus: new LifecycleBus(),
-      clock: { now: () => Date.now() },
-      config: { ...DEFAULT_WEBHOOK_CONFIG, concurrency: 4 },
-      send,
-      report: (what, err) => void reports.push(`${what}: ${String(err)}`),
-    });
+    const { dispatcher, reports } = await startDispatcher(db, outbox, send, { config: { concurrency: 4 } });
     // As the recorder does for each held row it wrote (the second finds the earlier wake-up set).
     dispatcher.queued("e1", now + 300);
     dispatcher.queued("e1", now + 600);

@@ -5,6 +5,7 @@
  * skipped whole, a lapsed claim is taken over, a released one is free at once.
  */
 import { expect, test } from "bun:test";
+import type { Db, Param } from "../../src/store/db";
 import type { Store } from "../../src/store/open";
 import { ClaimContended, OutboxStore, type NewOutboxRow } from "../../src/webhooks/outbox-store";
 import { describeStores } from "../support/postgres";
@@ -115,53 +116,43 @@ describeStores("webhook outbox", (fresh) => {
       expect((await claim()).map((r) => r.channel)).toEqual(["c1", "c2"]);
       return;
     }
-    let finish!: () => void;
-    const held = new Promise<void>((resolve) => (finish = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
     // A tick's transaction deleting a row (a request's completion), still open.
-    const writer = db.transaction(async (tx) => {
-      await tx.run("DELETE FROM webhook_outbox WHERE seq = ?", [a]);
-      locked();
-      await held;
-    });
-    await isLocked;
+    const writer = await lockedBy(db, "DELETE FROM webhook_outbox WHERE seq = ?", [a]);
     const started = Date.now();
     await expect(claim()).rejects.toBeInstanceOf(ClaimContended);
     expect(Date.now() - started).toBeLessThan(900); // gave way, not PostgreSQL's 1 s deadlock check
-    finish();
-    await writer;
+    await writer.end();
     expect((await claim()).map((r) => r.channel)).toEqual(["c2"]);
     // A renewal skips the rows a tick is writing instead of waiting for them.
     const c3 = (await put("c3", T))!;
     expect((await claim()).map((r) => r.channel)).toEqual(["c2", "c3"]);
-    let done!: () => void;
-    const open = new Promise<void>((resolve) => (done = resolve));
-    let rowLocked!: () => void;
-    const isRowLocked = new Promise<void>((resolve) => (rowLocked = resolve));
-    const retrying = db.transaction(async (tx) => {
-      await tx.run("UPDATE webhook_outbox SET attempts = 1 WHERE seq = ?", [c3]);
-      rowLocked();
-      await open;
-    });
-    await isRowLocked;
+    const retrying = await lockedBy(db, "UPDATE webhook_outbox SET attempts = 1 WHERE seq = ?", [c3]);
     expect(await outbox.renew("A", T + 5000)).toBe(1);
-    done();
-    await retrying;
+    await retrying.end();
     expect(await outbox.renew("A", T + 6000)).toBe(2);
     // Another claimer holds the endpoint's turn.
-    let release!: () => void;
-    const turnHeld = new Promise<void>((resolve) => (release = resolve));
-    let taken!: () => void;
-    const isTaken = new Promise<void>((resolve) => (taken = resolve));
-    const other = db.transaction(async (tx) => {
-      await tx.get("SELECT id FROM webhook_endpoints WHERE id = 'e1' FOR NO KEY UPDATE", []);
-      taken();
-      await turnHeld;
-    });
-    await isTaken;
+    const other = await lockedBy(db, "SELECT id FROM webhook_endpoints WHERE id = ? FOR NO KEY UPDATE", ["e1"]);
     await expect(claim()).rejects.toBeInstanceOf(ClaimContended);
-    release();
-    await other;
+    await other.end();
   });
 });
+
+/** Runs `sql` in a transaction of its own and keeps it open (its row locks held) until `end`. */
+async function lockedBy(db: Db, sql: string, params: Param[]): Promise<{ end: () => Promise<void> }> {
+  let finish!: () => void;
+  const held = new Promise<void>((resolve) => (finish = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const done = db.transaction(async (tx) => {
+    await tx.all(sql, params);
+    locked();
+    await held;
+  });
+  await Promise.race([isLocked, done]); // a failing statement fails the test here, not by a timeout
+  return {
+    end: () => {
+      finish();
+      return done;
+    },
+  };
+}
