@@ -3,8 +3,7 @@
  * server start (ARCHITECTURE.md "One lifecycle bus"), plus live listeners for the SSE streams. The
  * producers never know the console exists; the cost per event is a slot in the ring, reused once
  * the ring is full (the event is described when the ring is read), and, with a console open, one
- * callback. Event data is cut to a
- * preview so a ring stays small.
+ * callback. Event data is cut to a preview so a ring stays small.
  */
 import type { LifecycleBus, LifecycleEvents, LifecycleName, WebhookAttempt } from "../engine/bus";
 

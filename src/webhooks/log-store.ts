@@ -61,6 +61,8 @@ function rowToEntry(row: LogRow): DeliveryLogEntry {
 const INSERT = `INSERT INTO webhook_log (app_id, endpoint_id, url, at_ms, kind, outcome, event_types, event_count, attempt,
   status, latency_ms, error, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
+const INSERT_RETURNING_ID = `${INSERT} RETURNING id`;
+
 function paramsOf(e: NewLogEntry) {
   return [e.appId, e.endpointId, e.url, e.atMs, e.kind, e.outcome, e.eventTypes.join(","), e.eventCount, e.attempt, e.status, e.latencyMs, e.error, e.events];
 }
@@ -74,7 +76,7 @@ export class DeliveryLogStore {
 
   /** Adds an entry and answers its id. */
   async insert(e: NewLogEntry): Promise<number> {
-    const row = await this.db.get<{ id: number }>(`${INSERT} RETURNING id`, paramsOf(e));
+    const row = await this.db.get<{ id: number }>(INSERT_RETURNING_ID, paramsOf(e));
     return Number(row!.id);
   }
 

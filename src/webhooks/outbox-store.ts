@@ -227,9 +227,8 @@ export class OutboxStore {
   }
 
   /** Held rows still inside their window: after a restart, a comeback may still cancel them. */
-  async held(now: number): Promise<Held[]> {
-    const rows = await this.db.all<Held>("SELECT seq, endpoint_id, hold_key, ready_ms FROM webhook_outbox WHERE hold_key IS NOT NULL AND ready_ms > ? ORDER BY seq", [now]);
-    return rows.map((r) => ({ ...r, seq: Number(r.seq), ready_ms: Number(r.ready_ms) }));
+  held(now: number): Promise<Held[]> {
+    return this.db.all<Held>("SELECT seq, endpoint_id, hold_key, ready_ms FROM webhook_outbox WHERE hold_key IS NOT NULL AND ready_ms > ? ORDER BY seq", [now]);
   }
 
   async pendingCounts(): Promise<Map<string, number>> {
