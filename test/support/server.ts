@@ -72,16 +72,20 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     const decoder = new TextDecoder();
     for await (const chunk of stream) out += decoder.decode(chunk);
   };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
+  // The process can have exited before its last output was read: a failure waits for both pipes
+  // to close, so that the error carries the whole message (a lost race here failed CI once).
+  const drained = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
   let port = 0;
   while (port === 0) {
     const match = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
     if (match) port = Number(match[1]);
-    else if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited with ${proc.exitCode ?? proc.signalCode}:\n${out}`);
-    else if (Date.now() > deadline) {
+    else if (proc.exitCode !== null || proc.signalCode !== null) {
+      await drained;
+      throw new Error(`server exited with ${proc.exitCode ?? proc.signalCode}:\n${out}`);
+    } else if (Date.now() > deadline) {
       proc.kill("SIGKILL"); // not left running behind a failed test
+      await drained;
       throw new Error(`server did not start within ${options.startTimeoutMs ?? 15_000} ms:\n${out}`);
     }
     else await Bun.sleep(20);
