@@ -11,8 +11,8 @@
  * read (their completions may not be committed yet), so a row is never started twice.
  *
  * Claims (several nodes sharing one PostgreSQL outbox): instead of reading due rows, a look claims
- * them for this node (outbox-store.ts `claim`); claims are renewed while the node lives and released
- * at a graceful stop, and a dead node's rows are taken over once its claims lapse.
+ * them for this node (row-source.ts); claims are renewed while the node lives and released at a
+ * graceful stop, and a dead node's rows are taken over once its claims lapse.
  */
 import type { AppDirectory } from "../engine/app";
 import type { LifecycleBus } from "../engine/bus";
@@ -22,6 +22,7 @@ import type { WebhookConfig } from "./config";
 import type { EndpointDirectory } from "./endpoint-directory";
 import type { DeliveryLogStore } from "./log-store";
 import { ClaimContended, type OutboxRow, type OutboxStore } from "./outbox-store";
+import { RowSource } from "./row-source";
 import { webhookBody, webhookHeaders } from "./payloads";
 import { Outcomes } from "./outcomes";
 import { plan } from "./plan";
@@ -70,14 +71,12 @@ export class Dispatcher {
   /** Set when stop() begins: no new requests, but completions of those in flight are still recorded. */
   private closing = false;
   private stopped = false;
-  private readonly renewer: ReturnType<typeof setInterval> | undefined;
-
+  private readonly source: RowSource;
   private readonly outcomes: Outcomes;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.outcomes = new Outcomes({ ...deps, policy: deps.config });
-    // A third of the claim's length: two renewals may fail before another node could take over.
-    if (deps.claims !== undefined) this.renewer = setInterval(() => void this.renew(), Math.max(10, Math.floor(deps.config.claimMs / 3)));
+    this.source = new RowSource(deps);
   }
 
   /** Looks at an endpoint's outbox soon (coalesced: many kicks in one tick cost one look). */
@@ -127,26 +126,16 @@ export class Dispatcher {
     this.stopping.abort();
     await within(settled, ABORT_SETTLE_MS);
     this.stopped = true;
-    clearInterval(this.renewer);
+    this.source.close();
   }
 
   /** Ends like a killed process: requests aborted, nothing more recorded, claims left to lapse. */
   kill(): void {
     this.closing = true;
     this.stopped = true;
-    clearInterval(this.renewer);
+    this.source.close();
     for (const lane of this.lanes.values()) lane.stopWaking();
     this.stopping.abort();
-  }
-
-  private async renew(): Promise<void> {
-    const claims = this.deps.claims;
-    if (claims === undefined || this.stopped) return;
-    try {
-      await this.deps.outbox.renew(claims.node, this.deps.clock.now() + this.deps.config.claimMs);
-    } catch (err) {
-      this.deps.report("claim renewal", err);
-    }
   }
 
   private lane(endpointId: string): Lane {
@@ -208,18 +197,6 @@ export class Dispatcher {
     this.wakeAt(endpointId, lane, wake);
   }
 
-  /**
-   * Rows in delivery order (claimed for this node when claims are on): those due by `now`, or with
-   * `before`, those that happened before it (expiry).
-   */
-  private due(endpointId: string, now: number, limit: number, options: { before?: number; except?: string[] } = {}): Promise<OutboxRow[]> {
-    const { outbox, claims, config } = this.deps;
-    const { before, except } = options;
-    if (claims === undefined) return before === undefined ? outbox.ready(endpointId, now, limit, except) : outbox.overdue(endpointId, before, limit);
-    const readyBy = before === undefined ? now : before - 1;
-    return outbox.claim(endpointId, { node: claims.node, until: now + config.claimMs, now, readyBy, limit, except });
-  }
-
   /** Starts the requests that may go now; returns when to look again. */
   private async startDue(endpoint: WebhookEndpoint, lane: Lane, now: number): Promise<number | undefined> {
     const endpointId = endpoint.id;
@@ -236,11 +213,11 @@ export class Dispatcher {
       lane.fresh = 0;
       // Enough rows to fill the free slots past the channels in flight; the second look below covers the rest.
       const limit = free * perRequest + lane.busy.size + 16;
-      let rows = await this.due(endpointId, now, limit);
+      let rows = await this.source.due(endpointId, now, limit);
       let next = plan(rows, lane.blocked(), now, perRequest, free);
       if (next.requests.length === 0 && rows.length === limit && next.blocked.size > 0) {
         // The window was all blocked channels: look past them, so one channel in retry cannot stall the rest.
-        rows = await this.due(endpointId, now, limit, { except: [...next.blocked] });
+        rows = await this.source.due(endpointId, now, limit, { except: [...next.blocked] });
         const more = plan(rows, lane.blocked(), now, perRequest, free);
         next = { ...more, retryAt: min(next.retryAt, more.retryAt) };
       }
@@ -302,7 +279,7 @@ export class Dispatcher {
   private async expire(endpoint: WebhookEndpoint, lane: Lane, now: number): Promise<void> {
     lane.lastExpiry = now;
     const cutoff = now - this.deps.config.retryPeriodMs - EXPIRY_GRACE_MS;
-    const overdue = await this.due(endpoint.id, now, EXPIRY_BATCH, { before: cutoff });
+    const overdue = await this.source.due(endpoint.id, now, EXPIRY_BATCH, { before: cutoff });
     const blocked = lane.blocked();
     const rows = overdue.filter((r) => !blocked.has(r.channel));
     if (rows.length > 0 && !this.stopped) this.outcomes.expired(endpoint, rows, now, this.deps.config.retryPeriodMs);
