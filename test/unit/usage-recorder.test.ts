@@ -1,66 +1,17 @@
 /**
  * UsageRecorder over a real migrated database in a temp dir, a fake clock and a real bus: what the
- * bus and the samples add, how flushes add up, and what series() and today() read back, with and
- * without counts still in memory.
+ * bus and the samples add, how flushes add up, the exact peak, and pruning. What series() and today()
+ * read back: usage-series.test.ts.
  */
-import { afterEach, describe, expect, jest, test } from "bun:test";
-import type { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, jest, test } from "bun:test";
 import { LifecycleBus } from "../../src/engine/bus";
 import { UsageRecorder } from "../../src/metrics/usage";
-import { openDatabase } from "../../src/store/database";
 import { SqliteDb } from "../../src/store/sqlite";
 import { signChannel } from "../../src/protocol/signatures";
 import { FakeClock, Harness, makeApp } from "./fakes";
+import { cleanUpAfterEach, cleanup, database, MIN0, row, setup, T0 } from "./usage-fixture";
 
-const T0 = Date.UTC(2024, 0, 15, 12, 30, 5); // 12:30:05 UTC
-const MIN0 = Math.floor(T0 / 60_000);
-
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0)) await fn();
-});
-
-function database(): Database {
-  const dir = mkdtempSync(join(tmpdir(), "mawjly-usage-"));
-  const db = openDatabase(dir);
-  cleanup.push(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return db;
-}
-
-/** A started recorder whose connection counts are whatever the test puts in `live`. */
-function setup() {
-  const db = database();
-  const bus = new LifecycleBus();
-  const clock = new FakeClock(T0);
-  const live = new Map<string, number>();
-  const usage = new UsageRecorder({ db: new SqliteDb(db), bus, clock, connections: () => live.entries() });
-  usage.start();
-  cleanup.unshift(() => usage.stop());
-  const api = (appId: string, recipients: number, channel = "c") =>
-    bus.emit("api_message", { appId, channel, event: "e", data: "{}", recipients });
-  const client = (appId: string, channel = "private-c", recipients = 1) =>
-    bus.emit("client_event", { appId, channel, event: "client-e", data: "{}", socketId: "1.1", recipients });
-  const rows = () => db.query("SELECT * FROM usage_minutes ORDER BY app_id, minute").all();
-  return { db, bus, clock, live, usage, api, client, rows };
-}
-
-const row = (appId: string, minute: number, over: Record<string, number> = {}) => ({
-  app_id: appId,
-  minute,
-  connections_peak: 0,
-  connections_sum: 0,
-  samples: 0,
-  api_messages: 0,
-  client_messages: 0,
-  delivered: 0,
-  ...over,
-});
+cleanUpAfterEach();
 
 describe("recording and flushing", () => {
   test("api messages add their recipients, client events one delivery each; nothing is written before flush", async () => {
@@ -218,78 +169,6 @@ test("once started, it samples and flushes every 10 s on its own, and prunes aga
   await usage.stop();
 });
 
-describe("series", () => {
-  test("hour: 60 minute points, gaps as zeros, flushed and unflushed counts of one minute merged", async () => {
-    const { api, usage, live, clock } = setup();
-    live.set("a", 10);
-    usage.sample(); // 12:30:05 10
-    api("a", 10);
-    await usage.flush();
-    clock.advance(10_000);
-    live.set("a", 20);
-    usage.sample(); // 12:30:15 20, not flushed
-    api("a", 20);
-    api("other", 99);
-    const s = (await usage.series("a", "hour"));
-    expect(s.period).toBe("hour");
-    expect(s.bucketSeconds).toBe(60);
-    expect(s.points).toHaveLength(60);
-    expect(s.points.at(-1)).toEqual({ t: MIN0 * 60, connectionsPeak: 20, connectionsAvg: 15, apiMessages: 2, clientMessages: 0, delivered: 30, partial: true });
-    for (const p of s.points.slice(0, -1)) expect(p).toMatchObject({ connectionsPeak: 0, apiMessages: 0, delivered: 0 });
-    await usage.flush(); // the same numbers once everything is stored
-    expect((await usage.series("a", "hour"))).toEqual(s);
-  });
-
-  test("unflushed counts in a minute that has no row yet", async () => {
-    const { api, usage } = setup();
-    api("a", 4);
-    expect((await usage.series("a", "hour")).points.at(-1)).toMatchObject({ apiMessages: 1, delivered: 4 });
-  });
-
-  test("day: hour buckets; the average spreads a busy minute over the hour", async () => {
-    const { api, usage, live, clock } = setup();
-    clock.ms = Date.UTC(2024, 0, 15, 10, 15); // an hour earlier in the day
-    live.set("a", 60);
-    usage.sample();
-    api("a", 60);
-    await usage.flush();
-    clock.ms = Date.UTC(2024, 0, 15, 10, 45);
-    api("a", 1);
-    clock.ms = T0;
-    const s = (await usage.series("a", "day"));
-    expect(s.bucketSeconds).toBe(3600);
-    expect(s.points).toHaveLength(24);
-    expect(s.points.at(-3)).toEqual({
-      t: Date.UTC(2024, 0, 15, 10) / 1000,
-      connectionsPeak: 60,
-      connectionsAvg: 1,
-      apiMessages: 2,
-      clientMessages: 0,
-      delivered: 61,
-      partial: false,
-    });
-    expect(s.points.at(-1)).toMatchObject({ t: Date.UTC(2024, 0, 15, 12) / 1000, apiMessages: 0 });
-  });
-
-  test("month: 30 day buckets; days outside the window are left out", async () => {
-    const { api, usage, clock } = setup();
-    clock.ms = Date.UTC(2023, 11, 16, 23, 59); // one day before the window
-    api("a", 1000);
-    clock.ms = Date.UTC(2023, 11, 17, 0, 0);
-    api("a", 7);
-    await usage.flush();
-    clock.ms = Date.UTC(2024, 0, 14, 8);
-    api("a", 3);
-    clock.ms = T0;
-    const s = (await usage.series("a", "month"));
-    expect(s.bucketSeconds).toBe(86_400);
-    expect(s.points).toHaveLength(30);
-    expect(s.points[0]).toMatchObject({ t: Date.UTC(2023, 11, 17) / 1000, delivered: 7 });
-    expect(s.points.at(-2)).toMatchObject({ t: Date.UTC(2024, 0, 14) / 1000, delivered: 3 });
-    expect(s.points.reduce((sum, p) => sum + p.delivered, 0)).toBe(10);
-  });
-});
-
 describe("exact peak", () => {
   const connect = (bus: LifecycleBus, appId: string, socketId: string) => bus.emit("connected", { appId, socketId });
   const disconnect = (bus: LifecycleBus, appId: string, socketId: string) => bus.emit("disconnected", { appId, socketId });
@@ -341,46 +220,6 @@ describe("exact peak", () => {
     clock.advance(60_000);
     connect(bus, "a", "1.3");
     expect((await usage.series("a", "hour")).points.at(-1)!.connectionsPeak).toBe(2);
-  });
-});
-
-describe("today", () => {
-  test("counts like Pusher: messages published plus delivered, of the apps since 00:00 UTC, stored and unflushed", async () => {
-    const { api, client, usage, clock } = setup();
-    clock.ms = Date.UTC(2024, 0, 14, 23, 59, 59);
-    api("a", 1000); // yesterday
-    clock.ms = Date.UTC(2024, 0, 15, 0, 0, 0);
-    api("a", 5);
-    api("b", 7);
-    api("c", 11); // not asked for
-    await usage.flush();
-    clock.ms = T0;
-    client("b");
-    // a: 1 published, 5 delivered; b: 1 API event (7 delivered) and 1 client event (1 delivered) published.
-    expect((await usage.today(["a", "b"]))).toEqual({ messages: 16, published: 3, delivered: 13, connectionsPeak: 0 });
-    expect((await usage.today(["a", "a"]))).toEqual({ messages: 6, published: 1, delivered: 5, connectionsPeak: 0 });
-    expect((await usage.today([]))).toEqual({ messages: 0, published: 0, delivered: 0, connectionsPeak: 0 });
-  });
-
-  test("the peak is the largest per-minute sum over the apps, unflushed samples included", async () => {
-    const { usage, live, clock } = setup();
-    live.set("a", 10);
-    live.set("b", 5);
-    usage.sample(); // 12:30: 15 together
-    await usage.flush();
-    clock.advance(60_000);
-    live.set("a", 12);
-    live.set("b", 0);
-    usage.sample(); // 12:31: 12 together
-    await usage.flush();
-    expect((await usage.today(["a", "b"])).connectionsPeak).toBe(15);
-    expect((await usage.today(["a"])).connectionsPeak).toBe(12);
-    clock.advance(10_000);
-    live.set("b", 6);
-    usage.sample(); // 12:31 again, not flushed: b now peaks at 6 beside a's 12
-    expect((await usage.today(["a", "b"])).connectionsPeak).toBe(18);
-    await usage.flush();
-    expect((await usage.today(["a", "b"])).connectionsPeak).toBe(18);
   });
 });
 
