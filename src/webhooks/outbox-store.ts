@@ -15,6 +15,7 @@
  */
 import { inList, type Db } from "../store/db";
 import type { WebhookEventType } from "./event-types";
+import { insertRows } from "./outbox-insert";
 
 export interface OutboxRow {
   seq: number;
@@ -89,14 +90,15 @@ export class OutboxStore {
 
   /** Returns the new row's seq, or undefined when the endpoint no longer exists. */
   async insert(row: NewOutboxRow): Promise<number | undefined> {
-    // INSERT … SELECT with typed parameters: PostgreSQL would otherwise take them for text.
-    const inserted = await this.db.get<{ seq: number }>(
-      `INSERT INTO webhook_outbox (endpoint_id, app_id, channel, type, event, ready_ms, next_attempt_ms, hold_key)
-       SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT)
-       WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = ?) RETURNING seq`,
-      [row.endpointId, row.appId, row.channel, row.type, row.event, row.readyMs, row.readyMs, row.holdKey, row.endpointId],
-    );
-    return inserted === undefined ? undefined : Number(inserted.seq);
+    return (await insertRows(this.db, [row]))[0];
+  }
+
+  /**
+   * Inserts rows in the order given, several per statement (outbox-insert.ts); answers each row's
+   * seq, or undefined for a row whose endpoint no longer exists.
+   */
+  insertMany(rows: readonly NewOutboxRow[]): Promise<(number | undefined)[]> {
+    return insertRows(this.db, rows);
   }
 
   /**

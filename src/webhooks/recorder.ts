@@ -1,19 +1,21 @@
 /**
  * Lifecycle bus → outbox. On the WebSocket path it only routes the event, serialises it once and
- * queues the inserts; the TickWriter commits the tick's rows in one transaction. Removals are written
+ * queues the inserts; the TickWriter commits the tick's rows in one transaction, consecutive ones in
+ * one statement (a Batched kind of write: `rows` below). Removals are written
  * at once with ready_ms at the end of the delay window, and cancelled with their twin (holds.ts).
  * '#server-to-user-' channels never reach these bus events (engine/subscriptions.ts), so they never
  * produce webhooks.
  */
 import type { LifecycleBus } from "../engine/bus";
 import type { Clock } from "../engine/ports";
+import type { Db } from "../store/db";
 import type { Backlog } from "./backlog";
 import type { EndpointDirectory } from "./endpoint-directory";
 import { channelHoldKey, memberHoldKey, type HeldRow, type RemovalHolds } from "./holds";
-import type { OutboxStore } from "./outbox-store";
+import type { NewOutboxRow, OutboxStore } from "./outbox-store";
 import { BUS_EVENTS, toWebhookEvent, type BusEventName, type WebhookEvent } from "./payloads";
 import type { WebhookEndpoint } from "./schema";
-import type { TickWriter } from "./tick-writer";
+import type { AfterCommit, Batched, TickWriter } from "./tick-writer";
 
 export interface RecorderDeps {
   bus: LifecycleBus;
@@ -36,6 +38,12 @@ export interface RecorderDeps {
 
 type Any = { appId: string; channel: string; userId?: string };
 
+/** A new row queued for the tick; `ref` is what a comeback cancels (held rows), and gets the seq. */
+interface QueuedRow {
+  row: NewOutboxRow;
+  ref: HeldRow;
+}
+
 /** What each bus event does about holds: start one (removals), end one (their twins) or nothing. */
 const HOLD_ROLE: Record<BusEventName, { role: "start" | "end" | "none"; key?: (e: Any) => string }> = {
   vacated: { role: "start", key: (e) => channelHoldKey(e.appId, e.channel) },
@@ -49,6 +57,8 @@ const HOLD_ROLE: Record<BusEventName, { role: "start" | "end" | "none"; key?: (e
 
 export class Recorder {
   private readonly unsubscribe: (() => void)[] = [];
+  /** The tick's new rows: each run of them queued together is written in one statement. */
+  private readonly rows: Batched<QueuedRow> = { write: (tx, items) => this.insert(tx, items) };
 
   constructor(private readonly deps: RecorderDeps) {}
 
@@ -93,21 +103,29 @@ export class Recorder {
   }
 
   private enqueue(endpoint: WebhookEndpoint, webhook: WebhookEvent, readyMs: number, holdKey: string | null, held?: HeldRow[]): void {
-    const { outbox, writer, backlog, queued } = this.deps;
     if (!this.admit(endpoint)) return;
     const ref: HeldRow = { endpointId: endpoint.id };
     held?.push(ref);
-    const settle = () => backlog.settled(endpoint.id);
-    writer.add(async (tx) => {
-      const seq = ref.cancelled ? undefined : await outbox.on(tx).insert(row(endpoint, webhook, readyMs, holdKey));
-      if (seq === undefined) return settle;
+    this.deps.writer.addTo(this.rows, { row: row(endpoint, webhook, readyMs, holdKey), ref }, () => this.deps.backlog.settled(endpoint.id));
+  }
+
+  /** Writes a run of queued rows (in the tick's transaction) and answers what each does once committed. */
+  private async insert(tx: Db, items: readonly QueuedRow[]): Promise<AfterCommit[]> {
+    const { outbox, backlog, queued } = this.deps;
+    // Decided now, at commit time: a comeback since the row was queued stops its insert.
+    const skipped = items.map((q) => q.ref.cancelled === true);
+    const seqs = await outbox.on(tx).insertMany(items.filter((_, i) => !skipped[i]).map((q) => q.row));
+    let next = 0;
+    return items.map(({ row: { endpointId, readyMs, holdKey }, ref }, i) => {
+      const seq = skipped[i] ? undefined : seqs[next++];
+      if (seq === undefined) return () => backlog.settled(endpointId);
       return () => {
         ref.seq = seq;
         // Cancelled while its transaction was committing: nobody else will delete it.
-        if (ref.cancelled && holdKey !== null) this.cancel([{ endpointId: endpoint.id, seq }], holdKey);
-        queued(endpoint.id, readyMs);
+        if (ref.cancelled && holdKey !== null) this.cancel([{ endpointId, seq }], holdKey);
+        queued(endpointId, readyMs);
       };
-    }, settle);
+    });
   }
 
   /**
@@ -128,10 +146,9 @@ export class Recorder {
           for (const id of cancelled) backlog.settled(id);
         };
       }
-      const written: boolean[] = [];
-      for (const endpoint of endpoints) written.push((await store.insert(row(endpoint, webhook, now, null))) !== undefined);
+      const seqs = await store.insertMany(endpoints.map((endpoint) => row(endpoint, webhook, now, null)));
       return () => {
-        endpoints.forEach((e, i) => (written[i] ? queued(e.id, now) : backlog.settled(e.id)));
+        endpoints.forEach((e, i) => (seqs[i] !== undefined ? queued(e.id, now) : backlog.settled(e.id)));
       };
     }, settleAll);
   }
@@ -150,6 +167,6 @@ export class Recorder {
   }
 }
 
-function row(endpoint: WebhookEndpoint, webhook: WebhookEvent, readyMs: number, holdKey: string | null) {
+function row(endpoint: WebhookEndpoint, webhook: WebhookEvent, readyMs: number, holdKey: string | null): NewOutboxRow {
   return { endpointId: endpoint.id, appId: endpoint.appId, channel: webhook.channel, type: webhook.type, event: webhook.json, readyMs, holdKey };
 }

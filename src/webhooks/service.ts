@@ -194,9 +194,8 @@ export class WebhookService {
       if ((await this.deps.store.on(tx).byId(endpointId)) === undefined) {
         throw new ServiceError("not_found", `Delivery ${logId} went to webhook endpoint '${endpointId}', which no longer exists`);
       }
-      const outbox = this.deps.outbox.on(tx);
-      for (const event of found.events) {
-        await outbox.insert({
+      await this.deps.outbox.on(tx).insertMany(
+        found.events.map((event) => ({
           endpointId,
           appId: found.entry.appId,
           channel: String(event.channel),
@@ -204,8 +203,8 @@ export class WebhookService {
           event: JSON.stringify(event),
           readyMs: now,
           holdKey: null,
-        });
-      }
+        })),
+      );
     });
     this.onQueued(endpointId, found.events.length);
     return { endpointId, queued: found.events.length };

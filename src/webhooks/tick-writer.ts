@@ -8,6 +8,11 @@
  * commit succeeded (count a row settled, wake a lane): a rolled-back op can then be run again without
  * doing its memory effects twice.
  *
+ * Writes that are cheaper together (new outbox rows: one INSERT for many) are queued as items of a
+ * `Batched` kind: the commit hands each run of consecutive items of one kind to it at once, so they
+ * still take their place among the other writes of the tick. Each item stays a queued write of its
+ * own for everything else: dropped, buffered and retried alone like an op.
+ *
  * When the database cannot be reached (StoreUnavailable: PostgreSQL down), the queued writes are kept
  * in memory and retried with back-off, up to `maxBuffered` of them; writes beyond that are dropped and
  * said in one line (count, reason). Recovery is automatic: the next successful commit writes them all.
@@ -17,11 +22,30 @@ import { StoreUnavailable, type Db } from "../store/db";
 export type AfterCommit = () => void;
 export type WriteOp = (tx: Db) => Promise<AfterCommit | void>;
 
+/**
+ * A kind of write made for several queued items at once. `write` gets consecutive items of its
+ * kind, in the order queued, and answers what to do after the commit per item, in the same order.
+ * It must write every item or throw: a throw rolls the tick back, then each item is tried alone.
+ */
+export interface Batched<T> {
+  write(tx: Db, items: readonly T[]): Promise<(AfterCommit | void)[]>;
+}
+
 interface Queued {
-  op: WriteOp;
+  kind: Batched<unknown>;
+  item: unknown;
   /** Told when the write is given up (so counters that expected it can be corrected). */
   dropped?: () => void;
 }
+
+/** The kind of plain ops: each runs as it was queued. */
+const OPS: Batched<WriteOp> = {
+  async write(tx, ops) {
+    const after: (AfterCommit | void)[] = [];
+    for (const op of ops) after.push(await op(tx));
+    return after;
+  },
+};
 
 export interface TickWriterOptions {
   /** Writes kept in memory while the database is unreachable; more are dropped. */
@@ -56,12 +80,17 @@ export class TickWriter {
 
   /** Queues a write for the end of this tick (never waits). */
   add(op: WriteOp, dropped?: () => void): void {
+    this.addTo(OPS, op, dropped);
+  }
+
+  /** Queues an item of a batched kind for the end of this tick (never waits). */
+  addTo<T>(kind: Batched<T>, item: T, dropped?: () => void): void {
     if (this.backoffMs > 0 && this.ops.length >= this.maxBuffered) {
       this.droppedUnsaid++;
       dropped?.();
       return;
     }
-    this.ops.push({ op, dropped });
+    this.ops.push({ kind: kind as Batched<unknown>, item, dropped });
     // While the database is down the retry timer commits; a write per tick would only fail again.
     if (this.backoffMs === 0) this.pending ??= setImmediate(() => void this.flush());
   }
@@ -113,15 +142,9 @@ export class TickWriter {
     if (this.ops.length === 0) return;
     const batch = this.ops;
     this.ops = [];
-    let after: AfterCommit[] = [];
+    let after: AfterCommit[];
     try {
-      await this.db.transaction(async (tx) => {
-        after = [];
-        for (const q of batch) {
-          const then = await q.op(tx);
-          if (then) after.push(then);
-        }
-      });
+      after = await this.db.transaction((tx) => run(tx, batch));
     } catch (err) {
       if (err instanceof StoreUnavailable) return this.unreachable(batch, err);
       // One bad write must not take the others of its tick down with it: retry each alone and drop
@@ -138,8 +161,7 @@ export class TickWriter {
     for (let i = 0; i < batch.length; i++) {
       const q = batch[i]!;
       try {
-        const then = await this.db.transaction((tx) => q.op(tx));
-        if (then) after.push(then);
+        after.push(...(await this.db.transaction((tx) => run(tx, [q]))));
       } catch (err) {
         if (err instanceof StoreUnavailable) {
           this.unreachable(batch.slice(i), err);
@@ -188,4 +210,21 @@ export class TickWriter {
     this.log(`mawjly: webhooks: dropped ${this.droppedUnsaid} outbox writes: the database is unreachable and ${this.maxBuffered} are buffered already`);
     this.droppedUnsaid = 0;
   }
+}
+
+/** Runs queued writes in order, each run of one kind as one call; answers the after-commit callbacks. */
+async function run(tx: Db, queued: readonly Queued[]): Promise<AfterCommit[]> {
+  const after: AfterCommit[] = [];
+  let from = 0;
+  while (from < queued.length) {
+    const kind = queued[from]!.kind;
+    let to = from + 1;
+    while (to < queued.length && queued[to]!.kind === kind) to++;
+    const items = queued.slice(from, to).map((q) => q.item);
+    const answers = await kind.write(tx, items);
+    if (answers.length !== items.length) throw new Error(`a batched write answered ${answers.length} callbacks for ${items.length} items`);
+    for (const then of answers) if (then) after.push(then);
+    from = to;
+  }
+  return after;
 }

@@ -2,12 +2,14 @@
  * TickWriter: one transaction per tick; a bad write does not take the others of its tick down; while
  * the database is unreachable (StoreUnavailable) writes are kept in memory up to a bound, dropped
  * beyond it with one line saying how many and why, and committed on their own once it is back.
+ * Items of a batched kind (new outbox rows) are written together per run of consecutive ones, keep
+ * their place among the other writes, and are still dropped, retried and buffered one by one.
  */
 import { Database } from "bun:sqlite";
 import { afterEach, expect, test } from "bun:test";
 import { StoreUnavailable, type Db, type Param } from "../../src/store/db";
 import { SqliteDb } from "../../src/store/sqlite";
-import { TickWriter, type WriteOp } from "../../src/webhooks/tick-writer";
+import { TickWriter, type Batched, type WriteOp } from "../../src/webhooks/tick-writer";
 import { until } from "../support/wait";
 
 /** A database that can be taken "down": every statement then fails as an unreachable PostgreSQL would. */
@@ -65,7 +67,17 @@ function setup(maxBuffered = 1000) {
   };
   const add = (v: number) => writer.add(insert(v), () => dropped.push(v));
   const values = async () => (await inner.all<{ v: number }>("SELECT v FROM t ORDER BY v")).map((r) => r.v);
-  return { db, writer, lines, settled, dropped, add, values };
+  // A batched kind: one INSERT per run of items (what the recorder does with new outbox rows).
+  const writes: number[][] = [];
+  const many: Batched<number> = {
+    async write(tx, vs) {
+      writes.push([...vs]);
+      await tx.run(`INSERT INTO t (v) VALUES ${vs.map(() => "(?)").join(", ")}`, vs);
+      return vs.map((v) => () => settled.push(v));
+    },
+  };
+  const addItem = (v: number) => writer.addTo(many, v, () => dropped.push(v));
+  return { db, writer, lines, settled, dropped, add, values, writes, addItem };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
@@ -137,4 +149,57 @@ test("close() says what could not be committed at stop", async () => {
   await writer.close();
   expect(lines.at(-1)).toBe("mawjly: webhooks: 2 outbox writes not committed at stop: the database is unreachable");
   expect(writer.size).toBe(0);
+});
+
+test("consecutive batched items are written in one call, in queue order; a plain op between them keeps its place", async () => {
+  const { db, writer, addItem, values, settled, writes } = setup();
+  const seen: number[] = [];
+  addItem(1);
+  addItem(2);
+  writer.add(async (tx) => {
+    seen.push((await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM t"))!.n);
+    await tx.run("INSERT INTO t (v) VALUES (3)");
+    return () => settled.push(3);
+  });
+  addItem(4);
+  addItem(5);
+  expect(writer.size).toBe(5);
+  expect(writes).toEqual([]); // written at the end of the tick
+  await tick();
+  expect(db.transactions).toBe(1);
+  expect(writes).toEqual([[1, 2], [4, 5]]);
+  expect(seen).toEqual([2]); // the op ran after the items queued before it, before those after it
+  expect(await values()).toEqual([1, 2, 3, 4, 5]);
+  expect(settled).toEqual([1, 2, 3, 4, 5]);
+});
+
+test("a failing batch is retried item by item: only the bad item is dropped; nothing is done in memory for it", async () => {
+  const { writer, addItem, values, settled, dropped, writes, lines } = setup();
+  addItem(1);
+  await writer.flush();
+  addItem(2);
+  addItem(1); // violates UNIQUE: the whole run's INSERT fails
+  addItem(3);
+  await writer.flush();
+  expect(writes).toEqual([[1], [2, 1, 3], [2], [1], [3]]);
+  expect(await values()).toEqual([1, 2, 3]);
+  expect(settled).toEqual([1, 2, 3]);
+  expect(dropped).toEqual([1]);
+  expect(lines).toEqual([expect.stringMatching(/^mawjly: webhooks: 1 of 3 outbox writes failed: .*UNIQUE/)]);
+});
+
+test("while the database is unreachable, batched items count toward the bound and are written together once it is back", async () => {
+  const { db, writer, addItem, values, settled, dropped, writes } = setup(3);
+  db.down = true;
+  addItem(1);
+  addItem(2);
+  await writer.flush();
+  addItem(3);
+  addItem(4); // beyond the bound of 3
+  expect(dropped).toEqual([4]);
+  db.down = false;
+  await until(() => !writer.buffering && writer.size === 0, "the buffered items to be written");
+  expect(writes.at(-1)).toEqual([1, 2, 3]);
+  expect(await values()).toEqual([1, 2, 3]);
+  expect(settled).toEqual([1, 2, 3]);
 });
