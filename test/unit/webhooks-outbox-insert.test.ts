@@ -3,13 +3,16 @@
  * the order the rows were given across interleaved channels and endpoints, rows of a missing endpoint
  * are skipped and said, each row gets its own seq back, and a statement holds at most 256 rows.
  */
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Db, Param } from "../../src/store/db";
-import type { Store } from "../../src/store/open";
+import { openStore, type Store } from "../../src/store/open";
 import type { WebhookEventType } from "../../src/webhooks/event-types";
 import { insertRows, matchSeqs, ROWS_PER_STATEMENT } from "../../src/webhooks/outbox-insert";
 import { OutboxStore, type NewOutboxRow } from "../../src/webhooks/outbox-store";
-import { describeStores } from "../support/postgres";
+import { describeStores, usePostgres } from "../support/postgres";
 import { RecordingDb } from "../support/recording-db";
 
 const T = 1_700_000_000_000;
@@ -98,6 +101,33 @@ describeStores("outbox insert of many rows", (fresh) => {
     // A single row goes through the same statement.
     expect(await outbox.insert(rows(2)[1]!)).toBeUndefined();
     expect(await outbox.insert(rows(1)[0]!)).toBeGreaterThan(second![2]!);
+  });
+});
+
+describe("outbox insert on one PostgreSQL connection", () => {
+  const pg = usePostgres();
+
+  // Each SQL text with each set of parameter types is a prepared statement the connection keeps for
+  // good. Which rows are held (hold_key NULL or text) and how many padding rows a chunk has change
+  // from tick to tick: none of that may make a new one, or a busy node would collect thousands.
+  test("ticks with every mix of held rows and padding reuse one prepared statement per chunk size", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mawjly-store-"));
+    const store = await openStore({ dataDir: dir, databaseUrl: await pg().freshDatabase() });
+    try {
+      const db = await seeded(async () => store);
+      const prepared = await db.transaction(async (tx) => {
+        const outbox = new OutboxStore(tx);
+        for (let n = 1; n <= 40; n++) {
+          for (const shift of [0, 1, 2]) await outbox.insertMany(rows(n + shift).slice(shift));
+        }
+        return tx.all<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO webhook_outbox%'");
+      });
+      // Chunks of 1–40 rows: sizes 1, 2, 4, 8, 16, 32 and 64.
+      expect(prepared).toEqual([{ n: 7 }]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
