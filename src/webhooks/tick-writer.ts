@@ -143,36 +143,42 @@ export class TickWriter {
     const batch = this.ops;
     this.ops = [];
     let after: AfterCommit[];
+    let down = false;
     try {
       after = await this.db.transaction((tx) => run(tx, batch));
     } catch (err) {
       if (err instanceof StoreUnavailable) return this.unreachable(batch, err);
       // One bad write must not take the others of its tick down with it: retry each alone and drop
       // only those that fail again.
-      after = await this.oneByOne(batch, err as Error);
+      ({ after, down } = await this.oneByOne(batch, err as Error));
     }
-    this.reachable(batch.length);
+    // The database went away in the middle of the retries: the rest waits for the back-off (it is
+    // not "reachable again", and an immediate flush would only fail once more).
+    if (!down) this.reachable(batch.length);
     for (const then of after) then();
   }
 
-  private async oneByOne(batch: Queued[], first: Error): Promise<AfterCommit[]> {
+  /** Each write alone; `down` when the database became unreachable (the rest is then kept). */
+  private async oneByOne(batch: Queued[], first: Error): Promise<{ after: AfterCommit[]; down: boolean }> {
     const after: AfterCommit[] = [];
     let failed = 0;
-    for (let i = 0; i < batch.length; i++) {
+    let down = false;
+    for (let i = 0; i < batch.length && !down; i++) {
       const q = batch[i]!;
       try {
         after.push(...(await this.db.transaction((tx) => run(tx, [q]))));
       } catch (err) {
         if (err instanceof StoreUnavailable) {
           this.unreachable(batch.slice(i), err);
-          break;
+          down = true;
+        } else {
+          failed++;
+          q.dropped?.();
         }
-        failed++;
-        q.dropped?.();
       }
     }
     if (failed > 0) this.log(`mawjly: webhooks: ${failed} of ${batch.length} outbox writes failed: ${first.message}`);
-    return after;
+    return { after, down };
   }
 
   private unreachable(batch: Queued[], err: Error): void {

@@ -126,6 +126,37 @@ test("while the database is unreachable, writes wait in memory and are committed
   ]);
 });
 
+test("the database going away during the one-by-one retry: the rest is kept for the back-off, not called reachable", async () => {
+  const { db, writer, add, values, lines, settled, dropped } = setup();
+  let runs = 0;
+  add(1);
+  writer.add(async (tx) => {
+    runs++;
+    if (runs === 1) throw new Error("bad write"); // fails the tick: each write is retried alone
+    if (runs === 2) {
+      db.down = true; // alone: the database is gone by now
+      throw new StoreUnavailable("connect ECONNREFUSED 127.0.0.1:5432");
+    }
+    await tx.run("INSERT INTO t (v) VALUES (2)");
+    return () => settled.push(2);
+  }, () => dropped.push(2));
+  add(3);
+  await writer.flush();
+  expect(await values()).toEqual([1]);
+  expect(settled).toEqual([1]);
+  expect(writer.buffering).toBe(true);
+  expect(writer.size).toBe(2);
+  expect(lines).toEqual([
+    "mawjly: webhooks: the database is unreachable (connect ECONNREFUSED 127.0.0.1:5432); keeping outbox writes in memory (at most 1000) and retrying",
+  ]);
+  db.down = false;
+  await until(() => !writer.buffering && writer.size === 0, "the kept writes to be committed");
+  expect(await values()).toEqual([1, 2, 3]);
+  expect(settled).toEqual([1, 2, 3]);
+  expect(dropped).toEqual([]);
+  expect(lines.slice(1)).toEqual(["mawjly: webhooks: the database is reachable again; committed 2 buffered outbox writes"]);
+});
+
 test("beyond the bound, new writes are dropped and counted in one line; the kept ones still arrive", async () => {
   const { db, writer, add, values, lines, dropped } = setup(3);
   db.down = true;
