@@ -190,11 +190,10 @@ export class WebhookService {
       throw new ServiceError("forbidden", `Webhook endpoint '${endpointId}' has too many undelivered events; redeliver after they are delivered`);
     }
     const now = this.now();
+    const gone = () => new ServiceError("not_found", `Delivery ${logId} went to webhook endpoint '${endpointId}', which no longer exists`);
     await this.deps.store.transaction(async (tx) => {
-      if ((await this.deps.store.on(tx).byId(endpointId)) === undefined) {
-        throw new ServiceError("not_found", `Delivery ${logId} went to webhook endpoint '${endpointId}', which no longer exists`);
-      }
-      await this.deps.outbox.on(tx).insertMany(
+      if ((await this.deps.store.on(tx).byId(endpointId)) === undefined) throw gone();
+      const seqs = await this.deps.outbox.on(tx).insertMany(
         found.events.map((event) => ({
           endpointId,
           appId: found.entry.appId,
@@ -205,6 +204,9 @@ export class WebhookService {
           holdKey: null,
         })),
       );
+      // Removed by another connection since byId (PostgreSQL reads each statement afresh): the insert
+      // skipped every row, and nothing was queued.
+      if (seqs.includes(undefined)) throw gone();
     });
     this.onQueued(endpointId, found.events.length);
     return { endpointId, queued: found.events.length };

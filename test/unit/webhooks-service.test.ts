@@ -4,16 +4,21 @@
  * PostgreSQL database) and a fake sender.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { App } from "../../src/engine/app";
 import { ServiceError } from "../../src/errors";
 import type { Db } from "../../src/store/db";
+import { openStore } from "../../src/store/open";
 import { EndpointStore } from "../../src/webhooks/endpoint-store";
 import { DeliveryLogStore } from "../../src/webhooks/log-store";
 import { OutboxStore } from "../../src/webhooks/outbox-store";
 import type { WebhookSender } from "../../src/webhooks/sender";
 import { guardTargets } from "../../src/webhooks/targets";
 import { WebhookService } from "../../src/webhooks/service";
-import { describeStores } from "../support/postgres";
+import { describeStores, usePostgres } from "../support/postgres";
+import { RecordingDb } from "../support/recording-db";
 import { makeApp, MemoryAppDirectory } from "./fakes";
 
 let db: Db;
@@ -126,5 +131,43 @@ describeStores("WebhookService", (fresh) => {
     ]);
     await service.remove(e.id);
     await fails(() => service.redeliver(id), "not_found", `Delivery ${id} went to webhook endpoint '${e.id}', which no longer exists`);
+  });
+});
+
+describe("redeliver on PostgreSQL", () => {
+  const pg = usePostgres();
+
+  // Read committed: the endpoint found by the first statement can be deleted by another connection
+  // before the INSERT, which then skips every row. That is "no longer exists", not "queued: 1".
+  test("an endpoint removed between the check and the insert: not_found, nothing queued", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mawjly-store-"));
+    const store = await openStore({ dataDir: dir, databaseUrl: await pg().freshDatabase() });
+    try {
+      const shared = store.db;
+      const app = makeApp();
+      await shared.run("INSERT INTO apps (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", [app.id, app.name, app.createdAt, app.updatedAt]);
+      const recording = new RecordingDb(shared);
+      const outbox = new OutboxStore(recording);
+      const deps = { store: new EndpointStore(recording), log: new DeliveryLogStore(recording), outbox, apps: new MemoryAppDirectory([app]), timeoutMs: 1000 };
+      const service = new WebhookService({ ...deps, send: guardTargets(send, () => undefined), now: () => 1_700_000_000_000 });
+      const e = await service.add(app.id, { url: "http://a/" });
+      const id = await deps.log.insert({ appId: app.id, endpointId: e.id, url: e.url, atMs: 1, kind: "delivery", outcome: "failed", eventTypes: ["channel_occupied"], eventCount: 1, attempt: 1, status: 500, latencyMs: 2, error: "HTTP 500", events: '[{"name":"channel_occupied","channel":"x"}]' });
+      const queued: number[] = [];
+      service.onQueued = (_, n) => queued.push(n);
+      const hold = recording.holdNext(/^INSERT INTO webhook_outbox/);
+      const redelivered = service.redeliver(id).then(
+        () => "queued",
+        (err: Error) => err.message,
+      );
+      await hold.reached;
+      await shared.run("DELETE FROM webhook_endpoints WHERE id = ?", [e.id]);
+      hold.release();
+      expect(await redelivered).toBe(`Delivery ${id} went to webhook endpoint '${e.id}', which no longer exists`);
+      expect(queued).toEqual([]);
+      expect(await shared.all("SELECT seq FROM webhook_outbox")).toEqual([]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
