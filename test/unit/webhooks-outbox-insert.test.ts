@@ -4,15 +4,13 @@
  * are skipped and said, each row gets its own seq back, and a statement holds at most 256 rows.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Db, Param } from "../../src/store/db";
-import { openStore, type Store } from "../../src/store/open";
+import type { Store } from "../../src/store/open";
 import type { WebhookEventType } from "../../src/webhooks/event-types";
 import { insertRows, matchSeqs, ROWS_PER_STATEMENT } from "../../src/webhooks/outbox-insert";
 import { OutboxStore, type NewOutboxRow } from "../../src/webhooks/outbox-store";
 import { describeStores, usePostgres } from "../support/postgres";
+import { withPostgresStore } from "../support/pg-store";
 import { RecordingDb } from "../support/recording-db";
 
 const T = 1_700_000_000_000;
@@ -111,9 +109,7 @@ describe("outbox insert on one PostgreSQL connection", () => {
   // good. Which rows are held (hold_key NULL or text) and how many padding rows a chunk has change
   // from tick to tick: none of that may make a new one, or a busy node would collect thousands.
   test("ticks with every mix of held rows and padding reuse one prepared statement per chunk size", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mawjly-store-"));
-    const store = await openStore({ dataDir: dir, databaseUrl: await pg().freshDatabase() });
-    try {
+    await withPostgresStore(pg, async (store) => {
       const db = await seeded(async () => store);
       const prepared = await db.transaction(async (tx) => {
         const outbox = new OutboxStore(tx);
@@ -124,10 +120,7 @@ describe("outbox insert on one PostgreSQL connection", () => {
       });
       // Chunks of 1–40 rows: sizes 1, 2, 4, 8, 16, 32 and 64.
       expect(prepared).toEqual([{ n: 7 }]);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

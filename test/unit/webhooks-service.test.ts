@@ -4,13 +4,9 @@
  * PostgreSQL database) and a fake sender.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { App } from "../../src/engine/app";
 import { ServiceError } from "../../src/errors";
 import type { Db } from "../../src/store/db";
-import { openStore } from "../../src/store/open";
 import { EndpointStore } from "../../src/webhooks/endpoint-store";
 import { DeliveryLogStore } from "../../src/webhooks/log-store";
 import { OutboxStore } from "../../src/webhooks/outbox-store";
@@ -18,6 +14,7 @@ import type { WebhookSender } from "../../src/webhooks/sender";
 import { guardTargets } from "../../src/webhooks/targets";
 import { WebhookService } from "../../src/webhooks/service";
 import { describeStores, usePostgres } from "../support/postgres";
+import { withPostgresStore } from "../support/pg-store";
 import { RecordingDb } from "../support/recording-db";
 import { makeApp, MemoryAppDirectory } from "./fakes";
 
@@ -140,9 +137,7 @@ describe("redeliver on PostgreSQL", () => {
   // Read committed: the endpoint found by the first statement can be deleted by another connection
   // before the INSERT, which then skips every row. That is "no longer exists", not "queued: 1".
   test("an endpoint removed between the check and the insert: not_found, nothing queued", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mawjly-store-"));
-    const store = await openStore({ dataDir: dir, databaseUrl: await pg().freshDatabase() });
-    try {
+    await withPostgresStore(pg, async (store) => {
       const shared = store.db;
       const app = makeApp();
       await shared.run("INSERT INTO apps (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", [app.id, app.name, app.createdAt, app.updatedAt]);
@@ -165,9 +160,6 @@ describe("redeliver on PostgreSQL", () => {
       expect(await redelivered).toBe(`Delivery ${id} went to webhook endpoint '${e.id}', which no longer exists`);
       expect(queued).toEqual([]);
       expect(await shared.all("SELECT seq FROM webhook_outbox")).toEqual([]);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
