@@ -1,7 +1,7 @@
 /** `mawjly accounts …` and `mawjly plans …`: the account service from a shell. */
 import { AccountService } from "../accounts/service";
 import { AccountStore } from "../accounts/store";
-import { integerFlag, parse, UsageError } from "./args";
+import { integerFlag, parse, subcommand, UsageError } from "./args";
 import { dataDirHint, withStore } from "./store";
 
 export const ACCOUNTS_HELP = `Usage: mawjly accounts <create|list|update|delete> [options] [--data-dir DIR]
@@ -23,8 +23,9 @@ export const PLANS_HELP = `Usage: mawjly plans <list|create|update|delete> [opti
 
 
 export async function accountsCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") return void console.log(ACCOUNTS_HELP);
+  const given = subcommand(argv, "accounts", ["create", "list", "update", "delete", "signup"]);
+  if (given === undefined) return void console.log(ACCOUNTS_HELP);
+  const { sub, rest } = given;
   const { values, positionals } = parse(
     rest,
     {
@@ -93,8 +94,9 @@ const PLAN_FLAGS = {
 } as const;
 
 export async function plansCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") return void console.log(PLANS_HELP);
+  const given = subcommand(argv, "plans", ["list", "create", "update", "delete"]);
+  if (given === undefined) return void console.log(PLANS_HELP);
+  const { sub, rest } = given;
   const { values, positionals } = parse(
     rest,
     { id: { type: "string" }, name: { type: "string" }, json: { type: "boolean" }, ...Object.fromEntries(Object.keys(PLAN_FLAGS).map((f) => [f, { type: "string" as const }])) },

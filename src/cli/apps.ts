@@ -5,7 +5,7 @@
 import { AppService, WEAK_SECRET_LENGTH, type AppSettingsInput } from "../apps/service";
 import { AppStore } from "../apps/store";
 import { DEFAULT_TOGGLES, LIMIT_NAMES, TOGGLE_NAMES, TOGGLES, type App, type AppLimits, type BooleanSetting, type LimitName } from "../engine/app";
-import { integerFlag, parse, UsageError, type Options } from "./args";
+import { integerFlag, parse, subcommand, type Options, UsageError } from "./args";
 import { dataDirHint, withStore } from "./store";
 
 /** "maxMessageBytes" → "max-message-bytes". */
@@ -86,8 +86,9 @@ export function settingsFrom(values: Record<string, unknown>): AppSettingsInput 
 }
 
 export async function appsCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") return void console.log(APPS_HELP);
+  const given = subcommand(argv, "apps", ["create", "list", "show", "update", "delete", "keys"]);
+  if (given === undefined) return void console.log(APPS_HELP);
+  const { sub, rest } = given;
   const { values, positionals } = parse(rest, SETTING_OPTIONS, `apps ${sub}`);
   if (values.help) return void console.log(APPS_HELP);
   await withStore(values, (db, choice) => run(new AppService(new AppStore(db)), sub, values, positionals, dataDirHint(choice)));

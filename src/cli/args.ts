@@ -21,10 +21,36 @@ export function parse(argv: string[], options: Options, command: string) {
   try {
     return parseArgs({ args: argv, options: { ...COMMON, ...options }, strict: true, allowPositionals: true });
   } catch (err) {
-    // node:util's messages are long and mention internals; keep the essential part.
-    const message = (err as Error).message.split(". ")[0]!.replace(/^Unknown option/, "unknown option");
-    throw new UsageError(`${command}: ${message} (see 'mawjly ${command} --help')`);
+    throw new UsageError(`${command}: ${essential((err as Error).message)} (see 'mawjly ${command} --help')`);
   }
+}
+
+/**
+ * node:util's messages run over several sentences and lines and mention internals: the first
+ * sentence, except for a flag followed by something that starts with a dash (`--name --data-dir D`,
+ * `--max-connections -1`), which node calls "ambiguous" and explains over three lines.
+ */
+function essential(message: string): string {
+  const ambiguous = /^Option '(-[^']*)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const flag = ambiguous[1]!.split(" ")[0]!;
+    return `option '${flag}' needs a value (one that starts with a dash is written ${flag}=-VALUE)`;
+  }
+  return message.split(/\.\s/)[0]!.replace(/^Unknown option/, "unknown option");
+}
+
+/**
+ * A command group's subcommand and the arguments after it, or undefined when help was asked for.
+ * Checked before any store opens: `apps --data-dir D list` or `apps frob` is a usage line, not an
+ * error about a database the user never named.
+ */
+export function subcommand(argv: readonly string[], group: string, known: readonly string[]): { sub: string; rest: string[] } | undefined {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") return undefined;
+  const choices = `use ${known.slice(0, -1).join(", ")} or ${known.at(-1)}`;
+  if (sub.startsWith("-")) throw new UsageError(`${group}: the subcommand comes first, then options: mawjly ${group} SUBCOMMAND ${sub} … (${choices})`);
+  if (!known.includes(sub)) throw new UsageError(`${group}: unknown subcommand '${sub}' (${choices})`);
+  return { sub, rest };
 }
 
 /** A whole number flag, or a usage error naming the flag. */

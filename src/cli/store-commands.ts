@@ -10,7 +10,7 @@ import { StoreError } from "../store/database";
 import { checkPostgresUrl, databaseUrlOf, describePostgresUrl } from "../store/open";
 import { migratePostgres } from "../store/pg-migrate";
 import { PostgresDb } from "../store/postgres";
-import { parse, UsageError } from "./args";
+import { parse, subcommand, UsageError } from "./args";
 import { dataDirOf, openExisting } from "./store";
 
 export const STORE_HELP = `Usage: mawjly store <copy|backup> [options] [--data-dir DIR]
@@ -24,8 +24,9 @@ export const STORE_HELP = `Usage: mawjly store <copy|backup> [options] [--data-d
       With --database-url or MAWJLY_DATABASE_URL, prints the pg_dump command to use instead.`;
 
 export async function storeCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") return void console.log(STORE_HELP);
+  const given = subcommand(argv, "store", ["copy", "backup"]);
+  if (given === undefined) return void console.log(STORE_HELP);
+  const { sub, rest } = given;
   const { values, positionals } = parse(
     rest,
     { to: { type: "string" }, force: { type: "boolean" }, "database-url": { type: "string" } },

@@ -9,7 +9,7 @@ import { AccountService } from "../accounts/service";
 import { AccountStore } from "../accounts/store";
 import { systemClock } from "../engine/ports";
 import { ServiceError } from "../errors";
-import { parse, UsageError } from "./args";
+import { parse, subcommand, UsageError } from "./args";
 import { dataDirHint, withStore } from "./store";
 
 export const TOKENS_HELP = `Usage: mawjly tokens <create|list|revoke> [options] [--data-dir DIR]
@@ -21,8 +21,9 @@ export const TOKENS_HELP = `Usage: mawjly tokens <create|list|revoke> [options] 
 Use a token with the management API: Authorization: Bearer <token> (e.g. GET /api/v1/apps).`;
 
 export async function tokensCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") return void console.log(TOKENS_HELP);
+  const given = subcommand(argv, "tokens", ["create", "list", "revoke"]);
+  if (given === undefined) return void console.log(TOKENS_HELP);
+  const { sub, rest } = given;
   const { values, positionals } = parse(rest, { account: { type: "string" }, name: { type: "string" }, json: { type: "boolean" } }, `tokens ${sub}`);
   if (values.help) return void console.log(TOKENS_HELP);
   await withStore(values, async (db, choice) => {

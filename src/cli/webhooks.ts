@@ -15,7 +15,7 @@ import type { DeliveryLogEntry, EndpointPatch, WebhookEndpoint } from "../webhoo
 import { WebhookService } from "../webhooks/service";
 import { postWebhook } from "../webhooks/sender";
 import { guardTargets, privateRule } from "../webhooks/targets";
-import { integerFlag, parse, UsageError, type Options } from "./args";
+import { integerFlag, parse, subcommand, type Options, UsageError } from "./args";
 import { dataDirHint, withStore } from "./store";
 
 const OPTIONS: Options = {
@@ -47,8 +47,9 @@ Default: all but client_event. --batch sends several events per request (Pusher'
 Requests carry X-Pusher-Key and X-Pusher-Signature (HMAC-SHA256 of the body with the app's primary secret).`;
 
 export async function webhooksCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") return void console.log(WEBHOOKS_HELP);
+  const given = subcommand(argv, "webhooks", ["add", "list", "update", "remove", "log", "test", "redeliver"]);
+  if (given === undefined) return void console.log(WEBHOOKS_HELP);
+  const { sub, rest } = given;
   const { values, positionals } = parse(rest, OPTIONS, `webhooks ${sub}`);
   if (values.help) return void console.log(WEBHOOKS_HELP);
   // The data directory's SQLite file, or PostgreSQL with --database-url / MAWJLY_DATABASE_URL.

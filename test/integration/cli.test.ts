@@ -179,6 +179,18 @@ describe.concurrent("apps create", () => {
       failure(2, "--max-connections: 'lots' is not a whole number"),
     );
     expect(await mawjly(["apps", "frob"])).toEqual(failure(2, "apps: unknown subcommand 'frob' (use create, list, show, update, delete or keys)"));
+    // Checked before the store opens: no error about a data directory the user never named.
+    expect(await mawjly(["apps", "frob"], null)).toEqual(failure(2, "apps: unknown subcommand 'frob' (use create, list, show, update, delete or keys)"));
+    expect(await mawjly(["apps", "--data-dir", DATA, "list"], null)).toEqual(
+      failure(2, "apps: the subcommand comes first, then options: mawjly apps SUBCOMMAND --data-dir … (use create, list, show, update, delete or keys)"),
+    );
+    // A flag followed by another flag or a negative number: one line, not node's three.
+    expect(await mawjly(["apps", "create", "--name", "--json"])).toEqual(
+      failure(2, "apps create: option '--name' needs a value (one that starts with a dash is written --name=-VALUE) (see 'mawjly apps create --help')"),
+    );
+    expect(await mawjly(["apps", "update", "x", "--max-connections", "-1"])).toEqual(
+      failure(2, "apps update: option '--max-connections' needs a value (one that starts with a dash is written --max-connections=-VALUE) (see 'mawjly apps update --help')"),
+    );
     // A hint names the data directory the command used.
     expect(await mawjly(["webhooks", "redeliver", "abc"])).toEqual(
       failure(2, `webhooks redeliver: 'abc' is not a delivery id (see 'mawjly webhooks log --app ID --data-dir ${DATA}')`),
