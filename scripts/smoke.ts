@@ -100,6 +100,10 @@ async function startServer(): Promise<number> {
       serverOutput += text;
       const match = stdout.match(/^mawjly: listening on http:\/\/127\.0\.0\.1:(\d+)$/m);
       if (match) {
+        // The binary is on the PATH as `mawjly` (install.sh): its first-start hint must not say `npx`.
+        if (!/^ {2}or from a shell: mawjly accounts create /m.test(stdout)) {
+          throw new SmokeError(`the first-start hint does not name the installed command:\n${stdout}`);
+        }
         void (async () => {
           for (let r = await reader.read(); !r.done; r = await reader.read()) serverOutput += decoder.decode(r.value);
         })().catch(() => {});

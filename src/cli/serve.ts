@@ -5,6 +5,7 @@ import { startServer, type RunningServer } from "../server";
 import { lockDataDir } from "../store/data-dir-lock";
 import { createDataDir } from "../store/database";
 import { parse, UsageError } from "./args";
+import { listenFailure } from "./listen-failure";
 import { printDemoApp } from "./welcome";
 
 export const SERVE_HELP = `Usage: mawjly serve [--host H] [--port P] [--data-dir DIR] [--redis-url URL] [--database-url URL] [--tls-cert F --tls-key F]
@@ -23,12 +24,13 @@ Options:
                         postgres://USER:PASS@HOST:PORT/DB, for nodes on several hosts
                         (env MAWJLY_DATABASE_URL)
   --activity-timeout S  seconds of client silence before a ping (default 120; env MAWJLY_ACTIVITY_TIMEOUT)
-  --pong-timeout S      seconds to wait for the answer before closing with 4201 (default 30)
+  --pong-timeout S      seconds to wait for the answer before closing with 4201 (default 30;
+                        env MAWJLY_PONG_TIMEOUT)
   --tls-cert F          PEM certificate: serve https and wss (env MAWJLY_TLS_CERT)
   --tls-key F           PEM private key (env MAWJLY_TLS_KEY)
   --no-demo             do not create a demo app on first start (env MAWJLY_DEMO=0)
 
-Environment only: MAWJLY_CACHE_TTL (s), MAWJLY_METRICS_TOKEN (Bearer token for /metrics),
+Environment only: MAWJLY_CACHE_TTL (s), MAWJLY_METRICS_TOKEN (Bearer token for /metrics, 8+ characters),
 MAWJLY_TRUST_PROXY=1 (client address from X-Forwarded-For), MAWJLY_WEBHOOK_* (delivery; see README).`;
 
 export async function serve(argv: string[]): Promise<void> {
@@ -84,12 +86,7 @@ export async function serve(argv: string[]): Promise<void> {
   } catch (err) {
     lock.release();
     await cluster?.stop();
-    const code = (err as { code?: string }).code;
-    if (code === "EADDRINUSE") {
-      throw new Error(`port already in use: ${config.host}:${config.port}; choose another with --port P or MAWJLY_PORT`);
-    }
-    if (code === "EACCES") throw new Error(`not allowed to listen on ${config.host}:${config.port}`);
-    throw err;
+    throw (await listenFailure(err, config.host, config.port)) ?? err;
   }
   // Handlers first: a supervisor may send SIGTERM as soon as it sees the listening line.
   let stopping = false;
@@ -113,7 +110,7 @@ export async function serve(argv: string[]): Promise<void> {
     const token = await running.accounts.newSetupToken();
     console.log(`mawjly: no accounts yet. Create the admin account (link valid until used):
   http://${host}:${running.port}/dashboard/setup?token=${token}
-  or from a shell: mawjly accounts create --email you@example.com --admin --password-stdin${dataDirHint(data)}`);
+  or from a shell: ${shellCommand()} accounts create --email you@example.com --admin --password-stdin${dataDirHint(data)}`);
   }
   if (config.databaseUrl !== undefined && config.redisUrl === undefined) {
     // Nothing stops a second node on the same database (no data-directory lock there), but without a
@@ -122,4 +119,12 @@ export async function serve(argv: string[]): Promise<void> {
   }
   console.log(`mawjly: listening on ${running.url.replace(/^(https?):\/\/[^:]+/, `$1://${config.host}`)}`);
 
+}
+
+/**
+ * How the user runs the CLI from a shell: the installed binary is on the PATH as `mawjly`; a checkout
+ * started with `npm start` has it only as the package's bin, which `npx mawjly` runs (from its root).
+ */
+function shellCommand(): string {
+  return Bun.main.endsWith(".ts") ? "npx mawjly" : "mawjly";
 }

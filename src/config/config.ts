@@ -7,7 +7,7 @@
 import { firstError, withDefaults, type Setting, type Values } from "./settings";
 
 /** Each setting once: its type, default or optional-ness, limits, description and variable. */
-const SETTINGS = {
+export const SETTINGS = {
   host: { type: "string", default: "0.0.0.0", description: "Address to listen on", env: "MAWJLY_HOST" },
   port: { type: "integer", minimum: 0, maximum: 65535, default: 6001, description: "Port; 0 picks a free one", env: "MAWJLY_PORT" },
   dataDir: { type: "string", minLength: 1, default: "./data", description: "SQLite data directory", env: "MAWJLY_DATA_DIR" },

@@ -181,7 +181,8 @@ describe("after install.sh (per-user), the printed command works from ~", () => 
       }
       const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(out)![1]);
       expect(existsSync(join(data, "mawjly.db"))).toBe(true);
-      const hint = /or from a shell: (mawjly accounts create .*)/.exec(out)![1]!;
+      // From source the CLI is the checkout's bin (the compiled binary says plain `mawjly`: scripts/smoke.ts).
+      const hint = /or from a shell: npx (mawjly accounts create .*)/.exec(out)![1]!;
       expect(hint).toBe(`mawjly accounts create --email you@example.com --admin --password-stdin --data-dir ${data}`);
 
       // The user types it (with the flag, and also without it) in their home directory.

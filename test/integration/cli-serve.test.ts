@@ -129,6 +129,20 @@ describe.concurrent("bad start-up input", () => {
       blocker.stop(true);
     }
   });
+
+  // Bun reports these as EADDRINUSE too: they must not read "port already in use".
+  test("a host this machine cannot listen on: exit 1, one line naming the host and the flag", async () => {
+    for (const [host, problem] of [
+      ["192.0.2.1", "not an address of this machine"], // TEST-NET-1: never assigned to a machine
+      ["999.1.1.1", "not an IP address"],
+    ]) {
+      expect(await run(["serve", "--host", host!, "--port", "0", "--no-demo", "--data-dir", tempDir()])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `mawjly: cannot listen on ${host}: ${problem}; choose another with --host H or MAWJLY_HOST\n`,
+      });
+    }
+  });
 });
 
 describe.concurrent("first start", () => {
@@ -154,7 +168,7 @@ describe.concurrent("first start", () => {
       expect(out).toContain(`    import Pusher from "pusher-js";\n`);
       expect(out).toContain(`    import Pusher from "pusher";\n`);
       // The hint names the data directory this server uses, so it works from any directory.
-      expect(out).toContain(`or from a shell: mawjly accounts create --email you@example.com --admin --password-stdin --data-dir ${dir}\n`);
+      expect(out).toContain(`or from a shell: npx mawjly accounts create --email you@example.com --admin --password-stdin --data-dir ${dir}\n`);
 
       const apps = JSON.parse((await run(["apps", "list", "--json", "--data-dir", dir])).stdout) as App[];
       expect(apps.map((a) => [a.id, a.key, a.secret])).toEqual([[id!, key!, secret!]]);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SETTINGS } from "../../src/config/config";
 import type { App } from "../../src/engine/app";
 import { openDatabase } from "../../src/store/database";
 import { BUN, MAIN } from "../support/server";
@@ -74,6 +75,12 @@ describe.concurrent("help and version", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toStartWith("Usage: mawjly serve ");
     for (const flag of ["--host", "--port", "--data-dir", "--no-demo"]) expect(r.stdout).toContain(flag);
+    // Every setting's variable is named in the help and in the README's table.
+    const readme = await Bun.file(join(import.meta.dir, "../../README.md")).text();
+    for (const setting of Object.values(SETTINGS)) {
+      expect(r.stdout).toContain(setting.env);
+      expect(readme).toContain(`\`${setting.env}`);
+    }
   });
 
   test.each([[["apps", "--help"]], [["apps"]], [["apps", "create", "--help"]]])("mawjly %p prints the apps usage", async (args) => {
