@@ -1,4 +1,5 @@
 /** `mawjly serve`: starts the server and stops it gracefully on SIGTERM/SIGINT. */
+import { isIP } from "node:net";
 import { ConfigError, loadConfig } from "../config/config";
 import { dataDirHint, resolveDataDir } from "../config/data-dir";
 import { startServer, type RunningServer } from "../server";
@@ -101,15 +102,17 @@ export async function serve(argv: string[]): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 
-  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host === "::" ? "::1" : config.host;
+  // An IPv6 address in brackets, as URLs (and pusher-js's wsHost) write it.
+  const inUrl = (h: string) => (isIP(h) === 6 ? `[${h}]` : h);
   if (config.demo && (await running.apps.list()).length === 0) {
-    printDemoApp(await running.apps.create({ name: "Demo app", clientEvents: true }), host, running.port);
+    printDemoApp(await running.apps.create({ name: "Demo app", clientEvents: true }), inUrl(host), running.port);
   }
   if ((await running.accounts.count()) === 0) {
     // Valid until used; a later start with still no accounts issues a fresh one.
     const token = await running.accounts.newSetupToken();
     console.log(`mawjly: no accounts yet. Create the admin account (link valid until used):
-  http://${host}:${running.port}/dashboard/setup?token=${token}
+  http://${inUrl(host)}:${running.port}/dashboard/setup?token=${token}
   or from a shell: ${shellCommand()} accounts create --email you@example.com --admin --password-stdin${dataDirHint(data)}`);
   }
   if (config.databaseUrl !== undefined && config.redisUrl === undefined) {
@@ -117,7 +120,9 @@ export async function serve(argv: string[]): Promise<void> {
     // shared Redis it would keep its own clients, channels and quota counts: say how to run several.
     console.log("mawjly: PostgreSQL without --redis-url: this node shares stored data but not live state; give every node the same --redis-url to run several");
   }
-  console.log(`mawjly: listening on ${running.url.replace(/^(https?):\/\/[^:]+/, `$1://${config.host}`)}`);
+  // The host as given (not Bun's reading of it).
+  const scheme = running.url.startsWith("https:") ? "https" : "http";
+  console.log(`mawjly: listening on ${scheme}://${inUrl(config.host)}:${running.port}`);
 
 }
 
